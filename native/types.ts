@@ -1,0 +1,124 @@
+// Public contract of the NVML binding: what exporter/, prover/ and the tests may import.
+// The C++ side stays thin (raw NVML units and codes); all policy lives in TypeScript.
+
+/** Groups of fields read together, one NVML round trip batch per group. */
+export type FieldGroup =
+  | "identity"
+  | "utilization"
+  | "memory"
+  | "thermal"
+  | "power"
+  | "pcie"
+  | "clocks"
+  | "ecc"
+  | "retiredPages"
+  | "remappedRows"
+  | "processes";
+
+export interface ComputeProcess {
+  pid: number;
+  /** Bytes; absent when NVML reports NVML_VALUE_NOT_AVAILABLE. */
+  usedGpuMemoryBytes?: number;
+}
+
+/**
+ * Raw values as NVML returns them (NVML's units, not base units).
+ * A field is present in `values` when its call returned SUCCESS, otherwise its
+ * NVML return code is in `errors` (FUNCTION_NOT_FOUND = 13 when the symbol is missing).
+ */
+export interface DeviceValues {
+  // identity
+  uuid?: string;
+  name?: string;
+  serial?: string;
+  pciBusId?: string;
+  // utilization (nvmlDeviceGetUtilizationRates), percent 0..100
+  gpuUtilPercent?: number;
+  memoryUtilPercent?: number;
+  // memory (nvmlDeviceGetMemoryInfo_v2, falling back to v1), bytes
+  memoryTotalBytes?: number;
+  memoryUsedBytes?: number;
+  memoryFreeBytes?: number;
+  memoryReservedBytes?: number;
+  // thermal
+  temperatureGpuCelsius?: number;
+  fanSpeedPercent?: number;
+  // power
+  powerUsageMilliwatts?: number;
+  powerLimitMilliwatts?: number;
+  totalEnergyMillijoules?: number;
+  performanceState?: number;
+  // pcie
+  pcieTxKilobytesPerSecond?: number;
+  pcieRxKilobytesPerSecond?: number;
+  pcieReplayCounter?: number;
+  pcieLinkGeneration?: number;
+  pcieLinkWidth?: number;
+  pcieMaxLinkGeneration?: number;
+  pcieMaxLinkWidth?: number;
+  // clocks
+  smClockMegahertz?: number;
+  memoryClockMegahertz?: number;
+  /** nvmlDeviceGetCurrentClocksEventReasons (or the older ThrottleReasons) bitmask. */
+  clocksEventReasons?: number;
+  // ecc (nvmlDeviceGetEccMode, nvmlDeviceGetTotalEccErrors)
+  eccModeCurrent?: number;
+  eccModePending?: number;
+  eccCorrectedVolatile?: number;
+  eccCorrectedAggregate?: number;
+  eccUncorrectedVolatile?: number;
+  eccUncorrectedAggregate?: number;
+  // retiredPages (nvmlDeviceGetRetiredPages_v2 counts, nvmlDeviceGetRetiredPagesPendingStatus)
+  retiredPagesSingleBitEcc?: number;
+  retiredPagesDoubleBitEcc?: number;
+  retiredPagesPending?: number;
+  // remappedRows (nvmlDeviceGetRemappedRows)
+  remappedRowsCorrectable?: number;
+  remappedRowsUncorrectable?: number;
+  remappedRowsPending?: number;
+  remappedRowsFailure?: number;
+  // processes (nvmlDeviceGetComputeRunningProcesses_v3)
+  computeProcesses?: ComputeProcess[];
+}
+
+export type FieldName = keyof DeviceValues;
+
+export interface DeviceReading {
+  index: number;
+  values: DeviceValues;
+  /** NVML return code per field that did not return SUCCESS. */
+  errors: Partial<Record<FieldName, number>>;
+}
+
+export interface XidEvent {
+  /** Device index as nvmlDeviceGetIndex reports it. */
+  index: number;
+  uuid: string;
+  xid: number;
+}
+
+export interface NvmlBinding {
+  /**
+   * Loads PROOFWATCH_NVML_LIBRARY or libnvidia-ml.so.1 and calls nvmlInit_v2.
+   * Throws NvmlError (LIBRARY_NOT_FOUND when dlopen fails). Reference-counted with shutdown().
+   */
+  init(): void;
+  shutdown(): void;
+  driverVersion(): string;
+  deviceCount(): number;
+  /** NVML functions that dlsym did not find; their fields report FUNCTION_NOT_FOUND. */
+  missingFunctions(): string[];
+  /**
+   * Reads the fields of `groups` for device `index` on that device's own native thread,
+   * never the JS thread. The promise rejects with NvmlError only when the device handle
+   * itself cannot be had (GPU_IS_LOST, INVALID_ARGUMENT ...); per-field failures go to
+   * `errors`. The caller applies deadlines: a hung call leaves the promise pending.
+   */
+  readDevice(index: number, groups: readonly FieldGroup[]): Promise<DeviceReading>;
+  /**
+   * Registers every device for critical XID events and waits on the event set on a
+   * background thread; each event is delivered to `onEvent` on the JS thread.
+   */
+  startEvents(onEvent: (event: XidEvent) => void): void;
+  stopEvents(): void;
+}
