@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `proofwatch <command>`: one entry point for every component.
+import { packageVersion } from "../common/package-root.js";
+
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  exporter: {
+    summary: "serve GPU health from NVML as Prometheus metrics",
+    run: async (argv) => (await import("../exporter/src/cli.js")).runExporter(argv),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `Usage: proofwatch <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'proofwatch <command> --help' for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`proofwatch: unknown command "${name}"\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`proofwatch: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+});

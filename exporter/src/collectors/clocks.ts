@@ -1,0 +1,59 @@
+import { Gauge } from "prom-client";
+import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+const MEGAHERTZ = 1e6;
+
+/** nvmlClocksEventReason* bits (called ThrottleReasons before driver 535). */
+export const CLOCKS_EVENT_REASONS: ReadonlyArray<readonly [reason: string, bit: number]> = [
+  ["gpu_idle", 0x1],
+  ["applications_clocks_setting", 0x2],
+  ["sw_power_cap", 0x4],
+  ["hw_slowdown", 0x8],
+  ["sync_boost", 0x10],
+  ["sw_thermal_slowdown", 0x20],
+  ["hw_thermal_slowdown", 0x40],
+  ["hw_power_brake_slowdown", 0x80],
+  ["display_clock_setting", 0x100],
+];
+
+export const clocks: CollectorFactory = {
+  name: "clocks",
+  defaultEnabled: true,
+  description: "SM and memory clocks, and why the clocks are held below their maximum",
+  create(registry) {
+    const labelNames = ["gpu", "uuid"] as const;
+    const sm = new Gauge({
+      name: "proofwatch_gpu_sm_clock_hertz",
+      help: "Current streaming-multiprocessor clock.",
+      labelNames,
+      registers: [registry],
+    });
+    const mem = new Gauge({
+      name: "proofwatch_gpu_memory_clock_hertz",
+      help: "Current memory clock.",
+      labelNames,
+      registers: [registry],
+    });
+    const reasons = new Gauge({
+      name: "proofwatch_gpu_clocks_event_reason_active",
+      help: "1 while this reason (throttle reason, in older drivers' words) holds the clocks down.",
+      labelNames: ["gpu", "uuid", "reason"],
+      registers: [registry],
+    });
+    return {
+      collect: (context) =>
+        readAll(context, "clocks", ["clocks"], (gpu, values) => {
+          const labels = labelsOf(gpu);
+          setIfPresent(sm, labels, values.smClockMegahertz, MEGAHERTZ);
+          setIfPresent(mem, labels, values.memoryClockMegahertz, MEGAHERTZ);
+          const mask = values.clocksEventReasons;
+          if (mask === undefined) return;
+          for (const [reason, bit] of CLOCKS_EVENT_REASONS) {
+            // The mask is a u64 in NVML; the defined bits all fit in 32, where `&` is exact.
+            reasons.set({ ...labels, reason }, (mask & bit) !== 0 ? 1 : 0);
+          }
+        }),
+    };
+  },
+};

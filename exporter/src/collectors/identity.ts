@@ -1,0 +1,34 @@
+import { Gauge } from "prom-client";
+import { labelsOf } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+export const identity: CollectorFactory = {
+  name: "identity",
+  defaultEnabled: true,
+  description: "proofwatch_gpu_info: name, driver, PCI bus id and serial of each GPU",
+  create(registry) {
+    const info = new Gauge({
+      name: "proofwatch_gpu_info",
+      help: "Identity of the GPU; always 1.",
+      labelNames: ["gpu", "uuid", "name", "driver_version", "pci_bus_id", "serial"],
+      registers: [registry],
+    });
+    return {
+      // The identity was read by the scrape's probe of each GPU: no second NVML call.
+      async collect(context) {
+        for (const gpu of context.gpus) {
+          info.set(
+            {
+              ...labelsOf(gpu),
+              name: gpu.name,
+              driver_version: context.driverVersion,
+              pci_bus_id: gpu.pciBusId,
+              serial: gpu.serial,
+            },
+            1,
+          );
+        }
+      },
+    };
+  },
+};

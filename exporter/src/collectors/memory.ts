@@ -1,0 +1,30 @@
+import { Gauge } from "prom-client";
+import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+export const memory: CollectorFactory = {
+  name: "memory",
+  defaultEnabled: true,
+  description: "Device memory used, free, reserved and total",
+  create(registry) {
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ["gpu", "uuid"], registers: [registry] });
+    const total = gauge("proofwatch_gpu_memory_total_bytes", "Device memory installed.");
+    const used = gauge("proofwatch_gpu_memory_used_bytes", "Device memory allocated.");
+    const free = gauge("proofwatch_gpu_memory_free_bytes", "Device memory free to allocate.");
+    const reserved = gauge(
+      "proofwatch_gpu_memory_reserved_bytes",
+      "Device memory the driver and firmware keep for themselves.",
+    );
+    return {
+      collect: (context) =>
+        readAll(context, "memory", ["memory"], (gpu, values) => {
+          const labels = labelsOf(gpu);
+          setIfPresent(total, labels, values.memoryTotalBytes);
+          setIfPresent(used, labels, values.memoryUsedBytes);
+          setIfPresent(free, labels, values.memoryFreeBytes);
+          setIfPresent(reserved, labels, values.memoryReservedBytes);
+        }),
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import { Counter, Gauge } from "prom-client";
+import { labelsOf, readAll, setCounterIfPresent, setIfPresent } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+/** NVML's PCIe throughput is in KB/s of 1024 bytes, sampled over its last 20 ms. */
+const KIB = 1024;
+
+export const pcie: CollectorFactory = {
+  name: "pcie",
+  defaultEnabled: true,
+  description: "PCIe throughput, replay errors, and current and maximum link generation and width",
+  create(registry) {
+    const labelNames = ["gpu", "uuid"] as const;
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames, registers: [registry] });
+    const tx = gauge(
+      "proofwatch_gpu_pcie_tx_bytes_per_second",
+      "PCIe bytes sent by the GPU per second, over NVML's last 20 ms sample.",
+    );
+    const rx = gauge(
+      "proofwatch_gpu_pcie_rx_bytes_per_second",
+      "PCIe bytes received by the GPU per second, over NVML's last 20 ms sample.",
+    );
+    const replays = new Counter({
+      name: "proofwatch_gpu_pcie_replay_errors_total",
+      help: "PCIe packets the link had to replay after an error.",
+      labelNames,
+      registers: [registry],
+    });
+    const generation = gauge("proofwatch_gpu_pcie_link_generation", "Current PCIe link generation.");
+    const width = gauge("proofwatch_gpu_pcie_link_width", "Current PCIe link width in lanes.");
+    const maxGeneration = gauge(
+      "proofwatch_gpu_pcie_link_max_generation",
+      "Highest PCIe generation the GPU and the slot support together.",
+    );
+    const maxWidth = gauge(
+      "proofwatch_gpu_pcie_link_max_width",
+      "Widest PCIe link the GPU and the slot support together, in lanes.",
+    );
+    return {
+      collect: (context) =>
+        readAll(context, "pcie", ["pcie"], (gpu, values) => {
+          const labels = labelsOf(gpu);
+          setIfPresent(tx, labels, values.pcieTxKilobytesPerSecond, KIB);
+          setIfPresent(rx, labels, values.pcieRxKilobytesPerSecond, KIB);
+          setCounterIfPresent(replays, labels, values.pcieReplayCounter);
+          setIfPresent(generation, labels, values.pcieLinkGeneration);
+          setIfPresent(width, labels, values.pcieLinkWidth);
+          setIfPresent(maxGeneration, labels, values.pcieMaxLinkGeneration);
+          setIfPresent(maxWidth, labels, values.pcieMaxLinkWidth);
+        }),
+    };
+  },
+};

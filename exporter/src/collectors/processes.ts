@@ -1,0 +1,37 @@
+import { Gauge } from "prom-client";
+import { labelsOf, readAll } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+export const processes: CollectorFactory = {
+  name: "processes",
+  defaultEnabled: true,
+  description: "Compute processes on each GPU and the device memory they hold",
+  create(registry) {
+    // Per-process series would be unbounded (pids); a count and a sum are what alerts need.
+    const count = new Gauge({
+      name: "proofwatch_gpu_compute_processes",
+      help: "Compute processes running on the GPU.",
+      labelNames: ["gpu", "uuid"],
+      registers: [registry],
+    });
+    const used = new Gauge({
+      name: "proofwatch_gpu_compute_processes_memory_used_bytes",
+      help: "Device memory held by compute processes, where the driver can tell.",
+      labelNames: ["gpu", "uuid"],
+      registers: [registry],
+    });
+    return {
+      collect: (context) =>
+        readAll(context, "processes", ["processes"], (gpu, values) => {
+          const list = values.computeProcesses;
+          if (list === undefined) return;
+          const labels = labelsOf(gpu);
+          count.set(labels, list.length);
+          used.set(
+            labels,
+            list.reduce((sum, process) => sum + (process.usedGpuMemoryBytes ?? 0), 0),
+          );
+        }),
+    };
+  },
+};

@@ -1,0 +1,70 @@
+// Shared by the collectors: read one field group set from every GPU in parallel, turn
+// per-field NVML codes into "no value" or a counted error, and never let one GPU's
+// failure stop the others.
+import type { Counter, Gauge } from "prom-client";
+import { FUNCTION_NOT_FOUND, GPU_IS_LOST, NOT_SUPPORTED } from "../../../native/index.js";
+import type { DeviceValues, FieldGroup } from "../../../native/types.js";
+import type { GpuIdentity } from "../gpu-source.js";
+import type { GpuLabels, ScrapeContext } from "./types.js";
+
+/** Codes that mean "this GPU or driver has no such value": the series is simply absent. */
+const NO_VALUE_CODES = new Set([NOT_SUPPORTED, FUNCTION_NOT_FOUND]);
+
+export function labelsOf(gpu: GpuIdentity): GpuLabels {
+  return { gpu: String(gpu.index), uuid: gpu.uuid };
+}
+
+/**
+ * Calls `use` with each GPU's values, then throws if any GPU could not be read, so that
+ * the collector reports failure while the GPUs that answered keep their series.
+ */
+export async function readAll(
+  context: ScrapeContext,
+  collector: string,
+  groups: readonly FieldGroup[],
+  use: (gpu: GpuIdentity, values: DeviceValues) => void,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    context.gpus.map(async (gpu) => {
+      const reading = await context.read(gpu, groups);
+      for (const code of Object.values(reading.errors)) {
+        if (code === GPU_IS_LOST) throw new Error(`GPU ${gpu.index} was lost during the scrape`);
+        if (code !== undefined && !NO_VALUE_CODES.has(code))
+          context.countFieldError(collector, code);
+      }
+      use(gpu, reading.values);
+    }),
+  );
+  const failures: string[] = [];
+  results.forEach((result, position) => {
+    if (result.status === "fulfilled") return;
+    const gpu = context.gpus[position] as GpuIdentity;
+    const reason = (result.reason as Error).message;
+    context.markFailed(gpu, `${collector}: ${reason}`);
+    failures.push(reason);
+  });
+  if (failures.length > 0) throw new Error(failures.join("; "));
+}
+
+/** Sets a gauge when NVML gave a value, scaled into base units. */
+export function setIfPresent<L extends GpuLabels>(
+  gauge: Gauge<Extract<keyof L, string>>,
+  labels: L,
+  raw: number | undefined,
+  scale = 1,
+): void {
+  if (raw !== undefined) gauge.set(labels, raw * scale);
+}
+
+/**
+ * Exposes a counter that NVML keeps (ECC totals, energy, replays): metrics are reset
+ * before each scrape, so adding the driver's running total restores it exactly.
+ */
+export function setCounterIfPresent<L extends GpuLabels>(
+  counter: Counter<Extract<keyof L, string>>,
+  labels: L,
+  raw: number | undefined,
+  scale = 1,
+): void {
+  if (raw !== undefined) counter.inc(labels, raw * scale);
+}

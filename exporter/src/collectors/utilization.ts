@@ -1,0 +1,33 @@
+import { Gauge } from "prom-client";
+import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import type { CollectorFactory } from "./types.js";
+
+const PERCENT = 0.01;
+
+export const utilization: CollectorFactory = {
+  name: "utilization",
+  defaultEnabled: true,
+  description: "GPU and memory-controller busy ratios",
+  create(registry) {
+    const gpuBusy = new Gauge({
+      name: "proofwatch_gpu_utilization_ratio",
+      help: "Fraction of the last sample period in which a kernel ran on the GPU (0..1).",
+      labelNames: ["gpu", "uuid"],
+      registers: [registry],
+    });
+    const memoryBusy = new Gauge({
+      name: "proofwatch_gpu_memory_utilization_ratio",
+      help: "Fraction of the last sample period in which device memory was read or written (0..1).",
+      labelNames: ["gpu", "uuid"],
+      registers: [registry],
+    });
+    return {
+      collect: (context) =>
+        readAll(context, "utilization", ["utilization"], (gpu, values) => {
+          const labels = labelsOf(gpu);
+          setIfPresent(gpuBusy, labels, values.gpuUtilPercent, PERCENT);
+          setIfPresent(memoryBusy, labels, values.memoryUtilPercent, PERCENT);
+        }),
+    };
+  },
+};

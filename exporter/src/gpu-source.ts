@@ -1,0 +1,143 @@
+// The exporter's view of NVML: initialisation that survives a missing driver, device
+// enumeration, and reads under a deadline that a hung driver cannot stretch.
+import { GPU_IS_LOST, loadNvml, NvmlError } from "../../native/index.js";
+import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "../../native/types.js";
+import type { Logger } from "../../common/log.js";
+import { DeadlineExceeded, withDeadline } from "./deadline.js";
+
+export interface GpuIdentity {
+  index: number;
+  uuid: string;
+  name: string;
+  serial: string;
+  pciBusId: string;
+}
+
+export type GpuState =
+  | { index: number; status: "up"; identity: GpuIdentity }
+  /** NVML says the GPU fell off the bus, or the handle could not be had. */
+  | { index: number; status: "lost"; uuid: string; reason: string }
+  /** No answer before the deadline: the driver may be hung on this GPU. */
+  | { index: number; status: "unresponsive"; uuid: string; reason: string };
+
+export interface NvmlStatus {
+  up: boolean;
+  driverVersion: string;
+  error?: NvmlError;
+}
+
+const RETRY_INIT_MS = 30_000;
+
+export class GpuSource {
+  private nvml: NvmlBinding | undefined;
+  private status: NvmlStatus = { up: false, driverVersion: "" };
+  private lastInitAttempt = 0;
+  /** Devices whose previous read is still stuck in the driver; no new reads queue behind it. */
+  private readonly stuck = new Set<number>();
+  /** Last UUID seen per index, so that a lost GPU keeps its identity in `up` series. */
+  private readonly knownUuids = new Map<number, string>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly onXid: (event: XidEvent) => void,
+  ) {}
+
+  /** Initialises NVML if it is not up; retried at most every 30 s so a late driver is picked up. */
+  ensureInit(now = Date.now()): NvmlStatus {
+    if (this.status.up || now - this.lastInitAttempt < RETRY_INIT_MS) return this.status;
+    this.lastInitAttempt = now;
+    try {
+      const nvml = loadNvml();
+      nvml.init();
+      this.nvml = nvml;
+      this.status = { up: true, driverVersion: nvml.driverVersion() };
+      const missing = nvml.missingFunctions();
+      this.log.info("NVML initialised", {
+        driver: this.status.driverVersion,
+        gpus: nvml.deviceCount(),
+        missing_functions: missing.length > 0 ? missing.join(",") : "none",
+      });
+      this.startEvents(nvml);
+    } catch (error) {
+      const wasReported = this.status.error?.code;
+      const nvmlError = error instanceof NvmlError ? error : undefined;
+      this.status = { up: false, driverVersion: "", ...(nvmlError ? { error: nvmlError } : {}) };
+      if (wasReported === undefined || wasReported !== nvmlError?.code) {
+        this.log.error(
+          `NVML unavailable (${nvmlError?.nvmlName ?? "ERROR"}): ${(error as Error).message}; ` +
+            "serving exporter metrics only with proofwatch_exporter_nvml_up 0",
+        );
+      }
+    }
+    return this.status;
+  }
+
+  private startEvents(nvml: NvmlBinding): void {
+    try {
+      nvml.startEvents(this.onXid);
+    } catch (error) {
+      this.log.warn("XID events unavailable", { error: (error as Error).message });
+    }
+  }
+
+  deviceCount(): number {
+    return this.nvml?.deviceCount() ?? 0;
+  }
+
+  uuidOf(index: number): string {
+    return this.knownUuids.get(index) ?? "";
+  }
+
+  /** Identity read that decides whether a GPU is up for this scrape. */
+  async probe(index: number, deadline: number): Promise<GpuState> {
+    try {
+      const reading = await this.read(index, ["identity"], deadline);
+      const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = reading.values;
+      this.knownUuids.set(index, uuid);
+      return { index, status: "up", identity: { index, uuid, name, serial, pciBusId } };
+    } catch (error) {
+      const uuid = this.uuidOf(index);
+      const reason = (error as Error).message;
+      if (error instanceof DeadlineExceeded) return { index, status: "unresponsive", uuid, reason };
+      return { index, status: "lost", uuid, reason };
+    }
+  }
+
+  /**
+   * Reads field groups of one GPU on its native thread. Rejects with DeadlineExceeded when
+   * the driver does not answer in time; the GPU is then skipped until that call returns.
+   */
+  read(index: number, groups: readonly FieldGroup[], deadline: number): Promise<DeviceReading> {
+    const nvml = this.nvml;
+    if (!nvml) return Promise.reject(new Error("NVML is not initialised"));
+    if (this.stuck.has(index)) {
+      return Promise.reject(new DeadlineExceeded(`GPU ${index}: an earlier NVML call`, 0));
+    }
+    const pending = nvml.readDevice(index, groups);
+    return withDeadline(pending, deadline, `GPU ${index} read of ${groups.join(",")}`).catch(
+      (error: unknown) => {
+        if (error instanceof DeadlineExceeded) {
+          this.stuck.add(index);
+          const release = () => this.stuck.delete(index);
+          pending.then(release, release);
+        }
+        throw error;
+      },
+    );
+  }
+
+  close(): void {
+    if (!this.nvml) return;
+    try {
+      this.nvml.stopEvents();
+    } finally {
+      this.nvml.shutdown();
+      this.nvml = undefined;
+      this.status = { up: false, driverVersion: "" };
+    }
+  }
+}
+
+export function isLostError(error: unknown): boolean {
+  return error instanceof NvmlError && error.code === GPU_IS_LOST;
+}

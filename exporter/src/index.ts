@@ -1,0 +1,71 @@
+import { createServer } from "node:http";
+import { Registry } from "prom-client";
+import { createLogger } from "../../common/log.js";
+import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { packageVersion } from "../../common/package-root.js";
+import { COLLECTORS, XidCounts } from "./collectors/index.js";
+import { GpuSource } from "./gpu-source.js";
+import { Scraper } from "./scrape.js";
+import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
+import { createApp } from "./server.js";
+
+export interface ExporterOptions {
+  listen: ListenAddress;
+  /** Names of the collectors to run (see COLLECTORS). */
+  collectors: readonly string[];
+  /** Budget for all NVML reads of one scrape, in milliseconds. */
+  scrapeDeadlineMs: number;
+}
+
+export interface RunningExporter {
+  url: string;
+  address: ListenAddress;
+  close(): Promise<void>;
+}
+
+export { COLLECTORS } from "./collectors/index.js";
+
+export async function startExporter(options: ExporterOptions): Promise<RunningExporter> {
+  const log = createLogger("exporter");
+  const scrapeRegistry = new Registry();
+  const lifetimeRegistry = new Registry();
+  const exposed = Registry.merge([scrapeRegistry, lifetimeRegistry]);
+
+  const shared = { xidCounts: new XidCounts() };
+  const enabled = COLLECTORS.filter((factory) => options.collectors.includes(factory.name));
+  const collectors = enabled.map((factory) => ({
+    name: factory.name,
+    collector: factory.create(scrapeRegistry, shared),
+  }));
+  const xidEnabled = enabled.some((factory) => factory.name === "xid");
+  const source = new GpuSource(log, (event) => {
+    if (xidEnabled) shared.xidCounts.record(event);
+    log.warn("XID event", { gpu: event.index, uuid: event.uuid, xid: event.xid });
+  });
+  source.ensureInit();
+
+  const scraper = new Scraper(
+    source,
+    collectors,
+    scrapeRegistry,
+    exposed,
+    createScrapeHealthMetrics(scrapeRegistry),
+    createLifetimeMetrics(lifetimeRegistry, packageVersion()),
+    options.scrapeDeadlineMs,
+    log,
+  );
+  const server = createServer(createApp(scraper, exposed));
+  const address = await listen(server, options.listen);
+  log.info("listening", { url: urlOf(address), collectors: enabled.map((f) => f.name).join(",") });
+
+  return {
+    url: urlOf(address),
+    address,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      source.close();
+    },
+  };
+}
