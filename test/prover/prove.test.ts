@@ -1,0 +1,179 @@
+/**
+ * End to end: proofs from `proofwatch-prover --backend cpu` must be accepted by snarkjs'
+ * verifier for every fixture circuit, with snarkjs' public signals, deterministic under
+ * `--seed` and randomised without it.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { g1OnCurve, g2InSubgroup, parseGroth16Proof } from "../helpers/bn254.js";
+import { makeTempDir } from "../helpers/tmpdir.js";
+import {
+  type CircuitFixture,
+  circuitNames,
+  ensureCircuit,
+  runProver,
+  snarkjs,
+  snarkjsVerifyDetailed,
+} from "./fixtures.js";
+import { describeWithProver, expectProverOk, readJson } from "./prover-run.js";
+
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+const fixtures = new Map<string, CircuitFixture>();
+
+function fixture(name: string): CircuitFixture {
+  const found = fixtures.get(name);
+  if (!found) throw new Error(`no fixture ${name}`);
+  return found;
+}
+
+/** Proves `f` into a fresh pair of files named after `tag`; returns their paths. */
+async function prove(f: CircuitFixture, tag: string, extra: readonly string[] = []) {
+  const proof = join(tmp.dir, `${f.name}-${tag}-proof.json`);
+  const pub = join(tmp.dir, `${f.name}-${tag}-public.json`);
+  expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
+  return { proof, pub };
+}
+
+describeWithProver("proofwatch-prover end to end", () => {
+  beforeAll(async () => {
+    tmp = await makeTempDir("prove");
+    for (const name of circuitNames) fixtures.set(name, await ensureCircuit(name));
+  }, 600_000);
+  afterAll(async () => tmp?.cleanup());
+
+  describe.each(circuitNames)("%s, --backend cpu", (name) => {
+    it("writes a proof snarkjs accepts and snarkjs' public signals", async () => {
+      const f = fixture(name);
+
+      const { proof, pub } = await prove(f, "cpu", ["--backend", "cpu"]);
+
+      expect(await readJson(pub)).toEqual(f.publicSignals);
+      expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toEqual({
+        valid: true,
+        message: "OK!",
+      });
+    });
+
+    it("writes proof points on the curve and in the subgroup", async () => {
+      const f = fixture(name);
+
+      const { proof } = await prove(f, "points", ["--backend", "cpu"]);
+      const parsed = parseGroth16Proof(await readJson(proof));
+
+      expect(g1OnCurve(parsed.a)).toBe(true);
+      expect(g2InSubgroup(parsed.b)).toBe(true);
+      expect(g1OnCurve(parsed.c)).toBe(true);
+    });
+  });
+
+  describe("randomness", () => {
+    it("gives byte-identical proofs for the same --seed", async () => {
+      const f = fixture("multi_io");
+
+      const first = await prove(f, "seed7a", ["--backend", "cpu", "--seed", "7"]);
+      const second = await prove(f, "seed7b", ["--backend", "cpu", "--seed", "7"]);
+
+      expect(await readFile(second.proof, "utf8")).toBe(await readFile(first.proof, "utf8"));
+    });
+
+    it("gives different valid proofs for different seeds", async () => {
+      const f = fixture("multi_io");
+
+      const seven = await prove(f, "seed7", ["--backend", "cpu", "--seed", "7"]);
+      const eight = await prove(f, "seed8", ["--backend", "cpu", "--seed", "8"]);
+      const a = parseGroth16Proof(await readJson(seven.proof));
+      const b = parseGroth16Proof(await readJson(eight.proof));
+
+      expect(a.a).not.toEqual(b.a);
+      expect(a.b).not.toEqual(b.b);
+      expect(a.c).not.toEqual(b.c);
+      expect(await snarkjsVerifyDetailed(f.vkey, eight.pub, eight.proof)).toMatchObject({
+        valid: true,
+      });
+    });
+
+    it("randomises proofs without --seed (zero knowledge needs fresh r and s)", async () => {
+      const f = fixture("multiplier");
+
+      const first = await prove(f, "noseed-a", ["--backend", "cpu"]);
+      const second = await prove(f, "noseed-b", ["--backend", "cpu"]);
+
+      expect(await readFile(second.proof, "utf8")).not.toBe(await readFile(first.proof, "utf8"));
+    });
+
+    it("does not depend on the thread count", async () => {
+      const f = fixture("mimc_4k");
+
+      const one = await prove(f, "t1", ["--backend", "cpu", "--seed", "3", "--threads", "1"]);
+      const two = await prove(f, "t2", ["--backend", "cpu", "--seed", "3", "--threads", "2"]);
+      const many = await prove(f, "t7", ["--backend", "cpu", "--seed", "3", "--threads", "7"]);
+
+      const expected = await readFile(one.proof, "utf8");
+      expect(await readFile(two.proof, "utf8")).toBe(expected);
+      expect(await readFile(many.proof, "utf8")).toBe(expected);
+    });
+  });
+
+  describe("--timings", () => {
+    it("writes every phase as a non-negative number of seconds", async () => {
+      const f = fixture("mimc_4k");
+      const timings = join(tmp.dir, "timings.json");
+
+      await prove(f, "timings", ["--backend", "cpu", "--timings", timings]);
+      const parsed = await readJson(timings);
+
+      expect(parsed).toBeTypeOf("object");
+      const phases = Object.entries(parsed as Record<string, unknown>);
+      expect(phases.length).toBeGreaterThanOrEqual(3);
+      for (const [phase, value] of phases) {
+        expect(value, phase).toBeTypeOf("number");
+        expect(Number.isFinite(value) && (value as number) >= 0, phase).toBe(true);
+      }
+    });
+  });
+
+  describe("--backend auto", () => {
+    it("writes a proof snarkjs accepts, whatever backend it picks", async () => {
+      const f = fixture("multi_io");
+
+      const { proof, pub } = await prove(f, "auto", ["--backend", "auto"]);
+
+      expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toMatchObject({ valid: true });
+    });
+  });
+
+  describe.each(["multi_io", "mimc_4k"] as const)("dev-setup zkey for %s", (name) => {
+    it("proves with our prover and with snarkjs, both accepted with its vkey", async () => {
+      const f = fixture(name);
+      const zkey = join(tmp.dir, `${name}-dev.zkey`);
+      const vkey = join(tmp.dir, `${name}-dev-vkey.json`);
+      const ours = {
+        proof: join(tmp.dir, `${name}-dev-proof.json`),
+        pub: join(tmp.dir, `${name}-dev-public.json`),
+      };
+      const theirs = {
+        proof: join(tmp.dir, `${name}-dev-snarkjs-proof.json`),
+        pub: join(tmp.dir, `${name}-dev-snarkjs-public.json`),
+      };
+
+      expectProverOk(await runProver(["dev-setup", f.r1cs, zkey]));
+      await snarkjs(["zkey", "export", "verificationkey", zkey, vkey]);
+      expectProverOk(await runProver([zkey, f.wtns, ours.proof, ours.pub, "--backend", "cpu"]));
+      await snarkjs(["groth16", "prove", zkey, f.wtns, theirs.proof, theirs.pub]);
+
+      expect(await readJson(ours.pub)).toEqual(f.publicSignals);
+      expect(await snarkjsVerifyDetailed(vkey, ours.pub, ours.proof)).toMatchObject({
+        valid: true,
+      });
+      expect(await snarkjsVerifyDetailed(vkey, theirs.pub, theirs.proof)).toMatchObject({
+        valid: true,
+      });
+      // A proof made with the dev key must not pass under the real key, or the two
+      // set-ups would share their toxic waste.
+      expect(await snarkjsVerifyDetailed(f.vkey, ours.pub, ours.proof)).toMatchObject({
+        valid: false,
+      });
+    });
+  });
+});
