@@ -1,0 +1,314 @@
+// N-API glue only: argument unpacking, promises and thread-safe functions. Reading NVML
+// lives in device_reader, threading in device_workers and xid_events.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "device_reader.h"
+#include "device_workers.h"
+#include "nvml_loader.h"
+#include "xid_events.h"
+
+namespace pw = proofwatch::nvml;
+
+namespace {
+
+class NvmlAddon;
+
+struct ReadContext {
+  Napi::Promise::Deferred deferred;
+  NvmlAddon* addon;
+};
+
+struct ReadResult {
+  nvmlReturn_t rc = NVML_SUCCESS;
+  pw::DeviceReading reading;
+};
+
+void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* result);
+void DeliverXid(Napi::Env env, Napi::Function callback, NvmlAddon*, pw::XidEvent* event);
+
+using ReadTsfn = Napi::TypedThreadSafeFunction<ReadContext, ReadResult, DeliverReading>;
+using XidTsfn = Napi::TypedThreadSafeFunction<NvmlAddon, pw::XidEvent, DeliverXid>;
+
+// Builds JS values from a DeviceReading's optional fields.
+struct JsFieldWriter {
+  Napi::Env env;
+  Napi::Object values;
+
+  void operator()(const char* name, const std::optional<std::string>& v) {
+    if (v) values.Set(name, Napi::String::New(env, *v));
+  }
+  void operator()(const char* name, const std::optional<uint64_t>& v) {
+    // Counters stay far below 2^53 in practice (see native/types.ts).
+    if (v) values.Set(name, Napi::Number::New(env, static_cast<double>(*v)));
+  }
+  void operator()(const char* name, const std::optional<std::vector<pw::ComputeProcess>>& v) {
+    if (!v) return;
+    Napi::Array list = Napi::Array::New(env, v->size());
+    for (size_t i = 0; i < v->size(); ++i) {
+      const auto& p = (*v)[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("pid", Napi::Number::New(env, p.pid));
+      if (p.usedGpuMemoryBytes) {
+        o.Set("usedGpuMemoryBytes",
+              Napi::Number::New(env, static_cast<double>(*p.usedGpuMemoryBytes)));
+      }
+      list.Set(static_cast<uint32_t>(i), o);
+    }
+    values.Set(name, list);
+  }
+};
+
+class NvmlAddon : public Napi::Addon<NvmlAddon> {
+ public:
+  NvmlAddon(Napi::Env env, Napi::Object exports) {
+    DefineAddon(exports, {
+                             InstanceMethod("setErrorClass", &NvmlAddon::SetErrorClass),
+                             InstanceMethod("init", &NvmlAddon::Initialize),
+                             InstanceMethod("shutdown", &NvmlAddon::Shutdown),
+                             InstanceMethod("driverVersion", &NvmlAddon::DriverVersion),
+                             InstanceMethod("deviceCount", &NvmlAddon::DeviceCount),
+                             InstanceMethod("missingFunctions", &NvmlAddon::MissingFunctions),
+                             InstanceMethod("readDevice", &NvmlAddon::ReadDevice),
+                             InstanceMethod("startEvents", &NvmlAddon::StartEvents),
+                             InstanceMethod("stopEvents", &NvmlAddon::StopEvents),
+                         });
+  }
+
+  // Environment teardown (process exit, a worker thread ending): release what this
+  // environment still holds so NVML's own reference count stays right for the others.
+  ~NvmlAddon() {
+    watcher_.Stop();
+    while (inits_ > 0) {
+      --inits_;
+      pw::Release();
+    }
+  }
+
+  // An NvmlError (or a plain Error before setErrorClass) carrying the NVML code.
+  Napi::Value MakeError(Napi::Env env, int code, const std::string& message) {
+    if (!errorClass_.IsEmpty()) {
+      return errorClass_.New({Napi::String::New(env, message), Napi::Number::New(env, code)});
+    }
+    Napi::Error error = Napi::Error::New(env, message);
+    error.Set("code", Napi::Number::New(env, code));
+    error.Set("nvmlName", Napi::String::New(env, pw::ReturnCodeName(code)));
+    return error.Value();
+  }
+
+ private:
+  Napi::Value Throw(Napi::Env env, int code, const std::string& message) {
+    Napi::Value error = MakeError(env, code, message);
+    if (!env.IsExceptionPending()) Napi::Error(env, error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  pw::ApiPtr RequireApi(Napi::Env env) {
+    pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
+    if (!api) Throw(env, NVML_ERROR_UNINITIALIZED, "NVML is not initialized: call init() first");
+    return api;
+  }
+
+  Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      Napi::TypeError::New(info.Env(), "setErrorClass expects a constructor")
+          .ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    errorClass_ = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Initialize(const Napi::CallbackInfo& info) {
+    const pw::LoadResult result = pw::Acquire();
+    if (result.code != NVML_SUCCESS) return Throw(info.Env(), result.code, result.message);
+    ++inits_;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+    if (inits_ == 0) return info.Env().Undefined();
+    // The watcher holds an event set that nvmlShutdown would invalidate under it.
+    if (inits_ == 1) StopWatcher();
+    --inits_;
+    pw::Release();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value DriverVersion(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = RequireApi(env);
+    if (!api) return env.Undefined();
+    if (api->systemGetDriverVersion == nullptr) {
+      return Throw(env, NVML_ERROR_FUNCTION_NOT_FOUND, "nvmlSystemGetDriverVersion is missing");
+    }
+    char version[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE] = {};
+    const nvmlReturn_t rc = api->systemGetDriverVersion(version, sizeof(version));
+    if (rc != NVML_SUCCESS) return Throw(env, rc, "nvmlSystemGetDriverVersion failed");
+    version[sizeof(version) - 1] = '\0';
+    return Napi::String::New(env, version);
+  }
+
+  Napi::Value DeviceCount(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = RequireApi(env);
+    if (!api) return env.Undefined();
+    if (api->deviceGetCount == nullptr) {
+      return Throw(env, NVML_ERROR_FUNCTION_NOT_FOUND, "nvmlDeviceGetCount_v2 is missing");
+    }
+    unsigned int count = 0;
+    const nvmlReturn_t rc = api->deviceGetCount(&count);
+    if (rc != NVML_SUCCESS) return Throw(env, rc, "nvmlDeviceGetCount_v2 failed");
+    return Napi::Number::New(env, count);
+  }
+
+  Napi::Value MissingFunctions(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = RequireApi(env);
+    if (!api) return env.Undefined();
+    Napi::Array names = Napi::Array::New(env, api->missing.size());
+    for (size_t i = 0; i < api->missing.size(); ++i) {
+      names.Set(static_cast<uint32_t>(i), Napi::String::New(env, api->missing[i]));
+    }
+    return names;
+  }
+
+  // readDevice(index: number, groups: string[]): Promise<DeviceReading>
+  Napi::Value ReadDevice(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsArray()) {
+      Napi::TypeError::New(env, "readDevice(index, groups)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const auto index = info[0].As<Napi::Number>().Uint32Value();
+    Napi::Array names = info[1].As<Napi::Array>();
+    uint32_t groups = 0;
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      Napi::Value name = names.Get(i);
+      if (env.IsExceptionPending()) return env.Undefined();
+      const uint32_t bit = name.IsString() ? pw::GroupFromName(name.As<Napi::String>().Utf8Value()) : 0;
+      if (bit == 0) {
+        Napi::TypeError::New(env, "unknown field group").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      groups |= bit;
+    }
+
+    auto deferred = Napi::Promise::Deferred::New(env);
+    Napi::Promise promise = deferred.Promise();
+    pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
+    if (!api) {
+      deferred.Reject(MakeError(env, NVML_ERROR_UNINITIALIZED,
+                                "NVML is not initialized: call init() first"));
+      return promise;
+    }
+    auto* ctx = new ReadContext{deferred, this};
+    ReadTsfn tsfn = ReadTsfn::New(
+        env, "proofwatch.nvml.readDevice", 0, 1, ctx,
+        [](Napi::Env, void*, ReadContext* c) { delete c; }, static_cast<void*>(nullptr));
+    workers_.Post(index, [api = std::move(api), index, groups, tsfn]() mutable {
+      auto result = std::make_unique<ReadResult>();
+      result->rc = pw::ReadDevice(*api, index, groups, &result->reading);
+      if (tsfn.NonBlockingCall(result.get()) == napi_ok) result.release();
+      tsfn.Release();
+    });
+    return promise;
+  }
+
+  // startEvents(onEvent: (event) => void): void
+  Napi::Value StartEvents(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      Napi::TypeError::New(env, "startEvents expects a callback").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    pw::ApiPtr api = RequireApi(env);
+    if (!api) return env.Undefined();
+    if (watcher_.Running()) {
+      return Throw(env, NVML_ERROR_ALREADY_INITIALIZED, "XID events are already started");
+    }
+    XidTsfn tsfn =
+        XidTsfn::New(env, info[0].As<Napi::Function>(), "proofwatch.nvml.xid", 0, 1, this);
+    // Watching for faults must not by itself keep the process alive.
+    tsfn.Unref(env);
+    std::string message;
+    const nvmlReturn_t rc = watcher_.Start(
+        std::move(api),
+        [tsfn](const pw::XidEvent& event) mutable {
+          auto copy = std::make_unique<pw::XidEvent>(event);
+          if (tsfn.NonBlockingCall(copy.get()) == napi_ok) copy.release();
+        },
+        &message);
+    if (rc != NVML_SUCCESS) {
+      tsfn.Release();
+      return Throw(env, rc, message);
+    }
+    xidTsfn_ = std::make_unique<XidTsfn>(tsfn);
+    return env.Undefined();
+  }
+
+  Napi::Value StopEvents(const Napi::CallbackInfo& info) {
+    StopWatcher();
+    return info.Env().Undefined();
+  }
+
+  void StopWatcher() {
+    // Join first: once the thread is gone nobody else can call the TSFN we release.
+    watcher_.Stop();
+    if (xidTsfn_) {
+      xidTsfn_->Release();
+      xidTsfn_.reset();
+    }
+  }
+
+  Napi::FunctionReference errorClass_;
+  int inits_ = 0;
+  pw::DeviceWorkers workers_;
+  pw::XidWatcher watcher_;
+  std::unique_ptr<XidTsfn> xidTsfn_;
+};
+
+void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* raw) {
+  std::unique_ptr<ReadResult> result(raw);
+  if (env == nullptr || !result) return;  // environment going away: nobody to tell
+  if (result->rc != NVML_SUCCESS) {
+    const std::string message = "cannot open GPU " + std::to_string(result->reading.index) +
+                                ": " + pw::ReturnCodeName(result->rc);
+    Napi::Value error = ctx->addon->MakeError(env, result->rc, message);
+    if (env.IsExceptionPending()) error = env.GetAndClearPendingException().Value();
+    ctx->deferred.Reject(error);
+    return;
+  }
+  const pw::DeviceReading& r = result->reading;
+  Napi::Object out = Napi::Object::New(env);
+  JsFieldWriter writer{env, Napi::Object::New(env)};
+  r.ForEachField(writer);
+  Napi::Object errors = Napi::Object::New(env);
+  for (const auto& [field, code] : r.errors) errors.Set(field, Napi::Number::New(env, code));
+  out.Set("index", Napi::Number::New(env, r.index));
+  out.Set("values", writer.values);
+  out.Set("errors", errors);
+  if (env.IsExceptionPending()) {
+    ctx->deferred.Reject(env.GetAndClearPendingException().Value());
+    return;
+  }
+  ctx->deferred.Resolve(out);
+}
+
+void DeliverXid(Napi::Env env, Napi::Function callback, NvmlAddon*, pw::XidEvent* raw) {
+  std::unique_ptr<pw::XidEvent> event(raw);
+  if (env == nullptr || !event) return;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("index", Napi::Number::New(env, event->index));
+  o.Set("uuid", Napi::String::New(env, event->uuid));
+  o.Set("xid", Napi::Number::New(env, static_cast<double>(event->xid)));
+  // A throwing callback surfaces as an uncaught exception, as any event listener's would.
+  callback.Call({o});
+}
+
+}  // namespace
+
+NODE_API_ADDON(NvmlAddon)
