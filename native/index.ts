@@ -1,0 +1,234 @@
+// Loads the proofwatch_nvml addon and checks every argument before it reaches native code.
+// Native failures surface as NvmlError only: the addon constructs it through the class we
+// hand it at load (better-sqlite3's SqliteError pattern), so `instanceof` works everywhere.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "./types.js";
+
+export type {
+  ComputeProcess,
+  DeviceReading,
+  DeviceValues,
+  FieldGroup,
+  FieldName,
+  NvmlBinding,
+  XidEvent,
+} from "./types.js";
+
+/** NVML return codes (nvmlReturn_t) that policy code branches on. */
+export const NVML_SUCCESS = 0;
+export const NVML_ERROR_UNINITIALIZED = 1;
+export const NVML_ERROR_INVALID_ARGUMENT = 2;
+export const NVML_ERROR_NOT_SUPPORTED = 3;
+export const NVML_ERROR_NO_PERMISSION = 4;
+export const NVML_ERROR_TIMEOUT = 10;
+export const NVML_ERROR_LIBRARY_NOT_FOUND = 12;
+export const NVML_ERROR_FUNCTION_NOT_FOUND = 13;
+export const NVML_ERROR_GPU_IS_LOST = 15;
+export const NVML_ERROR_ARGUMENT_VERSION_MISMATCH = 25;
+export const NVML_ERROR_UNKNOWN = 999;
+
+const ERROR_NAMES: Readonly<Record<number, string>> = {
+  0: "SUCCESS",
+  1: "UNINITIALIZED",
+  2: "INVALID_ARGUMENT",
+  3: "NOT_SUPPORTED",
+  4: "NO_PERMISSION",
+  5: "ALREADY_INITIALIZED",
+  6: "NOT_FOUND",
+  7: "INSUFFICIENT_SIZE",
+  8: "INSUFFICIENT_POWER",
+  9: "DRIVER_NOT_LOADED",
+  10: "TIMEOUT",
+  11: "IRQ_ISSUE",
+  12: "LIBRARY_NOT_FOUND",
+  13: "FUNCTION_NOT_FOUND",
+  14: "CORRUPTED_INFOROM",
+  15: "GPU_IS_LOST",
+  16: "RESET_REQUIRED",
+  17: "OPERATING_SYSTEM",
+  18: "LIB_RM_VERSION_MISMATCH",
+  19: "IN_USE",
+  20: "MEMORY",
+  21: "NO_DATA",
+  22: "VGPU_ECC_NOT_SUPPORTED",
+  23: "INSUFFICIENT_RESOURCES",
+  24: "FREQ_NOT_SUPPORTED",
+  25: "ARGUMENT_VERSION_MISMATCH",
+  26: "DEPRECATED",
+  27: "NOT_READY",
+  28: "GPU_NOT_FOUND",
+  29: "INVALID_STATE",
+  999: "UNKNOWN",
+};
+
+/** "GPU_IS_LOST" for 15; the same names the native side uses. */
+export function nvmlErrorName(code: number): string {
+  return ERROR_NAMES[code] ?? `UNKNOWN_${code}`;
+}
+
+/** Every failure of the native binding: the NVML return code and its name. */
+export class NvmlError extends Error {
+  readonly code: number;
+  readonly nvmlName: string;
+
+  constructor(message: string, code: number) {
+    super(message);
+    this.name = "NvmlError";
+    this.code = code;
+    this.nvmlName = nvmlErrorName(code);
+  }
+}
+
+export const FIELD_GROUPS: readonly FieldGroup[] = [
+  "identity",
+  "utilization",
+  "memory",
+  "thermal",
+  "power",
+  "pcie",
+  "clocks",
+  "ecc",
+  "retiredPages",
+  "remappedRows",
+  "processes",
+];
+
+/** The addon's exports, as addon.cc defines them. */
+interface NativeAddon {
+  setErrorClass(ctor: new (message: string, code: number) => NvmlError): void;
+  init(): void;
+  shutdown(): void;
+  driverVersion(): string;
+  deviceCount(): number;
+  missingFunctions(): string[];
+  readDevice(index: number, groups: string[]): Promise<DeviceReading>;
+  startEvents(onEvent: (event: XidEvent) => void): void;
+  stopEvents(): void;
+}
+
+let cachedRoot: string | undefined;
+
+/**
+ * The directory of proofwatch's package.json. Found by walking up rather than by a fixed
+ * relative path, because this file runs both as native/index.ts and as dist/native/index.js.
+ */
+export function packageRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      if (typeof pkg === "object" && pkg !== null && "name" in pkg && pkg.name === "proofwatch") {
+        cachedRoot = dir;
+        return dir;
+      }
+    } catch {
+      // no package.json here (or not JSON): keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error(`cannot find proofwatch's package.json above ${fileURLToPath(import.meta.url)}`);
+    }
+    dir = parent;
+  }
+}
+
+/** Absolute path of the fake libnvidia-ml that binding.gyp builds (target fake_nvml). */
+export function fakeNvmlLibraryPath(): string {
+  return join(packageRoot(), "build", "Release", "fake_nvml.so");
+}
+
+/** Absolute path of the stand-alone probe executable (target nvml_probe). */
+export function nvmlProbePath(): string {
+  return join(packageRoot(), "build", "Release", "nvml_probe");
+}
+
+let addon: NativeAddon | undefined;
+
+function loadAddon(): NativeAddon {
+  if (addon !== undefined) return addon;
+  const require = createRequire(import.meta.url);
+  const loaded = require(join(packageRoot(), "build", "Release", "proofwatch_nvml.node")) as NativeAddon;
+  loaded.setErrorClass(NvmlError);
+  addon = loaded;
+  return loaded;
+}
+
+function checkIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index > 0xffff_ffff) {
+    throw new TypeError(`device index must be an integer in [0, 2^32), got ${String(index)}`);
+  }
+}
+
+function checkGroups(groups: readonly FieldGroup[]): string[] {
+  if (!Array.isArray(groups)) throw new TypeError("groups must be an array of field groups");
+  for (const group of groups) {
+    if (!FIELD_GROUPS.includes(group)) {
+      throw new TypeError(`unknown field group ${JSON.stringify(group)}`);
+    }
+  }
+  return [...new Set(groups)];
+}
+
+class Binding implements NvmlBinding {
+  readonly #native: NativeAddon;
+
+  constructor(native: NativeAddon) {
+    this.#native = native;
+  }
+
+  init(): void {
+    this.#native.init();
+  }
+
+  shutdown(): void {
+    this.#native.shutdown();
+  }
+
+  driverVersion(): string {
+    return this.#native.driverVersion();
+  }
+
+  deviceCount(): number {
+    return this.#native.deviceCount();
+  }
+
+  missingFunctions(): string[] {
+    return this.#native.missingFunctions();
+  }
+
+  readDevice(index: number, groups: readonly FieldGroup[]): Promise<DeviceReading> {
+    try {
+      checkIndex(index);
+      return this.#native.readDevice(index, checkGroups(groups));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  startEvents(onEvent: (event: XidEvent) => void): void {
+    if (typeof onEvent !== "function") throw new TypeError("onEvent must be a function");
+    this.#native.startEvents(onEvent);
+  }
+
+  stopEvents(): void {
+    this.#native.stopEvents();
+  }
+}
+
+let binding: NvmlBinding | undefined;
+
+/**
+ * The process's binding. Loading the addon does not touch NVML; init() does, reading
+ * PROOFWATCH_NVML_LIBRARY at that moment.
+ *
+ * A readDevice() whose NVML call hangs keeps its promise, and so the event loop, alive, as
+ * a hung filesystem call would; callers race it against their own deadline.
+ */
+export function loadNvml(): NvmlBinding {
+  binding ??= new Binding(loadAddon());
+  return binding;
+}
