@@ -3,8 +3,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fakeNvmlLibraryPath } from "../native/index.js";
 import { packageRoot } from "../common/package-root.js";
+import { fakeNvmlLibraryPath } from "../native/index.js";
 
 const WARMUP = 200;
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 2000);
@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     console.log(`exporter, 8 GPUs on fake-nvml (h100x8), ${SCRAPES} sequential scrapes`);
     console.log(`  response size   ${(bytes / 1024).toFixed(1)} KiB`);
     console.log(`  scrape p50      ${p50.toFixed(2)} ms`);
-    console.log(`  scrape p99      ${p99.toFixed(2)} ms   (target < 5 ms: ${p99 < 5 ? "met" : "MISSED"})`);
+    console.log(
+      `  scrape p99      ${p99.toFixed(2)} ms   (target < 5 ms: ${p99 < 5 ? "met" : "MISSED"})`,
+    );
     console.log(`  scrape max      ${(timings.at(-1) as number).toFixed(2)} ms`);
     console.log(
       `  exporter RSS    ${(rss / 2 ** 20).toFixed(1)} MiB (target < 80 MB: ${rss < 80e6 ? "met" : "MISSED"})`,

@@ -1,8 +1,9 @@
 // The exporter's view of NVML: initialisation that survives a missing driver, device
 // enumeration, and reads under a deadline that a hung driver cannot stretch.
-import { GPU_IS_LOST, loadNvml, NvmlError } from "../../native/index.js";
-import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "../../native/types.js";
+
 import type { Logger } from "../../common/log.js";
+import { loadNvml, NvmlError } from "../../native/index.js";
+import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "../../native/types.js";
 import { DeadlineExceeded, withDeadline } from "./deadline.js";
 
 export interface GpuIdentity {
@@ -136,8 +137,4 @@ export class GpuSource {
       this.status = { up: false, driverVersion: "" };
     }
   }
-}
-
-export function isLostError(error: unknown): boolean {
-  return error instanceof NvmlError && error.code === GPU_IS_LOST;
 }

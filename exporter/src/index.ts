@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { Registry } from "prom-client";
-import { createLogger } from "../../common/log.js";
 import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { COLLECTORS, XidCounts } from "./collectors/index.js";
 import { GpuSource } from "./gpu-source.js";
@@ -29,7 +29,6 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const log = createLogger("exporter");
   const scrapeRegistry = new Registry();
   const lifetimeRegistry = new Registry();
-  const exposed = Registry.merge([scrapeRegistry, lifetimeRegistry]);
 
   const shared = { xidCounts: new XidCounts() };
   const enabled = COLLECTORS.filter((factory) => options.collectors.includes(factory.name));
@@ -44,13 +43,17 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   });
   source.ensureInit();
 
+  const health = createScrapeHealthMetrics(scrapeRegistry);
+  const lifetime = createLifetimeMetrics(lifetimeRegistry, packageVersion());
+  // Merged only now: Registry.merge copies the metrics registered so far.
+  const exposed = Registry.merge([scrapeRegistry, lifetimeRegistry]);
   const scraper = new Scraper(
     source,
     collectors,
     scrapeRegistry,
     exposed,
-    createScrapeHealthMetrics(scrapeRegistry),
-    createLifetimeMetrics(lifetimeRegistry, packageVersion()),
+    health,
+    lifetime,
     options.scrapeDeadlineMs,
     log,
   );

@@ -1,8 +1,8 @@
 // One scrape: probe every GPU, run the enabled collectors side by side under one deadline,
 // and report each collector's duration and success. No collector can fail the scrape.
 import type { Registry } from "prom-client";
-import { nvmlErrorName } from "../../native/index.js";
 import type { Logger } from "../../common/log.js";
+import { nvmlErrorName } from "../../native/index.js";
 import type { Collector, ScrapeContext } from "./collectors/index.js";
 import type { GpuIdentity, GpuSource, GpuState } from "./gpu-source.js";
 import type { LifetimeMetrics, ScrapeHealthMetrics } from "./self-metrics.js";
@@ -64,7 +64,8 @@ export class Scraper {
       gpus: upGpus,
       read: (gpu, groups) => this.source.read(gpu.index, groups, deadline),
       markFailed: (gpu, reason) => {
-        if (!failed.has(gpu.index)) this.log.debug("GPU collection failed", { gpu: gpu.index, reason });
+        if (!failed.has(gpu.index))
+          this.log.debug("GPU collection failed", { gpu: gpu.index, reason });
         failed.add(gpu.index);
       },
       countFieldError: (collector, code) =>
@@ -110,7 +111,11 @@ export class Scraper {
     if (state.status === "up") {
       this.log.info("GPU answers again", { gpu: state.index, uuid: state.identity.uuid });
     } else {
-      this.log.warn(`GPU ${state.status}`, { gpu: state.index, uuid: state.uuid, reason: state.reason });
+      this.log.warn(`GPU ${state.status}`, {
+        gpu: state.index,
+        uuid: state.uuid,
+        reason: state.reason,
+      });
     }
   }
 }

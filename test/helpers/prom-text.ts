@@ -48,7 +48,7 @@ export function find(
 }
 
 /** The single value of a metric for the given labels; throws if absent or ambiguous. */
-export function valueOf(
+export function sampleValue(
   exposition: Exposition,
   name: string,
   where: Record<string, string> = {},

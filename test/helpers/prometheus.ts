@@ -37,7 +37,12 @@ function configYaml(options: PrometheusOptions): string {
     lines.push("alerting:", "  alertmanagers:", "    - static_configs:", "        - targets:");
     lines.push(...options.alertmanagers.map((target) => `            - ${JSON.stringify(target)}`));
   }
-  lines.push("scrape_configs:", "  - job_name: proofwatch", "    static_configs:", "      - targets:");
+  lines.push(
+    "scrape_configs:",
+    "  - job_name: proofwatch",
+    "    static_configs:",
+    "      - targets:",
+  );
   lines.push(...options.targets.map((target) => `          - ${JSON.stringify(target)}`));
   return `${lines.join("\n")}\n`;
 }

@@ -27,7 +27,10 @@ export const pcie: CollectorFactory = {
       labelNames,
       registers: [registry],
     });
-    const generation = gauge("proofwatch_gpu_pcie_link_generation", "Current PCIe link generation.");
+    const generation = gauge(
+      "proofwatch_gpu_pcie_link_generation",
+      "Current PCIe link generation.",
+    );
     const width = gauge("proofwatch_gpu_pcie_link_width", "Current PCIe link width in lanes.");
     const maxGeneration = gauge(
       "proofwatch_gpu_pcie_link_max_generation",

@@ -2,13 +2,17 @@
 // per-field NVML codes into "no value" or a counted error, and never let one GPU's
 // failure stop the others.
 import type { Counter, Gauge } from "prom-client";
-import { FUNCTION_NOT_FOUND, GPU_IS_LOST, NOT_SUPPORTED } from "../../../native/index.js";
+import {
+  NVML_ERROR_FUNCTION_NOT_FOUND,
+  NVML_ERROR_GPU_IS_LOST,
+  NVML_ERROR_NOT_SUPPORTED,
+} from "../../../native/index.js";
 import type { DeviceValues, FieldGroup } from "../../../native/types.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { GpuLabels, ScrapeContext } from "./types.js";
 
 /** Codes that mean "this GPU or driver has no such value": the series is simply absent. */
-const NO_VALUE_CODES = new Set([NOT_SUPPORTED, FUNCTION_NOT_FOUND]);
+const NO_VALUE_CODES = new Set([NVML_ERROR_NOT_SUPPORTED, NVML_ERROR_FUNCTION_NOT_FOUND]);
 
 export function labelsOf(gpu: GpuIdentity): GpuLabels {
   return { gpu: String(gpu.index), uuid: gpu.uuid };
@@ -28,7 +32,8 @@ export async function readAll(
     context.gpus.map(async (gpu) => {
       const reading = await context.read(gpu, groups);
       for (const code of Object.values(reading.errors)) {
-        if (code === GPU_IS_LOST) throw new Error(`GPU ${gpu.index} was lost during the scrape`);
+        if (code === NVML_ERROR_GPU_IS_LOST)
+          throw new Error(`GPU ${gpu.index} was lost during the scrape`);
         if (code !== undefined && !NO_VALUE_CODES.has(code))
           context.countFieldError(collector, code);
       }
@@ -47,9 +52,9 @@ export async function readAll(
 }
 
 /** Sets a gauge when NVML gave a value, scaled into base units. */
-export function setIfPresent<L extends GpuLabels>(
-  gauge: Gauge<Extract<keyof L, string>>,
-  labels: L,
+export function setIfPresent(
+  gauge: Gauge<string>,
+  labels: Record<string, string>,
   raw: number | undefined,
   scale = 1,
 ): void {
@@ -60,9 +65,9 @@ export function setIfPresent<L extends GpuLabels>(
  * Exposes a counter that NVML keeps (ECC totals, energy, replays): metrics are reset
  * before each scrape, so adding the driver's running total restores it exactly.
  */
-export function setCounterIfPresent<L extends GpuLabels>(
-  counter: Counter<Extract<keyof L, string>>,
-  labels: L,
+export function setCounterIfPresent(
+  counter: Counter<string>,
+  labels: Record<string, string>,
   raw: number | undefined,
   scale = 1,
 ): void {

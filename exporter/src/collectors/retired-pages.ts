@@ -5,7 +5,8 @@ import type { CollectorFactory } from "./types.js";
 export const retiredPages: CollectorFactory = {
   name: "retired_pages",
   defaultEnabled: true,
-  description: "Memory pages retired for ECC errors (pre-Ampere GPUs), and whether a retirement awaits reboot",
+  description:
+    "Memory pages retired for ECC errors (pre-Ampere GPUs), and whether a retirement awaits reboot",
   create(registry) {
     const retired = new Gauge({
       name: "proofwatch_gpu_retired_pages",

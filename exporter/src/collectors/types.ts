@@ -4,10 +4,10 @@ import type { GpuIdentity } from "../gpu-source.js";
 import type { XidCounts } from "./xid.js";
 
 /** The labels every per-GPU value series carries, and nothing else unbounded. */
-export interface GpuLabels {
+export type GpuLabels = {
   gpu: string;
   uuid: string;
-}
+};
 
 export interface ScrapeContext {
   readonly driverVersion: string;
