@@ -130,7 +130,9 @@ export function packageRoot(): string {
     }
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new Error(`cannot find proofwatch's package.json above ${fileURLToPath(import.meta.url)}`);
+      throw new Error(
+        `cannot find proofwatch's package.json above ${fileURLToPath(import.meta.url)}`,
+      );
     }
     dir = parent;
   }
@@ -151,7 +153,9 @@ let addon: NativeAddon | undefined;
 function loadAddon(): NativeAddon {
   if (addon !== undefined) return addon;
   const require = createRequire(import.meta.url);
-  const loaded = require(join(packageRoot(), "build", "Release", "proofwatch_nvml.node")) as NativeAddon;
+  const loaded = require(
+    join(packageRoot(), "build", "Release", "proofwatch_nvml.node"),
+  ) as NativeAddon;
   loaded.setErrorClass(NvmlError);
   addon = loaded;
   return loaded;

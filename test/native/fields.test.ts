@@ -99,7 +99,11 @@ const identity = {
 
 const processes = [{ pid: 4242, usedGpuMemoryBytes: 60_129_542_144 }, { pid: 4243 }];
 
-const expected: DeviceValues = { ...identity, ...numericFields, computeProcesses: [{ ...processes[0]! }, { pid: 4243 }] };
+const expected: DeviceValues = {
+  ...identity,
+  ...numericFields,
+  computeProcesses: processes,
+};
 
 const nvml = loadNvml();
 
