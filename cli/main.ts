@@ -12,6 +12,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "serve GPU health from NVML as Prometheus metrics",
     run: async (argv) => (await import("../exporter/src/cli.js")).runExporter(argv),
   },
+  quarantine: {
+    summary: "take degrading GPUs out of service on Alertmanager's webhook",
+    run: async (argv) => (await import("../quarantine/src/cli.js")).runQuarantine(argv),
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,113 @@
+// `kubernetes`: the node annotation `proofwatch.dev/quarantined-gpus` lists the node's
+// quarantined GPU UUIDs (for a device plugin or scheduler extender to honour); escalation
+// cordons the node (`spec.unschedulable`) and adds the `proofwatch.dev/quarantined:NoSchedule`
+// taint. Each call reads the node, computes the node we want and sends one JSON merge
+// patch carrying the resourceVersion it read, so a concurrent writer makes the API server
+// answer 409 instead of losing an update; we then read again and retry.
+import {
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Node,
+  type V1Taint,
+} from "@kubernetes/client-node";
+import { z } from "zod";
+import { PermanentActionError, type QuarantineAction, type Target } from "../types.js";
+
+export const KubernetesActionConfig = z
+  .object({
+    /** A kubeconfig file; without it, in-cluster credentials, else the default kubeconfig. */
+    kubeconfig: z.string().optional(),
+    /** "short" strips the domain from the host to get the node name. */
+    nodeName: z.enum(["host", "short"]).default("host"),
+  })
+  .strict();
+
+export const GPUS_ANNOTATION = "proofwatch.dev/quarantined-gpus";
+/** Set only when proofwatch itself cordoned the node, so release never uncordons an operator's cordon. */
+export const CORDONED_ANNOTATION = "proofwatch.dev/cordoned";
+export const TAINT_KEY = "proofwatch.dev/quarantined";
+
+type MergePatch = {
+  metadata: { resourceVersion: string; annotations?: Record<string, string | null> };
+  spec?: { unschedulable?: boolean | null; taints?: V1Taint[] | null };
+};
+
+/** The patch that takes `node` to the state `target` asks for, or null when it is there. */
+export function nodePatch(node: V1Node, target: Target): MergePatch | null {
+  const annotations = node.metadata?.annotations ?? {};
+  const taints = node.spec?.taints ?? [];
+  const ourTaint = taints.some((t) => t.key === TAINT_KEY && t.effect === "NoSchedule");
+  const cordonedByUs = annotations[CORDONED_ANNOTATION] === "true";
+  const patch: MergePatch = { metadata: { resourceVersion: node.metadata?.resourceVersion ?? "" } };
+  const setAnnotation = (key: string, value: string | null) => {
+    patch.metadata.annotations = { ...patch.metadata.annotations, [key]: value };
+  };
+  const spec: NonNullable<MergePatch["spec"]> = {};
+
+  const gpus = [...target.hostGpus].sort().join(",");
+  const currentGpus = annotations[GPUS_ANNOTATION] ?? "";
+  if (gpus !== currentGpus) setAnnotation(GPUS_ANNOTATION, gpus === "" ? null : gpus);
+
+  if (target.hostQuarantined) {
+    if (!ourTaint) spec.taints = [...taints, { key: TAINT_KEY, effect: "NoSchedule" }];
+    if (!node.spec?.unschedulable) {
+      spec.unschedulable = true;
+      setAnnotation(CORDONED_ANNOTATION, "true");
+    }
+  } else {
+    if (ourTaint) {
+      const kept = taints.filter((t) => !(t.key === TAINT_KEY && t.effect === "NoSchedule"));
+      spec.taints = kept.length > 0 ? kept : null;
+    }
+    if (cordonedByUs) {
+      if (node.spec?.unschedulable) spec.unschedulable = null;
+      setAnnotation(CORDONED_ANNOTATION, null);
+    }
+  }
+  if (Object.keys(spec).length > 0) patch.spec = spec;
+  return patch.spec || patch.metadata.annotations ? patch : null;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
+}
+
+export function createKubernetesAction(
+  config: z.infer<typeof KubernetesActionConfig>,
+): QuarantineAction {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  const api = kc.makeApiClient(CoreV1Api);
+  // Set explicitly: the generated client would otherwise pick the first type it lists
+  // (json-patch), which this body is not.
+  const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  const nodeName = (host: string) =>
+    config.nodeName === "short" && !/^[\d.]+$/.test(host) ? (host.split(".")[0] as string) : host;
+
+  const converge = async (target: Target) => {
+    const name = nodeName(target.host);
+    for (let attempt = 1; ; attempt++) {
+      let node: V1Node;
+      try {
+        node = await api.readNode({ name });
+      } catch (error) {
+        if (statusOf(error) === 404) throw new PermanentActionError(`node ${name} not found`);
+        throw error;
+      }
+      const patch = nodePatch(node, target);
+      if (!patch) return;
+      try {
+        await api.patchNode({ name, body: patch, fieldManager: "proofwatch" }, mergePatch);
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt >= 5) throw error;
+      }
+    }
+  };
+  return { name: "kubernetes", apply: converge, release: converge };
+}

@@ -1,0 +1,216 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { parseDuration } from "../../common/duration.js";
+import { parseListenAddress } from "../../common/listen.js";
+import { ActionsConfig } from "./actions/index.js";
+import { type QuarantineOptions, startQuarantine } from "./index.js";
+
+export const USAGE = `Usage: proofwatch quarantine [options]
+       proofwatch quarantine release UUID --reason TEXT [client options]
+       proofwatch quarantine release-node HOST --reason TEXT [client options]
+       proofwatch quarantine reset-breaker --reason TEXT [client options]
+       proofwatch quarantine status [client options]
+       proofwatch quarantine list [client options]
+
+Takes GPUs (and, as an escalation, nodes) out of service when Alertmanager sends an alert
+labelled proofwatch_action="quarantine" to POST /v1/alertmanager. See docs/quarantine.md.
+
+Service options:
+  --listen HOST:PORT        address to serve on (default 0.0.0.0:9842)
+  --db FILE                 SQLite database (WAL) holding state, outbox and audit (required)
+  --token-file FILE         bearer token callers must send
+  --basic-auth-file FILE    user:password callers may send instead
+  --tls-cert FILE, --tls-key FILE
+                            serve HTTPS
+  --client-ca FILE          require client certificates signed by this CA (mTLS)
+  --config FILE             JSON: actions, optOutHosts, escalateAfter, autoRelease (see docs)
+  --quarantine-file FILE    shorthand for the "file" action writing the list to FILE
+  --fleet-size N            GPUs in the fleet, for the share limit
+  --known-gpus FILE         lines of "UUID [HOST]" counted as known GPUs
+  --max-share RATIO         most of the known GPUs out of service, 0..1 (default 0.25)
+  --max-new N               most new quarantines per window (default 10)
+  --window DURATION         window of --max-new (default 1h)
+  --escalate-after N        quarantine the node once N of its GPUs are (default 0: off)
+  --opt-out HOST            never act on this host (repeatable)
+  --dry-run                 decide and audit, change nothing
+  --retry-interval DURATION how often failed actions are retried (default 10s)
+  --action-timeout DURATION longest one backend call may take (default 30s)
+  --help                    show this help
+
+Client options:
+  --url URL                 the service (default http://127.0.0.1:9842)
+  --token-file FILE         bearer token to send
+
+Environment:
+  PROOFWATCH_LOG_LEVEL      debug|info|warn|error (default info)
+`;
+
+const ConfigFile = z
+  .object({
+    actions: ActionsConfig.default({}),
+    optOutHosts: z.array(z.string()).default([]),
+    escalateAfter: z.number().int().min(0).optional(),
+    autoRelease: z
+      .object({
+        prometheusUrl: z.url(),
+        hold: z.string().default("30m"),
+        interval: z.string().default("1m"),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number`);
+  return n;
+}
+
+export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      listen: { type: "string", default: "0.0.0.0:9842" },
+      db: { type: "string" },
+      "token-file": { type: "string" },
+      "basic-auth-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "client-ca": { type: "string" },
+      config: { type: "string" },
+      "quarantine-file": { type: "string" },
+      "fleet-size": { type: "string" },
+      "known-gpus": { type: "string" },
+      "max-share": { type: "string", default: "0.25" },
+      "max-new": { type: "string", default: "10" },
+      window: { type: "string", default: "1h" },
+      "escalate-after": { type: "string" },
+      "opt-out": { type: "string", multiple: true, default: [] },
+      "dry-run": { type: "boolean", default: false },
+      "retry-interval": { type: "string", default: "10s" },
+      "action-timeout": { type: "string", default: "30s" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return "help";
+  if (!values.db) throw new Error("--db is required");
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
+    throw new Error("--tls-cert and --tls-key go together");
+  }
+  const maxShare = Number(values["max-share"]);
+  if (!(maxShare >= 0 && maxShare <= 1)) throw new Error("--max-share must be within 0..1");
+
+  const config = values.config
+    ? ConfigFile.parse(JSON.parse(readFileSync(values.config, "utf8")))
+    : ConfigFile.parse({});
+  const actions = { ...config.actions };
+  if (values["quarantine-file"]) actions.file = { path: values["quarantine-file"] };
+
+  return {
+    listen: parseListenAddress(values.listen as string),
+    db: values.db,
+    auth: {
+      tokenFile: values["token-file"],
+      basicAuthFile: values["basic-auth-file"],
+      clientCa: values["client-ca"],
+    },
+    tls:
+      values["tls-cert"] && values["tls-key"]
+        ? { cert: values["tls-cert"], key: values["tls-key"] }
+        : null,
+    fleetSize: positiveInt(values["fleet-size"], "--fleet-size", 0),
+    knownGpusFile: values["known-gpus"] ?? null,
+    limits: {
+      maxShare,
+      maxNew: positiveInt(values["max-new"], "--max-new", 10),
+      windowMs: parseDuration(values.window as string),
+    },
+    dryRun: values["dry-run"] as boolean,
+    optOutHosts: [...config.optOutHosts, ...(values["opt-out"] as string[])],
+    escalateAfter: positiveInt(
+      values["escalate-after"],
+      "--escalate-after",
+      config.escalateAfter ?? 0,
+    ),
+    actions,
+    autoRelease: config.autoRelease
+      ? {
+          prometheusUrl: config.autoRelease.prometheusUrl,
+          holdMs: parseDuration(config.autoRelease.hold),
+          intervalMs: parseDuration(config.autoRelease.interval),
+        }
+      : null,
+    retryIntervalMs: parseDuration(values["retry-interval"] as string),
+    actionTimeoutMs: parseDuration(values["action-timeout"] as string),
+    bodyLimitBytes: 1024 * 1024,
+  };
+}
+
+async function client(verb: string, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: "http://127.0.0.1:9842" },
+      "token-file": { type: "string" },
+      reason: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const base = (values.url as string).replace(/\/$/, "");
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (values["token-file"]) {
+    headers.authorization = `Bearer ${readFileSync(values["token-file"], "utf8").trim()}`;
+  }
+  const needsReason = verb !== "status" && verb !== "list";
+  if (needsReason && !values.reason) throw new Error(`${verb} needs --reason`);
+  const subject = positionals[0];
+  if ((verb === "release" || verb === "release-node") && !subject) {
+    throw new Error(`${verb} needs ${verb === "release" ? "a GPU UUID" : "a host"}`);
+  }
+  const path = {
+    release: `/v1/quarantine/${encodeURIComponent(subject ?? "")}/release`,
+    "release-node": `/v1/nodes/${encodeURIComponent(subject ?? "")}/release`,
+    "reset-breaker": "/v1/breaker/reset",
+    status: "/v1/status",
+    list: "/v1/quarantine",
+  }[verb] as string;
+  const response = await fetch(`${base}${path}`, {
+    method: needsReason ? "POST" : "GET",
+    headers,
+    ...(needsReason ? { body: JSON.stringify({ reason: values.reason }) } : {}),
+  });
+  const text = await response.text();
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  if (!response.ok) throw new Error(`${verb}: HTTP ${response.status}`);
+}
+
+const CLIENT_VERBS = new Set(["release", "release-node", "reset-breaker", "status", "list"]);
+
+export async function runQuarantine(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv;
+  if (verb && CLIENT_VERBS.has(verb)) return client(verb, rest);
+  const options = parseServiceArgs(argv);
+  if (options === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const service = await startQuarantine(options);
+  const stop = () => {
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

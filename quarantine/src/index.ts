@@ -1,0 +1,175 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { Registry } from "prom-client";
+import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { createLogger } from "../../common/log.js";
+import { type ActionsConfig, createActions } from "./actions/index.js";
+import { type AuthOptions, createAuthenticator } from "./auth.js";
+import { type AutoReleaseOptions, startAutoRelease } from "./autorelease.js";
+import { Breaker, type Limits } from "./breaker.js";
+import { createMetrics } from "./metrics.js";
+import { Outbox } from "./outbox.js";
+import { Policy } from "./policy.js";
+import { createApp } from "./server.js";
+import { QuarantineService } from "./service.js";
+import { Store } from "./store.js";
+
+export type { AutoReleaseOptions } from "./autorelease.js";
+export type { Limits } from "./breaker.js";
+export * from "./types.js";
+
+export interface QuarantineOptions {
+  listen: ListenAddress;
+  db: string;
+  auth: AuthOptions;
+  /** Serve HTTPS; with auth.clientCa, client certificates are required. */
+  tls: { cert: string; key: string } | null;
+  /** GPUs in the fleet; 0 when only learned (known-GPUs file plus alerts). */
+  fleetSize: number;
+  /** Lines of `UUID [HOST]`: GPUs to count before any alert names them. */
+  knownGpusFile: string | null;
+  limits: Limits;
+  dryRun: boolean;
+  optOutHosts: readonly string[];
+  escalateAfter: number;
+  actions: ActionsConfig;
+  autoRelease: AutoReleaseOptions | null;
+  retryIntervalMs: number;
+  actionTimeoutMs: number;
+  bodyLimitBytes: number;
+}
+
+export interface RunningQuarantine {
+  url: string;
+  address: ListenAddress;
+  close(): Promise<void>;
+}
+
+export function readKnownGpus(file: string): Array<{ uuid: string; host: string | null }> {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.replace(/#.*/, "").trim())
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [uuid, host] = line.split(/\s+/);
+      return { uuid: uuid as string, host: host ?? null };
+    });
+}
+
+export async function startQuarantine(options: QuarantineOptions): Promise<RunningQuarantine> {
+  const log = createLogger("quarantine");
+  if (options.fleetSize <= 0 && !options.knownGpusFile) {
+    throw new Error("the share limit needs a fleet: give --fleet-size or --known-gpus");
+  }
+  const authenticate = createAuthenticator(options.auth);
+  const actions = createActions(options.actions);
+  if (actions.size === 0 && !options.dryRun) {
+    throw new Error("no action configured: give --quarantine-file or actions in --config");
+  }
+
+  const store = new Store(options.db);
+  const now = Date.now();
+  if (options.knownGpusFile) {
+    const known = readKnownGpus(options.knownGpusFile);
+    store.transaction(() => {
+      for (const gpu of known) store.learnGpu(gpu.uuid, gpu.host, now);
+    });
+  }
+  const knownGpus = () => Math.max(options.fleetSize, store.knownGpuCount());
+
+  const registry = new Registry();
+  const metrics = createMetrics(registry, store, { knownGpus, dryRun: options.dryRun });
+  const breaker = new Breaker(store, options.limits, knownGpus, metrics);
+  if (breaker.maxOutOfService() === 0) {
+    log.warn("the share limit allows no GPU out of service; raise --max-share or the fleet size", {
+      knownGpus: knownGpus(),
+      maxShare: options.limits.maxShare,
+    });
+  }
+  const policy = new Policy(
+    store,
+    breaker,
+    {
+      actions: [...actions.keys()],
+      dryRun: options.dryRun,
+      optOutHosts: new Set(options.optOutHosts),
+      escalateAfter: options.escalateAfter,
+    },
+    metrics,
+  );
+  const outbox = new Outbox(store, actions, metrics, log, {
+    actionTimeoutMs: options.actionTimeoutMs,
+  });
+  const service = new QuarantineService(store, policy, breaker, outbox, metrics, log, {
+    dryRun: options.dryRun,
+    knownGpus,
+  });
+
+  for (const action of actions.values()) await action.init?.(store.fleet());
+  // Finish what a crash or a failing backend left: the one place a replay happens.
+  const left = store.pendingCount();
+  if (left > 0) log.warn("carrying out intents left from before", { pending: left });
+  await service.retry().catch((error: unknown) => {
+    log.warn("pending actions still failing", { error: (error as Error).message });
+  });
+
+  const retryTimer = setInterval(() => {
+    if (store.pendingCount() > 0) void service.retry();
+  }, options.retryIntervalMs);
+  retryTimer.unref();
+  const stopAutoRelease = options.autoRelease
+    ? startAutoRelease(
+        store,
+        options.autoRelease,
+        async (uuid, reason) => {
+          await service.release(uuid, reason, "system");
+        },
+        log,
+      )
+    : () => undefined;
+
+  const app = createApp(service, authenticate, registry, log, {
+    bodyLimitBytes: options.bodyLimitBytes,
+  });
+  let server: Server;
+  if (options.tls) {
+    server = createHttpsServer(
+      {
+        cert: readFileSync(options.tls.cert),
+        key: readFileSync(options.tls.key),
+        ...(options.auth.clientCa
+          ? { ca: readFileSync(options.auth.clientCa), requestCert: true, rejectUnauthorized: true }
+          : {}),
+      },
+      app,
+    );
+  } else {
+    if (options.auth.clientCa) throw new Error("--client-ca needs --tls-cert and --tls-key");
+    server = createHttpServer(app);
+  }
+  const address = await listen(server, options.listen);
+  const url = urlOf(address).replace(/^http:/, options.tls ? "https:" : "http:");
+  log.info("listening", {
+    url,
+    actions: [...actions.keys()].join(","),
+    dryRun: options.dryRun,
+    knownGpus: knownGpus(),
+    maxOutOfService: breaker.maxOutOfService(),
+  });
+
+  return {
+    url,
+    address,
+    close: async () => {
+      clearInterval(retryTimer);
+      stopAutoRelease();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await service.idle();
+      for (const action of actions.values()) await action.close?.();
+      store.close();
+    },
+  };
+}

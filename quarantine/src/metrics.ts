@@ -1,0 +1,136 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Store } from "./store.js";
+
+export type RequestResult =
+  | "ok"
+  | "suppressed"
+  | "unauthorized"
+  | "bad_request"
+  | "too_large"
+  | "unavailable"
+  | "error";
+
+export interface QuarantineMetrics {
+  requests: Counter<"result">;
+  alerts: Counter<"outcome">;
+  actions: Counter<"action" | "result">;
+  suppressed: Counter<"reason">;
+  breakerTrips: Counter<"reason">;
+  releases: Counter<"mode">;
+}
+
+/**
+ * Counters are bounded by their label values; the per-GPU gauge is bounded by the share
+ * limit. Gauges are read from the store at scrape time, so they never drift from it.
+ */
+export function createMetrics(
+  registry: Registry,
+  store: Store,
+  settings: { knownGpus: () => number; dryRun: boolean },
+): QuarantineMetrics {
+  new Gauge({
+    name: "proofwatch_quarantine_gpus",
+    help: "GPUs quarantined one by one (desired state).",
+    registers: [registry],
+    collect() {
+      this.set(store.quarantinedGpus().length);
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_nodes",
+    help: "Nodes quarantined as a whole (escalation).",
+    registers: [registry],
+    collect() {
+      this.set(store.quarantinedNodes().length);
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_gpu_quarantined",
+    help: "1 for each quarantined GPU.",
+    labelNames: ["uuid", "host"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const gpu of store.quarantinedGpus()) this.set({ uuid: gpu.uuid, host: gpu.host }, 1);
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_known_gpus",
+    help: "GPUs the share limit is computed against.",
+    registers: [registry],
+    collect() {
+      this.set(settings.knownGpus());
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_out_of_service_ratio",
+    help: "Share of the known GPUs out of service (quarantined GPUs plus GPUs of quarantined nodes), 0..1.",
+    registers: [registry],
+    collect() {
+      const known = settings.knownGpus();
+      this.set(known > 0 ? store.effectiveQuarantinedCount() / known : 0);
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_breaker_open",
+    help: "1 while the circuit breaker is open and new quarantines are suppressed; cleared only by a manual reset.",
+    registers: [registry],
+    collect() {
+      this.set(store.breaker().open ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_outbox_pending",
+    help: "Actions decided but not yet carried out (a backend is failing while this stays above 0).",
+    registers: [registry],
+    collect() {
+      this.set(store.pendingCount());
+    },
+  });
+  new Gauge({
+    name: "proofwatch_quarantine_dry_run",
+    help: "1 when the service only records what it would do.",
+    registers: [registry],
+    collect() {
+      this.set(settings.dryRun ? 1 : 0);
+    },
+  });
+  return {
+    requests: new Counter({
+      name: "proofwatch_quarantine_requests_total",
+      help: "Webhook and API requests by result.",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: "proofwatch_quarantine_alerts_total",
+      help: "Quarantine alerts received, by what was decided.",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    actions: new Counter({
+      name: "proofwatch_quarantine_actions_total",
+      help: "Backend actions carried out, by action and result (success, failure, permanent_failure).",
+      labelNames: ["action", "result"],
+      registers: [registry],
+    }),
+    suppressed: new Counter({
+      name: "proofwatch_quarantine_suppressed_total",
+      help: "Quarantines not carried out because of a safety limit, by reason.",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    breakerTrips: new Counter({
+      name: "proofwatch_quarantine_breaker_trips_total",
+      help: "Times the circuit breaker opened, by the limit that tripped it.",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    releases: new Counter({
+      name: "proofwatch_quarantine_releases_total",
+      help: "GPUs released, by mode (manual or auto).",
+      labelNames: ["mode"],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,124 @@
+// Alertmanager's webhook payload, version 4:
+// https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+import { z } from "zod";
+
+// RFC 3339 as Go's time.Time marshals it (fractional seconds up to nanoseconds).
+const timestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, "RFC 3339 time");
+
+const labelSet = z.record(z.string(), z.string());
+
+export const AlertSchema = z.object({
+  status: z.enum(["firing", "resolved"]),
+  labels: labelSet,
+  annotations: labelSet.default({}),
+  startsAt: timestamp,
+  endsAt: timestamp,
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().min(1).max(64),
+});
+
+export const PayloadSchema = z.object({
+  version: z.literal("4"),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().int().min(0).default(0),
+  status: z.enum(["firing", "resolved"]),
+  receiver: z.string(),
+  groupLabels: labelSet.default({}),
+  commonLabels: labelSet.default({}),
+  commonAnnotations: labelSet.default({}),
+  externalURL: z.string().optional(),
+  alerts: z.array(AlertSchema).max(10_000),
+});
+
+export type Payload = z.infer<typeof PayloadSchema>;
+export type Alert = z.infer<typeof AlertSchema>;
+
+/** The label that marks an alert for this service. */
+export const ACTION_LABEL = "proofwatch_action";
+
+/** A quarantine request taken from one alert, after every check that does not need state. */
+export interface QuarantineRequest {
+  /** fingerprint + "@" + startsAt: one firing episode of one alert. */
+  key: string;
+  fingerprint: string;
+  startsAt: string;
+  endsAt: string;
+  status: "firing" | "resolved";
+  alertname: string;
+  severity: string | null;
+  uuid: string;
+  gpu: string | null;
+  host: string;
+  /** The alert asks for the node, not only the GPU (`proofwatch_scope="node"`). */
+  nodeScope: boolean;
+}
+
+// NVML UUIDs (GPU-…, MIG-…); conservative because the value reaches scontrol and node objects.
+const UUID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// A DNS name or an IPv4/IPv6 literal.
+const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+
+/** The host part of Prometheus' `instance` label: "host:port", "[v6]:port" or a bare host. */
+export function hostOfInstance(instance: string): string {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(instance);
+  if (v6) return v6[1] as string;
+  const colons = instance.split(":").length - 1;
+  if (colons === 1) return instance.slice(0, instance.lastIndexOf(":"));
+  return instance;
+}
+
+export class PayloadError extends Error {
+  override readonly name = "PayloadError";
+}
+
+/**
+ * Parses a webhook body. Throws PayloadError for anything that can never succeed (the
+ * caller answers 400) and checks every alert before any is acted on, so a bad message has
+ * no effect at all. Alerts without `proofwatch_action="quarantine"` are returned apart.
+ */
+export function parsePayload(body: unknown): {
+  payload: Payload;
+  requests: QuarantineRequest[];
+  ignored: number;
+} {
+  const parsed = PayloadSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new PayloadError(z.prettifyError(parsed.error).replaceAll("\n", "; "));
+  }
+  const payload = parsed.data;
+  const requests: QuarantineRequest[] = [];
+  let ignored = 0;
+  payload.alerts.forEach((alert, index) => {
+    if (alert.labels[ACTION_LABEL] !== "quarantine") {
+      ignored++;
+      return;
+    }
+    const where = `alerts[${index}] (${alert.labels.alertname ?? alert.fingerprint})`;
+    const uuid = alert.labels.uuid;
+    if (!uuid) throw new PayloadError(`${where}: missing label "uuid"`);
+    if (!UUID.test(uuid)) throw new PayloadError(`${where}: label "uuid" is not a GPU UUID`);
+    const host = alert.labels.host || hostOfInstance(alert.labels.instance ?? "");
+    if (!host) throw new PayloadError(`${where}: needs a "host" or "instance" label`);
+    if (!HOST.test(host)) throw new PayloadError(`${where}: "${host}" is not a host name`);
+    const gpu = alert.labels.gpu ?? null;
+    if (gpu !== null && !/^\d{1,4}$/.test(gpu)) {
+      throw new PayloadError(`${where}: label "gpu" is not a GPU index`);
+    }
+    requests.push({
+      key: `${alert.fingerprint}@${alert.startsAt}`,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      status: alert.status,
+      alertname: alert.labels.alertname ?? "unnamed",
+      severity: alert.labels.severity ?? null,
+      uuid,
+      gpu,
+      host,
+      nodeScope: alert.labels.proofwatch_scope === "node",
+    });
+  });
+  return { payload, requests, ignored };
+}

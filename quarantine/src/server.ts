@@ -1,0 +1,152 @@
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Response,
+} from "express";
+import type { Registry } from "prom-client";
+import { z } from "zod";
+import type { Logger } from "../../common/log.js";
+import type { Authenticator } from "./auth.js";
+import type { RequestResult } from "./metrics.js";
+import type { QuarantineService, Reply } from "./service.js";
+
+const INDEX_PAGE = `<!doctype html>
+<html><head><title>proofwatch quarantine</title></head>
+<body><h1>proofwatch quarantine</h1>
+<p>Takes degrading GPUs out of service when Alertmanager says so.</p>
+<ul><li><a href="v1/quarantine">/v1/quarantine</a></li><li><a href="metrics">/metrics</a></li>
+<li><a href="healthz">/healthz</a></li></ul>
+</body></html>
+`;
+
+const ReasonBody = z.object({ reason: z.string().trim().min(3).max(500) }).strict();
+
+const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  after: z.coerce.number().int().min(0).default(0),
+});
+
+// SQLite errors that mean "try again later" rather than "this will never work".
+const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
+
+export interface AppOptions {
+  bodyLimitBytes: number;
+}
+
+export function createApp(
+  service: QuarantineService,
+  authenticate: Authenticator,
+  registry: Registry,
+  log: Logger,
+  options: AppOptions,
+): Express {
+  const app = express();
+  app.disable("x-powered-by");
+
+  const send = (res: Response, reply: Reply) => {
+    service.count(reply.result);
+    res.status(reply.status).json(reply.body);
+  };
+  const fail = (res: Response, status: number, result: RequestResult, error: string) =>
+    send(res, { status, result, body: { status: "error", error } });
+
+  // Checked before the body is read: an unauthenticated caller gets nothing parsed.
+  const requireAuth: RequestHandler = (req, res, next) => {
+    if (authenticate(req)) return next();
+    res.setHeader("www-authenticate", 'Bearer realm="proofwatch"');
+    fail(res, 401, "unauthorized", "unauthorized");
+  };
+  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+  const jsonBody = express.json({ type: () => true, limit: "16kb" });
+
+  app.get("/", (_req, res) => {
+    res.type("html").send(INDEX_PAGE);
+  });
+  app.get("/healthz", (_req, res) => {
+    res.type("text").send("ok\n");
+  });
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      res.type(registry.contentType).send(await registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/v1/alertmanager", requireAuth, rawBody, async (req, res, next) => {
+    try {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      send(res, await service.alertmanager(body));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Read-only fleet state, as the `file` action writes it; public like /metrics, which
+  // carries the same set.
+  app.get("/v1/quarantine", (_req, res) => {
+    res.json(service.store.fleet());
+  });
+
+  app.get("/v1/status", requireAuth, (_req, res) => {
+    res.json(service.status());
+  });
+
+  app.get("/v1/audit", requireAuth, (req, res) => {
+    const query = AuditQuery.safeParse(req.query);
+    if (!query.success) return fail(res, 400, "bad_request", z.prettifyError(query.error));
+    res.json({
+      entries: service.store.auditLog({ limit: query.data.limit, afterId: query.data.after }),
+    });
+  });
+
+  app.post("/v1/quarantine/:uuid/release", requireAuth, jsonBody, async (req, res, next) => {
+    const body = ReasonBody.safeParse(req.body);
+    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
+    try {
+      send(res, await service.release(String(req.params.uuid), body.data.reason, "api"));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/v1/nodes/:host/release", requireAuth, jsonBody, async (req, res, next) => {
+    const body = ReasonBody.safeParse(req.body);
+    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
+    try {
+      send(res, await service.releaseNode(String(req.params.host), body.data.reason, "api"));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/v1/breaker/reset", requireAuth, jsonBody, (req, res, next) => {
+    const body = ReasonBody.safeParse(req.body);
+    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
+    try {
+      send(res, service.resetBreaker(body.data.reason, "api"));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const type = (error as { type?: string }).type;
+    if (type === "entity.too.large") {
+      return fail(res, 413, "too_large", `body larger than ${options.bodyLimitBytes} bytes`);
+    }
+    if (type === "entity.parse.failed" || type === "encoding.unsupported") {
+      return fail(res, 400, "bad_request", "body is not valid JSON");
+    }
+    const code = String((error as { code?: unknown }).code ?? "");
+    if (TRANSIENT.test(code)) {
+      log.error("store unavailable", { error: (error as Error).message, code });
+      return fail(res, 503, "unavailable", "store unavailable");
+    }
+    log.error("request failed", { error: (error as Error).stack ?? String(error) });
+    fail(res, 500, "error", "internal error");
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,546 @@
+// The quarantine service's only state: one SQLite file in WAL mode. Every decision and every
+// intent to act is committed here before anything outside the process is touched.
+import Database from "better-sqlite3";
+import type { QuarantinedGpu, QuarantinedNode, QuarantineList } from "./types.js";
+
+/** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE alert_instances (
+    key TEXT PRIMARY KEY,              -- fingerprint + "@" + startsAt
+    fingerprint TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    alertname TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    host TEXT NOT NULL,
+    decision TEXT NOT NULL,            -- outcome of the last firing evaluation
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    ends_at TEXT
+  );
+  CREATE INDEX alert_instances_uuid ON alert_instances(uuid);
+  CREATE TABLE gpus (
+    uuid TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    gpu TEXT,
+    quarantined INTEGER NOT NULL,
+    since INTEGER,
+    reason TEXT,
+    alert_key TEXT,
+    released_at INTEGER,
+    release_reason TEXT
+  );
+  CREATE TABLE nodes (
+    host TEXT PRIMARY KEY,
+    quarantined INTEGER NOT NULL,
+    since INTEGER,
+    reason TEXT
+  );
+  CREATE TABLE known_gpus (
+    uuid TEXT PRIMARY KEY,
+    host TEXT,
+    first_seen_at INTEGER NOT NULL
+  );
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('apply', 'release')),
+    scope TEXT NOT NULL CHECK (scope IN ('gpu', 'node')),
+    uuid TEXT,
+    host TEXT NOT NULL,
+    gpu TEXT,
+    reason TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    done_at INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox(id) WHERE state = 'pending';
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    event TEXT NOT NULL,
+    uuid TEXT,
+    host TEXT,
+    alert_key TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_event_at ON audit(event, at);
+  CREATE TABLE breaker (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    open INTEGER NOT NULL,
+    reason TEXT,
+    opened_at INTEGER,
+    reset_at INTEGER,
+    reset_reason TEXT
+  );
+  INSERT INTO breaker (id, open) VALUES (1, 0);
+  `,
+];
+
+export type Actor = "alertmanager" | "api" | "system";
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: Actor;
+  event: string;
+  uuid: string | null;
+  host: string | null;
+  alertKey: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AlertInstance {
+  key: string;
+  uuid: string;
+  host: string;
+  decision: string;
+  resolvedAt: number | null;
+}
+
+export interface OutboxRow {
+  id: number;
+  action: string;
+  op: "apply" | "release";
+  scope: "gpu" | "node";
+  uuid: string | null;
+  host: string;
+  gpu: string | null;
+  reason: string;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface BreakerState {
+  open: boolean;
+  reason: string | null;
+  openedAt: number | null;
+}
+
+interface GpuRow {
+  uuid: string;
+  host: string;
+  gpu: string | null;
+  since: number;
+  reason: string;
+  alert_key: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    // FULL: a commit survives power loss, not only a process crash; the write rate is tiny.
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("busy_timeout = 5000");
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma("user_version", { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `database schema version ${current} is newer than this proofwatch (${MIGRATIONS.length})`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version] as string);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction: all of a message's decisions commit together. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  audit(
+    actor: Actor,
+    event: string,
+    fields: {
+      uuid?: string | null;
+      host?: string | null;
+      alertKey?: string | null;
+      detail?: Record<string, unknown>;
+    } = {},
+    now = Date.now(),
+  ): void {
+    this.db
+      .prepare(
+        "INSERT INTO audit (at, actor, event, uuid, host, alert_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        now,
+        actor,
+        event,
+        fields.uuid ?? null,
+        fields.host ?? null,
+        fields.alertKey ?? null,
+        fields.detail ? JSON.stringify(fields.detail) : null,
+      );
+  }
+
+  auditLog(options: { limit?: number; afterId?: number } = {}): AuditEntry[] {
+    const rows = this.db
+      .prepare("SELECT * FROM audit WHERE id > ? ORDER BY id DESC LIMIT ?")
+      .all(options.afterId ?? 0, options.limit ?? 1000) as Array<{
+      id: number;
+      at: number;
+      actor: Actor;
+      event: string;
+      uuid: string | null;
+      host: string | null;
+      alert_key: string | null;
+      detail: string | null;
+    }>;
+    return rows.reverse().map((row) => ({
+      id: row.id,
+      at: iso(row.at),
+      actor: row.actor,
+      event: row.event,
+      uuid: row.uuid,
+      host: row.host,
+      alertKey: row.alert_key,
+      detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
+    }));
+  }
+
+  countEventsSince(event: string, since: number): number {
+    const row = this.db
+      .prepare("SELECT count(*) AS n FROM audit WHERE event = ? AND at > ?")
+      .get(event, since) as { n: number };
+    return row.n;
+  }
+
+  // --- alert instances -------------------------------------------------------------------
+
+  instance(key: string): AlertInstance | undefined {
+    const row = this.db
+      .prepare("SELECT key, uuid, host, decision, resolved_at FROM alert_instances WHERE key = ?")
+      .get(key) as
+      | { key: string; uuid: string; host: string; decision: string; resolved_at: number | null }
+      | undefined;
+    return row && { ...row, resolvedAt: row.resolved_at };
+  }
+
+  recordFiring(
+    instance: {
+      key: string;
+      fingerprint: string;
+      startsAt: string;
+      alertname: string;
+      uuid: string;
+      host: string;
+    },
+    decision: string,
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO alert_instances
+           (key, fingerprint, starts_at, alertname, uuid, host, decision, first_seen_at, last_seen_at)
+         VALUES (@key, @fingerprint, @startsAt, @alertname, @uuid, @host, @decision, @now, @now)
+         ON CONFLICT (key) DO UPDATE SET decision = @decision, last_seen_at = @now`,
+      )
+      .run({
+        key: instance.key,
+        fingerprint: instance.fingerprint,
+        startsAt: instance.startsAt,
+        alertname: instance.alertname,
+        uuid: instance.uuid,
+        host: instance.host,
+        decision,
+        now,
+      });
+  }
+
+  touchInstance(key: string, now: number): void {
+    this.db.prepare("UPDATE alert_instances SET last_seen_at = ? WHERE key = ?").run(now, key);
+  }
+
+  recordResolved(
+    instance: {
+      key: string;
+      fingerprint: string;
+      startsAt: string;
+      alertname: string;
+      uuid: string;
+      host: string;
+      endsAt: string;
+    },
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO alert_instances
+           (key, fingerprint, starts_at, alertname, uuid, host, decision, first_seen_at, last_seen_at, resolved_at, ends_at)
+         VALUES (@key, @fingerprint, @startsAt, @alertname, @uuid, @host, 'resolved_unseen', @now, @now, @now, @endsAt)
+         ON CONFLICT (key) DO UPDATE SET resolved_at = @now, ends_at = @endsAt, last_seen_at = @now`,
+      )
+      .run({
+        key: instance.key,
+        fingerprint: instance.fingerprint,
+        startsAt: instance.startsAt,
+        alertname: instance.alertname,
+        uuid: instance.uuid,
+        host: instance.host,
+        endsAt: instance.endsAt,
+        now,
+      });
+  }
+
+  /** Firing instances that still hold this GPU (decided "quarantine" or "already", unresolved). */
+  activeInstances(uuid: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM alert_instances
+         WHERE uuid = ? AND resolved_at IS NULL AND decision IN ('quarantined', 'already_quarantined')`,
+      )
+      .get(uuid) as { n: number };
+    return row.n;
+  }
+
+  /** When the last instance holding this GPU was resolved, or null when none was. */
+  lastResolution(uuid: string): number | null {
+    const row = this.db
+      .prepare("SELECT max(resolved_at) AS at FROM alert_instances WHERE uuid = ?")
+      .get(uuid) as { at: number | null };
+    return row.at;
+  }
+
+  // --- known GPUs ------------------------------------------------------------------------
+
+  learnGpu(uuid: string, host: string | null, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO known_gpus (uuid, host, first_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (uuid) DO UPDATE SET host = coalesce(excluded.host, known_gpus.host)`,
+      )
+      .run(uuid, host, now);
+  }
+
+  knownGpuCount(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM known_gpus").get() as { n: number }).n;
+  }
+
+  // --- desired state ---------------------------------------------------------------------
+
+  gpu(uuid: string): (GpuRow & { quarantined: number }) | undefined {
+    return this.db.prepare("SELECT * FROM gpus WHERE uuid = ?").get(uuid) as
+      | (GpuRow & { quarantined: number })
+      | undefined;
+  }
+
+  setGpuQuarantined(
+    target: { uuid: string; host: string; gpu: string | null },
+    reason: string,
+    alertKey: string | null,
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO gpus (uuid, host, gpu, quarantined, since, reason, alert_key)
+         VALUES (@uuid, @host, @gpu, 1, @now, @reason, @alertKey)
+         ON CONFLICT (uuid) DO UPDATE SET host = @host, gpu = @gpu, quarantined = 1, since = @now,
+           reason = @reason, alert_key = @alertKey, released_at = NULL, release_reason = NULL`,
+      )
+      .run({ uuid: target.uuid, host: target.host, gpu: target.gpu, reason, alertKey, now });
+  }
+
+  setGpuReleased(uuid: string, reason: string, now: number): void {
+    this.db
+      .prepare(
+        "UPDATE gpus SET quarantined = 0, released_at = ?, release_reason = ? WHERE uuid = ?",
+      )
+      .run(now, reason, uuid);
+  }
+
+  setNodeQuarantined(host: string, quarantined: boolean, reason: string, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO nodes (host, quarantined, since, reason) VALUES (?, ?, ?, ?)
+         ON CONFLICT (host) DO UPDATE SET quarantined = excluded.quarantined,
+           since = excluded.since, reason = excluded.reason`,
+      )
+      .run(host, quarantined ? 1 : 0, now, reason);
+  }
+
+  nodeQuarantined(host: string): boolean {
+    const row = this.db.prepare("SELECT quarantined FROM nodes WHERE host = ?").get(host) as
+      | { quarantined: number }
+      | undefined;
+    return row?.quarantined === 1;
+  }
+
+  quarantinedGpus(): QuarantinedGpu[] {
+    const rows = this.db
+      .prepare("SELECT * FROM gpus WHERE quarantined = 1 ORDER BY host, uuid")
+      .all() as GpuRow[];
+    return rows.map((row) => ({
+      uuid: row.uuid,
+      host: row.host,
+      gpu: row.gpu,
+      since: iso(row.since),
+      reason: row.reason,
+    }));
+  }
+
+  quarantinedAlertKeys(): Array<{ uuid: string; host: string; alertKey: string | null }> {
+    const rows = this.db
+      .prepare("SELECT uuid, host, alert_key FROM gpus WHERE quarantined = 1 ORDER BY uuid")
+      .all() as Array<{ uuid: string; host: string; alert_key: string | null }>;
+    return rows.map((row) => ({ uuid: row.uuid, host: row.host, alertKey: row.alert_key }));
+  }
+
+  quarantinedNodes(): QuarantinedNode[] {
+    const rows = this.db
+      .prepare("SELECT host, since, reason FROM nodes WHERE quarantined = 1 ORDER BY host")
+      .all() as Array<{ host: string; since: number; reason: string }>;
+    return rows.map((row) => ({ host: row.host, since: iso(row.since), reason: row.reason }));
+  }
+
+  hostGpus(host: string): string[] {
+    const rows = this.db
+      .prepare("SELECT uuid FROM gpus WHERE quarantined = 1 AND host = ? ORDER BY uuid")
+      .all(host) as Array<{ uuid: string }>;
+    return rows.map((row) => row.uuid);
+  }
+
+  /**
+   * GPUs out of service: those quarantined one by one plus every known GPU of a quarantined
+   * node, each counted once. This is the numerator of the share limit.
+   */
+  effectiveQuarantinedCount(): number {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM (
+           SELECT uuid FROM gpus WHERE quarantined = 1
+           UNION
+           SELECT k.uuid FROM known_gpus k JOIN nodes n ON n.host = k.host WHERE n.quarantined = 1
+         )`,
+      )
+      .get() as { n: number };
+    return row.n;
+  }
+
+  /** Known GPUs of `host` that are not quarantined one by one yet. */
+  otherKnownGpusOnHost(host: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM known_gpus k WHERE k.host = ?
+         AND NOT EXISTS (SELECT 1 FROM gpus g WHERE g.uuid = k.uuid AND g.quarantined = 1)`,
+      )
+      .get(host) as { n: number };
+    return row.n;
+  }
+
+  fleet(now = Date.now()): QuarantineList {
+    return {
+      version: 1,
+      generatedAt: iso(now),
+      gpus: this.quarantinedGpus(),
+      hosts: this.quarantinedNodes(),
+    };
+  }
+
+  // --- outbox ----------------------------------------------------------------------------
+
+  enqueue(
+    actions: readonly string[],
+    intent: {
+      op: "apply" | "release";
+      scope: "gpu" | "node";
+      uuid: string | null;
+      host: string;
+      gpu: string | null;
+      reason: string;
+    },
+    now: number,
+  ): void {
+    const insert = this.db.prepare(
+      `INSERT INTO outbox (created_at, action, op, scope, uuid, host, gpu, reason)
+       VALUES (@now, @action, @op, @scope, @uuid, @host, @gpu, @reason)`,
+    );
+    for (const action of actions) {
+      insert.run({
+        now,
+        action,
+        op: intent.op,
+        scope: intent.scope,
+        uuid: intent.uuid,
+        host: intent.host,
+        gpu: intent.gpu,
+        reason: intent.reason,
+      });
+    }
+  }
+
+  pending(): OutboxRow[] {
+    return this.db
+      .prepare(
+        "SELECT id, created_at AS createdAt, action, op, scope, uuid, host, gpu, reason, attempts FROM outbox WHERE state = 'pending' ORDER BY id",
+      )
+      .all() as OutboxRow[];
+  }
+
+  pendingCount(): number {
+    return (
+      this.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'pending'").get() as {
+        n: number;
+      }
+    ).n;
+  }
+
+  markDone(id: number, now: number): void {
+    this.db
+      .prepare(
+        "UPDATE outbox SET state = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+      )
+      .run(now, id);
+  }
+
+  markAttemptFailed(id: number, error: string, permanent: boolean): void {
+    this.db
+      .prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = ? WHERE id = ?")
+      .run(error, permanent ? "failed" : "pending", id);
+  }
+
+  // --- breaker ---------------------------------------------------------------------------
+
+  breaker(): BreakerState {
+    const row = this.db
+      .prepare("SELECT open, reason, opened_at FROM breaker WHERE id = 1")
+      .get() as {
+      open: number;
+      reason: string | null;
+      opened_at: number | null;
+    };
+    return { open: row.open === 1, reason: row.reason, openedAt: row.opened_at };
+  }
+
+  tripBreaker(reason: string, now: number): void {
+    this.db
+      .prepare("UPDATE breaker SET open = 1, reason = ?, opened_at = ? WHERE id = 1")
+      .run(reason, now);
+  }
+
+  resetBreaker(reason: string, now: number): void {
+    this.db
+      .prepare("UPDATE breaker SET open = 0, reset_at = ?, reset_reason = ? WHERE id = 1")
+      .run(now, reason);
+  }
+}
