@@ -267,6 +267,24 @@ describe("alert conventions", () => {
     expect(readdirSync(RUNBOOKS).filter((file) => !names.has(file))).toEqual([]);
   });
 
+  it("lists every alert in alerts/README.md with its severity, quarantine and for", () => {
+    const text = readFileSync(join(ALERTS, "README.md"), "utf8");
+    const rows = Array.from(
+      text.matchAll(/^\| \[(\w+)\]\([^)]*\)[^|]*\|\s*(\w+)\s*\|\s*(yes|no)\s*\|\s*(\w+)\s*\|$/gm),
+      (m) => ({ name: m[1], severity: m[2], quarantine: m[3], for: m[4] }),
+    );
+    const minutes = (seconds: number) => (seconds === 0 ? "0" : `${seconds / 60}m`);
+    const actual = alerts.map((alert) => ({
+      name: alert.name,
+      severity: alert.labels.severity,
+      quarantine: alert.labels.proofwatch_action === "quarantine" ? "yes" : "no",
+      for: minutes(alert.forSeconds),
+    }));
+    const byName = (a: { name?: string }, b: { name?: string }) =>
+      (a.name ?? "").localeCompare(b.name ?? "");
+    expect(rows.sort(byName)).toEqual(actual.sort(byName));
+  });
+
   it("uses only metrics documented in docs/metrics.md", () => {
     const documented = documentedMetrics();
     expect(documented.size).toBeGreaterThan(10);
