@@ -19,7 +19,9 @@ const PROMTOOL = process.env.PROMTOOL_BINARY ?? "/usr/bin/promtool";
 const AMTOOL = process.env.AMTOOL_BINARY ?? "/usr/bin/amtool";
 const ALERTMANAGER_EXAMPLE = join(ALERTS, "alertmanager.example.yml");
 const RUNBOOK_BASE = "https://github.com/proofwatch/proofwatch/blob/main/docs/runbooks/";
-const HOST_TEMPLATE = '{{ reReplaceAll ":[0-9]+$" "" $labels.instance }}';
+// The host part of `instance`, as quarantine/src/payload.ts hostOfInstance() reads it.
+const HOST_TEMPLATE =
+  '{{ reReplaceAll `^\\[(.*)\\](:[0-9]+)?$|^([^:]*):[0-9]+$` "$1$3" $labels.instance }}';
 
 const ruleFiles = readdirSync(ALERTS)
   .filter((name) => name.endsWith(".rules.yml"))
