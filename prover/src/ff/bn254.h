@@ -1,0 +1,64 @@
+// BN254 (alt_bn128) scalar field Fr and base field Fq.
+#pragma once
+#include "ff/field.h"
+
+namespace pw {
+
+struct FqParams {
+  static constexpr uint64_t M0 = 0x3c208c16d87cfd47ULL, M1 = 0x97816a916871ca8dULL,
+                            M2 = 0xb85045b68181585dULL, M3 = 0x30644e72e131a029ULL;
+  static constexpr uint64_t INV = 0x87d20782e4866389ULL;  // -p^-1 mod 2^64
+  static constexpr uint64_t R0 = 0xd35d438dc58f0d9dULL, R1 = 0x0a78eb28f5c70b3dULL,
+                            R2 = 0x666ea36f7879462cULL, R3 = 0x0e0a77c19a07df2fULL;  // R mod p
+  static constexpr uint64_t RR0 = 0xf32cfc5b538afa89ULL, RR1 = 0xb5e71911d44501fbULL,
+                            RR2 = 0x47ab1eff0a417ff6ULL, RR3 = 0x06d89f71cab8351fULL;  // R^2 mod p
+};
+
+struct FrParams {
+  static constexpr uint64_t M0 = 0x43e1f593f0000001ULL, M1 = 0x2833e84879b97091ULL,
+                            M2 = 0xb85045b68181585dULL, M3 = 0x30644e72e131a029ULL;
+  static constexpr uint64_t INV = 0xc2e1f593efffffffULL;
+  static constexpr uint64_t R0 = 0xac96341c4ffffffbULL, R1 = 0x36fc76959f60cd29ULL,
+                            R2 = 0x666ea36f7879462eULL, R3 = 0x0e0a77c19a07df2fULL;
+  static constexpr uint64_t RR0 = 0x1bb8e645ae216da7ULL, RR1 = 0x53fe3ab1e35c59e3ULL,
+                            RR2 = 0x8c49833d53bb8085ULL, RR3 = 0x0216d0b17f4e44a5ULL;
+  static constexpr int TWO_ADICITY = 28;
+  static constexpr uint64_t GENERATOR = 5;  // the non-residue snarkjs/ffjavascript root their domains on
+};
+
+using Fq = Fp<FqParams>;
+using Fr = Fp<FrParams>;
+
+// Fq2 = Fq[u]/(u^2 + 1).
+struct Fq2 {
+  Fq c0, c1;
+
+  PW_HOST_DEVICE static constexpr Fq2 zero() { return Fq2{Fq::zero(), Fq::zero()}; }
+  PW_HOST_DEVICE static constexpr Fq2 one() { return Fq2{Fq::one(), Fq::zero()}; }
+  PW_HOST_DEVICE bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
+  PW_HOST_DEVICE bool operator==(const Fq2& o) const { return c0 == o.c0 && c1 == o.c1; }
+  PW_HOST_DEVICE bool operator!=(const Fq2& o) const { return !(*this == o); }
+  PW_HOST_DEVICE PW_INLINE Fq2 operator+(const Fq2& b) const { return Fq2{c0 + b.c0, c1 + b.c1}; }
+  PW_HOST_DEVICE PW_INLINE Fq2 operator-(const Fq2& b) const { return Fq2{c0 - b.c0, c1 - b.c1}; }
+  PW_HOST_DEVICE PW_INLINE Fq2 operator-() const { return Fq2{-c0, -c1}; }
+  PW_HOST_DEVICE PW_INLINE Fq2 dbl() const { return *this + *this; }
+  // Karatsuba: three Fq products.
+  PW_HOST_DEVICE PW_INLINE Fq2 operator*(const Fq2& b) const {
+    Fq t0 = c0 * b.c0, t1 = c1 * b.c1;
+    Fq t2 = (c0 + c1) * (b.c0 + b.c1);
+    return Fq2{t0 - t1, t2 - t0 - t1};
+  }
+  PW_HOST_DEVICE PW_INLINE Fq2 sqr() const {
+    Fq t = c0 * c1;
+    return Fq2{(c0 + c1) * (c0 - c1), t.dbl()};
+  }
+  PW_HOST_DEVICE PW_INLINE Fq2& operator+=(const Fq2& b) { return *this = *this + b; }
+  PW_HOST_DEVICE PW_INLINE Fq2& operator-=(const Fq2& b) { return *this = *this - b; }
+  PW_HOST_DEVICE PW_INLINE Fq2& operator*=(const Fq2& b) { return *this = *this * b; }
+  PW_HOST_DEVICE Fq2 inverse() const {
+    Fq n = (c0.sqr() + c1.sqr()).inverse();
+    return Fq2{c0 * n, -(c1 * n)};
+  }
+};
+
+}  // namespace pw

@@ -1,0 +1,130 @@
+// Prime field in Montgomery form (R = 2^256), four 64-bit limbs, CIOS multiplication.
+// One template serves Fr and Fq; the parameter struct carries the modulus as scalar
+// constants (not arrays) so device code needs no __constant__ tables.
+#pragma once
+#include "util/host_device.h"
+
+namespace pw {
+
+template <class P>
+struct Fp {
+  uint64_t l[4];
+
+  PW_HOST_DEVICE static constexpr Fp zero() { return Fp{{0, 0, 0, 0}}; }
+  PW_HOST_DEVICE static constexpr Fp one() { return Fp{{P::R0, P::R1, P::R2, P::R3}}; }
+  PW_HOST_DEVICE static constexpr Fp modulus() { return Fp{{P::M0, P::M1, P::M2, P::M3}}; }
+  // Montgomery representation given raw limbs (as stored in zkey points).
+  PW_HOST_DEVICE static constexpr Fp from_mont_limbs(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    return Fp{{a, b, c, d}};
+  }
+
+  PW_HOST_DEVICE bool is_zero() const { return (l[0] | l[1] | l[2] | l[3]) == 0; }
+  PW_HOST_DEVICE bool operator==(const Fp& o) const {
+    return ((l[0] ^ o.l[0]) | (l[1] ^ o.l[1]) | (l[2] ^ o.l[2]) | (l[3] ^ o.l[3])) == 0;
+  }
+  PW_HOST_DEVICE bool operator!=(const Fp& o) const { return !(*this == o); }
+
+  // Raw limbs compared with the modulus: true when the value is a canonical residue.
+  PW_HOST_DEVICE static bool is_canonical(const uint64_t a[4]) {
+    const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
+    for (int i = 3; i >= 0; --i) {
+      if (a[i] < m[i]) return true;
+      if (a[i] > m[i]) return false;
+    }
+    return false;
+  }
+
+  PW_HOST_DEVICE PW_INLINE static void reduce_once(uint64_t t[4], uint64_t top) {
+    const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
+    uint64_t r[4], br = 0;
+    for (int i = 0; i < 4; ++i) r[i] = subb(t[i], m[i], br, br);
+    // Keep t when t < m, i.e. a borrow came out and the extra top limb is clear.
+    if (top || !br) {
+      for (int i = 0; i < 4; ++i) t[i] = r[i];
+    }
+  }
+
+  PW_HOST_DEVICE PW_INLINE Fp operator+(const Fp& b) const {
+    Fp r;
+    uint64_t c = 0;
+    for (int i = 0; i < 4; ++i) r.l[i] = addc(l[i], b.l[i], c, c);
+    reduce_once(r.l, c);
+    return r;
+  }
+
+  PW_HOST_DEVICE PW_INLINE Fp operator-(const Fp& b) const {
+    const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
+    Fp r;
+    uint64_t br = 0;
+    for (int i = 0; i < 4; ++i) r.l[i] = subb(l[i], b.l[i], br, br);
+    if (br) {
+      uint64_t c = 0;
+      for (int i = 0; i < 4; ++i) r.l[i] = addc(r.l[i], m[i], c, c);
+    }
+    return r;
+  }
+
+  PW_HOST_DEVICE PW_INLINE Fp operator-() const { return zero() - *this; }
+  PW_HOST_DEVICE PW_INLINE Fp dbl() const { return *this + *this; }
+
+  // CIOS Montgomery product a*b/R mod p. Both moduli leave two spare top bits, so the
+  // running value stays below 2p and one conditional subtraction ends it.
+  PW_HOST_DEVICE PW_INLINE Fp operator*(const Fp& b) const {
+    const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
+    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; ++i) {
+      uint64_t c = 0;
+      for (int j = 0; j < 4; ++j) t[j] = mac(l[j], b.l[i], t[j], c, c);
+      uint64_t c2 = 0;
+      t[4] = addc(t[4], c, 0, c2);
+      t[5] = c2;
+      uint64_t k = t[0] * P::INV;
+      mac(k, m[0], t[0], 0, c);
+      for (int j = 1; j < 4; ++j) t[j - 1] = mac(k, m[j], t[j], c, c);
+      t[3] = addc(t[4], c, 0, c2);
+      t[4] = t[5] + c2;
+    }
+    Fp r{{t[0], t[1], t[2], t[3]}};
+    reduce_once(r.l, t[4]);
+    return r;
+  }
+
+  PW_HOST_DEVICE PW_INLINE Fp& operator+=(const Fp& b) { return *this = *this + b; }
+  PW_HOST_DEVICE PW_INLINE Fp& operator-=(const Fp& b) { return *this = *this - b; }
+  PW_HOST_DEVICE PW_INLINE Fp& operator*=(const Fp& b) { return *this = *this * b; }
+  PW_HOST_DEVICE PW_INLINE Fp sqr() const { return *this * *this; }
+
+  // Normal-form limbs (must be < p) to Montgomery form, and back.
+  PW_HOST_DEVICE static Fp from_normal(const uint64_t a[4]) {
+    Fp x{{a[0], a[1], a[2], a[3]}};
+    return x * Fp{{P::RR0, P::RR1, P::RR2, P::RR3}};
+  }
+  PW_HOST_DEVICE static Fp from_u64(uint64_t v) {
+    const uint64_t a[4] = {v, 0, 0, 0};
+    return from_normal(a);
+  }
+  PW_HOST_DEVICE void to_normal(uint64_t out[4]) const {
+    Fp r = *this * Fp{{1, 0, 0, 0}};
+    for (int i = 0; i < 4; ++i) out[i] = r.l[i];
+  }
+
+  // this^e for e given as four normal-form limbs.
+  PW_HOST_DEVICE Fp pow(const uint64_t e[4]) const {
+    Fp r = one();
+    for (int i = 3; i >= 0; --i) {
+      for (int b = 63; b >= 0; --b) {
+        r = r.sqr();
+        if ((e[i] >> b) & 1) r = r * *this;
+      }
+    }
+    return r;
+  }
+
+  // Fermat inverse; the inverse of zero is zero.
+  PW_HOST_DEVICE Fp inverse() const {
+    const uint64_t e[4] = {P::M0 - 2, P::M1, P::M2, P::M3};
+    return pow(e);
+  }
+};
+
+}  // namespace pw

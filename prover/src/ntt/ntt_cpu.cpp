@@ -1,0 +1,54 @@
+#include "ntt/ntt_cpu.h"
+
+#include <stdexcept>
+#include <utility>
+
+namespace pw {
+
+NttDomain::NttDomain(int log_n) : log_n_(log_n), n_(size_t(1) << log_n) {
+  if (log_n < 0 || log_n > FrParams::TWO_ADICITY) throw std::invalid_argument("NTT size out of range");
+  omega_ = root_of_unity(log_n);
+  Fr winv = omega_.inverse();
+  size_t h = n_ / 2;
+  tw_.resize(h > 0 ? h : 1);
+  itw_.resize(h > 0 ? h : 1);
+  tw_[0] = itw_[0] = Fr::one();
+  for (size_t i = 1; i < h; ++i) {
+    tw_[i] = tw_[i - 1] * omega_;
+    itw_[i] = itw_[i - 1] * winv;
+  }
+  n_inv_ = Fr::from_u64(n_).inverse();
+}
+
+void NttDomain::run(Fr* a, const std::vector<Fr>& tw, ThreadPool& pool) const {
+  if (n_ == 1) return;
+  const size_t min_chunk = 4096;
+  pool.parallel_range(
+      n_,
+      [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+          size_t j = bit_reverse((uint32_t)i, log_n_);
+          if (i < j) std::swap(a[i], a[j]);
+        }
+      },
+      min_chunk);
+  const Fr* t = tw.data();
+  for (size_t half = 1; half < n_; half <<= 1) {
+    pool.parallel_range(
+        n_ / 2,
+        [&](size_t b, size_t e) {
+          for (size_t j = b; j < e; ++j) ntt_butterfly(a, t, j, half, n_);
+        },
+        min_chunk);
+  }
+}
+
+void NttDomain::inverse(Fr* a, ThreadPool& pool, bool scale) const {
+  run(a, itw_, pool);
+  if (!scale) return;
+  pool.parallel_range(n_, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) a[i] *= n_inv_;
+  });
+}
+
+}  // namespace pw

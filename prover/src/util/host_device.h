@@ -1,0 +1,51 @@
+// Host/device portability: every field, curve and algorithm body in prover/src is
+// written once and compiled by g++ for the CPU backend and by nvcc for the CUDA one.
+#pragma once
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define PW_HOST_DEVICE __host__ __device__
+#define PW_INLINE __forceinline__
+#else
+#define PW_HOST_DEVICE
+#define PW_INLINE inline
+#endif
+
+namespace pw {
+
+// lo + carry_out*2^64 = a*b + c + carry_in. Never overflows: (2^64-1)^2 + 2(2^64-1) < 2^128.
+PW_HOST_DEVICE PW_INLINE uint64_t mac(uint64_t a, uint64_t b, uint64_t c, uint64_t carry_in,
+                                      uint64_t& carry_out) {
+#if defined(__CUDA_ARCH__)
+  uint64_t lo = a * b;
+  uint64_t hi = __umul64hi(a, b);
+  lo += c;
+  hi += (lo < c);
+  lo += carry_in;
+  hi += (lo < carry_in);
+  carry_out = hi;
+  return lo;
+#else
+  unsigned __int128 t = (unsigned __int128)a * b + c + carry_in;
+  carry_out = (uint64_t)(t >> 64);
+  return (uint64_t)t;
+#endif
+}
+
+PW_HOST_DEVICE PW_INLINE uint64_t addc(uint64_t a, uint64_t b, uint64_t carry_in, uint64_t& carry_out) {
+  uint64_t s = a + b;
+  uint64_t c1 = s < a;
+  s += carry_in;
+  carry_out = c1 | (s < carry_in);
+  return s;
+}
+
+PW_HOST_DEVICE PW_INLINE uint64_t subb(uint64_t a, uint64_t b, uint64_t borrow_in, uint64_t& borrow_out) {
+  uint64_t d = a - b;
+  uint64_t b1 = a < b;
+  uint64_t d2 = d - borrow_in;
+  borrow_out = b1 | (d < borrow_in);
+  return d2;
+}
+
+}  // namespace pw
