@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -17,9 +18,25 @@ namespace {
 
 class NvmlAddon;
 
+// Node frees a thread-safe function when its environment is torn down (process exit, a
+// worker thread ending) even while native threads still hold it. So each one gets a gate:
+// its finalizer closes the gate, and native threads call it only with the gate open and
+// locked; a call then either completes before teardown or does not happen.
+struct TsfnGate {
+  std::mutex mutex;
+  bool open = true;
+
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    open = false;
+  }
+};
+using GatePtr = std::shared_ptr<TsfnGate>;
+
 struct ReadContext {
   Napi::Promise::Deferred deferred;
   NvmlAddon* addon;
+  GatePtr gate;
 };
 
 struct ReadResult {
@@ -28,10 +45,10 @@ struct ReadResult {
 };
 
 void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* result);
-void DeliverXid(Napi::Env env, Napi::Function callback, NvmlAddon*, pw::XidEvent* event);
+void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* event);
 
 using ReadTsfn = Napi::TypedThreadSafeFunction<ReadContext, ReadResult, DeliverReading>;
-using XidTsfn = Napi::TypedThreadSafeFunction<NvmlAddon, pw::XidEvent, DeliverXid>;
+using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid>;
 
 // Builds JS values from a DeviceReading's optional fields.
 struct JsFieldWriter {
@@ -205,13 +222,20 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
                                 "NVML is not initialized: call init() first"));
       return promise;
     }
-    auto* ctx = new ReadContext{deferred, this};
+    auto gate = std::make_shared<TsfnGate>();
+    auto* ctx = new ReadContext{deferred, this, gate};
     ReadTsfn tsfn = ReadTsfn::New(
         env, "proofwatch.nvml.readDevice", 0, 1, ctx,
-        [](Napi::Env, void*, ReadContext* c) { delete c; }, static_cast<void*>(nullptr));
-    workers_.Post(index, [api = std::move(api), index, groups, tsfn]() mutable {
+        [](Napi::Env, void*, ReadContext* c) {
+          c->gate->Close();
+          delete c;
+        },
+        static_cast<void*>(nullptr));
+    workers_.Post(index, [api = std::move(api), index, groups, tsfn, gate]() mutable {
       auto result = std::make_unique<ReadResult>();
       result->rc = pw::ReadDevice(*api, index, groups, &result->reading);
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      if (!gate->open) return;
       if (tsfn.NonBlockingCall(result.get()) == napi_ok) result.release();
       tsfn.Release();
     });
@@ -230,16 +254,23 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     if (watcher_.Running()) {
       return Throw(env, NVML_ERROR_ALREADY_INITIALIZED, "XID events are already started");
     }
-    XidTsfn tsfn =
-        XidTsfn::New(env, info[0].As<Napi::Function>(), "proofwatch.nvml.xid", 0, 1, this);
+    auto gate = std::make_shared<TsfnGate>();
+    XidTsfn tsfn = XidTsfn::New(
+        env, info[0].As<Napi::Function>(), "proofwatch.nvml.xid", 0, 1, gate.get(),
+        [](Napi::Env, GatePtr* owner, TsfnGate*) {
+          (*owner)->Close();
+          delete owner;
+        },
+        new GatePtr(gate));
     // Watching for faults must not by itself keep the process alive.
     tsfn.Unref(env);
     std::string message;
     const nvmlReturn_t rc = watcher_.Start(
         std::move(api),
-        [tsfn](const pw::XidEvent& event) mutable {
+        [tsfn, gate](const pw::XidEvent& event) mutable {
           auto copy = std::make_unique<pw::XidEvent>(event);
-          if (tsfn.NonBlockingCall(copy.get()) == napi_ok) copy.release();
+          std::lock_guard<std::mutex> lock(gate->mutex);
+          if (gate->open && tsfn.NonBlockingCall(copy.get()) == napi_ok) copy.release();
         },
         &message);
     if (rc != NVML_SUCCESS) {
@@ -298,7 +329,7 @@ void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult*
   ctx->deferred.Resolve(out);
 }
 
-void DeliverXid(Napi::Env env, Napi::Function callback, NvmlAddon*, pw::XidEvent* raw) {
+void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* raw) {
   std::unique_ptr<pw::XidEvent> event(raw);
   if (env == nullptr || !event) return;
   Napi::Object o = Napi::Object::New(env);
