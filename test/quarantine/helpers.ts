@@ -1,0 +1,319 @@
+// Shared set-up for the quarantine tests: a service in this process or as a child, webhook
+// payloads as Alertmanager 0.25 writes them, and small HTTP receivers.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setLogLevel } from "../../common/log.js";
+import { packageRoot } from "../../common/package-root.js";
+import {
+  type QuarantineOptions,
+  type RunningQuarantine,
+  startQuarantine,
+} from "../../quarantine/src/index.js";
+
+// The service logs every decision; the assertions read the audit log instead.
+setLogLevel((process.env.PROOFWATCH_LOG_LEVEL as "warn" | undefined) ?? "warn");
+
+export const TOKEN = "test-token-0123456789abcdef";
+
+export interface Workspace {
+  dir: string;
+  tokenFile: string;
+  db: string;
+  listFile: string;
+  remove(): void;
+}
+
+export function workspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), "proofwatch-quarantine-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+  return {
+    dir,
+    tokenFile,
+    db: join(dir, "quarantine.db"),
+    listFile: join(dir, "quarantine.json"),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function serviceOptions(
+  ws: Workspace,
+  overrides: Partial<QuarantineOptions> = {},
+): QuarantineOptions {
+  return {
+    listen: { host: "127.0.0.1", port: 0 },
+    db: ws.db,
+    auth: { tokenFile: ws.tokenFile },
+    tls: null,
+    fleetSize: 8,
+    knownGpusFile: null,
+    limits: { maxShare: 0.25, maxNew: 10, windowMs: 3_600_000 },
+    dryRun: false,
+    optOutHosts: [],
+    escalateAfter: 0,
+    actions: { file: { path: ws.listFile } },
+    autoRelease: null,
+    retryIntervalMs: 60_000,
+    actionTimeoutMs: 10_000,
+    bodyLimitBytes: 1024 * 1024,
+    ...overrides,
+  };
+}
+
+export function start(
+  ws: Workspace,
+  overrides: Partial<QuarantineOptions> = {},
+): Promise<RunningQuarantine> {
+  return startQuarantine(serviceOptions(ws, overrides));
+}
+
+export interface AlertSpec {
+  uuid?: string;
+  host?: string;
+  instance?: string;
+  gpu?: string;
+  alertname?: string;
+  status?: "firing" | "resolved";
+  fingerprint?: string;
+  startsAt?: string;
+  labels?: Record<string, string>;
+}
+
+export function alert(spec: AlertSpec = {}) {
+  const uuid = spec.uuid ?? "GPU-00000000-0000-0000-0000-000000000001";
+  const labels: Record<string, string> = {
+    alertname: spec.alertname ?? "ProofwatchGpuUncorrectableEcc",
+    severity: "critical",
+    proofwatch_action: "quarantine",
+    instance: spec.instance ?? "node-1.example:9840",
+    gpu: spec.gpu ?? "0",
+    uuid,
+    ...spec.labels,
+  };
+  if (spec.host) labels.host = spec.host;
+  if (spec.uuid === "") delete labels.uuid;
+  const status = spec.status ?? "firing";
+  return {
+    status,
+    labels,
+    annotations: { summary: "GPU memory is failing" },
+    startsAt: spec.startsAt ?? "2025-03-01T10:00:00.123456789Z",
+    endsAt: status === "firing" ? "0001-01-01T00:00:00Z" : "2025-03-01T11:00:00Z",
+    generatorURL: "http://prometheus:9090/graph",
+    // Alertmanager's fingerprint is a hash of the label set.
+    fingerprint:
+      spec.fingerprint ??
+      createHash("sha256").update(JSON.stringify(labels)).digest("hex").slice(0, 16),
+  };
+}
+
+export function payload(alerts: ReturnType<typeof alert>[], extra: Record<string, unknown> = {}) {
+  const status = alerts.some((a) => a.status === "firing") ? "firing" : "resolved";
+  return {
+    version: "4",
+    groupKey: '{}:{alertname="ProofwatchGpuUncorrectableEcc"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: "proofwatch-quarantine",
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: "http://alertmanager:9093",
+    alerts,
+    ...extra,
+  };
+}
+
+export async function post(
+  url: string,
+  body: unknown,
+  options: { token?: string | null; raw?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...options.headers,
+  };
+  const token = options.token === undefined ? TOKEN : options.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: options.raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+export interface AuditEntry {
+  id: number;
+  event: string;
+  actor: string;
+  uuid: string | null;
+  host: string | null;
+  alertKey: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export async function auditLog(url: string): Promise<AuditEntry[]> {
+  const response = await fetch(`${url}/v1/audit`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  if (!response.ok) throw new Error(`audit: HTTP ${response.status}`);
+  return ((await response.json()) as { entries: AuditEntry[] }).entries;
+}
+
+export async function events(url: string, event: string): Promise<AuditEntry[]> {
+  return (await auditLog(url)).filter((entry) => entry.event === event);
+}
+
+export async function quarantineList(url: string) {
+  const response = await fetch(`${url}/v1/quarantine`);
+  return (await response.json()) as {
+    gpus: Array<{ uuid: string; host: string; gpu: string | null; reason: string }>;
+    hosts: Array<{ host: string; reason: string }>;
+  };
+}
+
+export async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+export interface Received {
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** An HTTP server that records what it is sent and answers with `status()`. */
+export async function receiver(status: () => number = () => 200) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.statusCode = status();
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** `proofwatch quarantine` as a child process, through tsx, as a deployment would run it. */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
+  const root = packageRoot();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "cli", "main.ts"), "quarantine", ...args],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+export async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`service exited:\n${output()}`);
+    }
+    const ok = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the quarantine service did not listen in 60 s:\n${output()}`);
+}
+
+/** One sample's value from a text exposition, matching every label given. */
+export function metric(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = Object.fromEntries(
+      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    if (Object.entries(labels).every(([key, value]) => have[key] === value))
+      return Number(match[3]);
+  }
+  return undefined;
+}
+
+/** A loopback port that was free a moment ago, for daemons that cannot bind port 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
