@@ -34,19 +34,16 @@ async function waitForUrl(url: string): Promise<void> {
 async function main(): Promise<void> {
   const root = packageRoot();
   const port = 19840;
-  const child = spawn(
-    process.execPath,
-    [join(root, "dist/cli/main.js"), "exporter", "--listen", `127.0.0.1:${port}`],
-    {
-      env: {
-        ...process.env,
-        PROOFWATCH_NVML_LIBRARY: fakeNvmlLibraryPath(),
-        FAKE_NVML_SCENARIO: join(root, "native/fake-nvml/scenarios/h100x8.json"),
-        PROOFWATCH_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "inherit", "inherit"],
+  // Through the shipped entry point, with the V8 settings it gives the exporter.
+  const child = spawn(join(root, "bin/proofwatch"), ["exporter", "--listen", `127.0.0.1:${port}`], {
+    env: {
+      ...process.env,
+      PROOFWATCH_NVML_LIBRARY: fakeNvmlLibraryPath(),
+      FAKE_NVML_SCENARIO: join(root, "native/fake-nvml/scenarios/h100x8.json"),
+      PROOFWATCH_LOG_LEVEL: "warn",
     },
-  );
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const url = `http://127.0.0.1:${port}/metrics`;
   try {
     await waitForUrl(url);

@@ -8,6 +8,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary: "run the demo fleet on fake-nvml, with Prometheus and the shipped alerts",
+    run: async (argv) => (await import("../demo/src/index.js")).runDemo(argv),
+  },
   exporter: {
     summary: "serve GPU health from NVML as Prometheus metrics",
     run: async (argv) => (await import("../exporter/src/cli.js")).runExporter(argv),

@@ -11,7 +11,9 @@ if (report && existsSync(report)) {
   failed += results.numFailedTests;
   skipped += results.numPendingTests + results.numTodoTests;
   // A file that fails to load has no tests but must still fail the run.
-  failed += results.testResults.filter((file) => file.status === "failed" && file.assertionResults.length === 0).length;
+  failed += results.testResults.filter(
+    (file) => file.status === "failed" && file.assertionResults.length === 0,
+  ).length;
 } else {
   failed += 1;
 }

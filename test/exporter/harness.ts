@@ -2,9 +2,9 @@
 import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Exposition, parseExposition } from "../../common/exposition.js";
 import { COLLECTORS, type RunningExporter, startExporter } from "../../exporter/src/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
-import { type Exposition, parseExposition } from "../helpers/prom-text.js";
 
 export type Scenario = Record<string, unknown>;
 

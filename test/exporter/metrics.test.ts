@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Exposition, find, sampleValue } from "../../common/exposition.js";
 import { packageRoot } from "../../common/package-root.js";
-import { type Exposition, find, sampleValue } from "../helpers/prom-text.js";
 import {
   fullGpu,
   labelsOfGpu,

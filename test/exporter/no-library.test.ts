@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { find, sampleValue } from "../helpers/prom-text.js";
+import { find, sampleValue } from "../../common/exposition.js";
 import { startTestExporter, type TestExporter } from "./harness.js";
 
 describe("a host without NVIDIA's library", () => {

@@ -1,4 +1,4 @@
-// Reads Prometheus' text exposition format back into samples, for assertions.
+// Reads Prometheus text exposition back into samples: for the demo table and for assertions.
 export interface Sample {
   name: string;
   labels: Record<string, string>;
