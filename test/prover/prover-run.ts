@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect } from "vitest";
 import { type ProverRun, proverMissingReason, proverPresent } from "./fixtures.js";
+import { testkitMissingReason, testkitPresent } from "./testkit.js";
 
 /** Asserts a clean prover exit, showing its stderr when it was not. */
 export function expectProverOk(run: ProverRun): void {
@@ -22,4 +23,50 @@ export function describeWithProver(title: string, body: () => void): void {
     proverPresent ? title : `${title} (skipped: ${proverMissingReason})`,
     body,
   );
+}
+
+/** `describe` for tests that need prover-testkit; skipped, visibly, until it is built. */
+export function describeWithTestkit(title: string, body: () => void): void {
+  if (!testkitPresent) console.warn(`SKIPPED ${title}: ${testkitMissingReason}`);
+  describe.skipIf(!testkitPresent)(
+    testkitPresent ? title : `${title} (skipped: ${testkitMissingReason})`,
+    body,
+  );
+}
+
+export interface Mismatch<I, O> {
+  input: I;
+  got: O | undefined;
+  want: O;
+}
+
+/**
+ * The cases whose result differs from the reference: an empty list when all agree, and
+ * a short, readable failure (inputs with both answers) instead of a diff of hundreds.
+ */
+export function mismatches<I, O>(
+  inputs: readonly I[],
+  results: readonly O[],
+  reference: (input: I) => O,
+  limit = 5,
+): Array<Mismatch<I, O>> {
+  const out: Array<Mismatch<I, O>> = [];
+  inputs.forEach((input, i) => {
+    const want = reference(input);
+    const got = results[i];
+    if (
+      out.length < limit &&
+      JSON.stringify(got, bigintJson) !== JSON.stringify(want, bigintJson)
+    ) {
+      out.push({ input, got, want });
+    }
+  });
+  if (results.length !== inputs.length) {
+    throw new Error(`${results.length} results for ${inputs.length} inputs`);
+  }
+  return out;
+}
+
+function bigintJson(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
 }

@@ -24,6 +24,7 @@ import {
   g2OnCurve,
   mod,
   modInv,
+  modPow,
   parseG1Json,
   parseG2Json,
   parseGroth16Proof,
@@ -41,6 +42,13 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("BN254 BigInt reference", () => {
+  it("inverts like Fermat's little theorem", () => {
+    for (const a of [1n, 2n, Q - 1n, 0xdead_beef_cafe_f00dn, Q / 3n]) {
+      expect(modInv(a, Q)).toBe(modPow(a, Q - 2n, Q));
+    }
+    expect(() => modInv(0n, Q)).toThrow(RangeError);
+  });
+
   it("has generators of order r", () => {
     expect(g1OnCurve(G1_GENERATOR)).toBe(true);
     expect(g1Mul(G1_GENERATOR, R)).toBeNull();
