@@ -1,9 +1,19 @@
 # Native parts of proofwatch, built by `node-gyp rebuild` (scripts/build-native.sh):
-#   proofwatch_nvml  the Node addon (native/index.ts loads it)
-#   fake_nvml        libnvidia-ml look-alike driven by a JSON scenario, for tests and demos
-#   nvml_probe       plain executable for GPU hosts that have no Node
+#   proofwatch_nvml    the Node addon (native/index.ts loads it)
+#   fake_nvml          libnvidia-ml look-alike driven by a JSON scenario, for tests and demos
+#   fake_nvml_legacy   the same without the entry points drivers before r510 lack, so tests
+#                      can exercise the loader's fallbacks against a library that misses them
+#   nvml_probe         plain executable for GPU hosts that have no Node
 # None of them links libnvidia-ml: the loader dlopens it at run time.
 {
+  "variables": {
+    "fake_nvml_sources": [
+      "native/fake-nvml/src/fake_nvml.cc",
+      "native/fake-nvml/src/scenario.cc",
+      "native/fake-nvml/src/state.cc",
+      "native/src/nvml_loader.cc",
+    ],
+  },
   "target_defaults": {
     "include_dirs": ["native/include", "native/src"],
     "cflags": ["-Wall", "-Wextra", "-pthread"],
@@ -27,15 +37,19 @@
     {
       "target_name": "fake_nvml",
       "type": "shared_library",
-      "product_name": "fake_nvml",
-      "sources": [
-        "native/fake-nvml/src/fake_nvml.cc",
-        "native/fake-nvml/src/scenario.cc",
-        "native/fake-nvml/src/state.cc",
-        "native/src/nvml_loader.cc",
-      ],
+      "sources": ["<@(fake_nvml_sources)"],
       # Only the NVML entry points are exported; everything else stays private to the .so.
       # nlohmann/json reports parse errors by throwing, so this target keeps exceptions.
+      "cflags": ["-fvisibility=hidden"],
+      "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/fake-nvml/exports.map"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-fexceptions"],
+    },
+    {
+      "target_name": "fake_nvml_legacy",
+      "type": "shared_library",
+      "sources": ["<@(fake_nvml_sources)"],
+      "defines": ["FAKE_NVML_LEGACY_DRIVER"],
       "cflags": ["-fvisibility=hidden"],
       "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/fake-nvml/exports.map"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -1,4 +1,5 @@
 // Scenarios that change over time: growing counters, rewrites mid-run, GPUs that get lost.
+import { renameSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNvml, NVML_ERROR_GPU_IS_LOST } from "../../native/index.js";
 import { type ScenarioFile, sleep, useFakeNvml } from "./fake-scenario.js";
@@ -57,6 +58,16 @@ describe("time-driven scenarios", () => {
     // fake-nvml looks at the file at most every 50 ms.
     await sleep(120);
     expect((await nvml.readDevice(0, ["thermal"])).values.temperatureGpuCelsius).toBe(88);
+  });
+
+  it("keeps the last good scenario when a rewrite does not parse", async () => {
+    writeFileSync(`${file.path}.broken`, '{"devices": [{"fields": {"temperatureGpuCelsius": 12');
+    renameSync(`${file.path}.broken`, file.path);
+    await sleep(120);
+    expect((await nvml.readDevice(0, ["thermal"])).values.temperatureGpuCelsius).toBe(88);
+    file.write(scenario(61));
+    await sleep(120);
+    expect((await nvml.readDevice(0, ["thermal"])).values.temperatureGpuCelsius).toBe(61);
   });
 
   it("loses a GPU at lostAfterSeconds: reads then reject with GPU_IS_LOST", async () => {

@@ -96,6 +96,12 @@ describe("nvml_probe", () => {
     });
     expect(out.error?.message).toContain("/nonexistent/libnvidia-ml.so.1");
   });
+
+  it("fails nvmlInit with DRIVER_NOT_LOADED when fake-nvml's scenario is unreadable", () => {
+    const { status, out } = probe("/nonexistent/scenario.json");
+    expect(status).toBe(9);
+    expect(out.error).toMatchObject({ code: 9, name: "DRIVER_NOT_LOADED" });
+  });
 });
 
 describe("shipped scenarios", () => {

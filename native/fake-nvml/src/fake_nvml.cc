@@ -1,5 +1,9 @@
 // The exported NVML entry points. Each one runs the shared prologue (state.h) and then
 // answers from the scenario, with NVML's own buffer-size and argument rules.
+//
+// Built a second time with FAKE_NVML_LEGACY_DRIVER, it leaves out the entry points that
+// drivers before r510 lack (and row remapping, which is r450+), so the loader's fallbacks
+// and FUNCTION_NOT_FOUND reporting run against a library that really misses them.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -309,6 +313,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvml
   });
 }
 
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t* m) {
   return Guarded([&]() -> nvmlReturn_t {
     if (m == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
@@ -318,6 +323,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMem
                   &m->used);
   });
 }
+#endif
 
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* m) {
   return Guarded([&]() -> nvmlReturn_t {
@@ -409,11 +415,13 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t device, nvmlClockTy
   }
   return NVML_ERROR_NOT_SUPPORTED;
 }
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t device,
                                                                 unsigned long long* reasons) {
   return DeviceField("nvmlDeviceGetCurrentClocksEventReasons", device, "clocksEventReasons",
                      reasons);
 }
+#endif
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t device,
                                                                    unsigned long long* reasons) {
   return DeviceField("nvmlDeviceGetCurrentClocksThrottleReasons", device, "clocksEventReasons",
@@ -452,6 +460,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetTotalEccErrors(nvmlDevice_t device,
   return DeviceField("nvmlDeviceGetTotalEccErrors", device, field, count);
 }
 
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRetiredPages_v2(nvmlDevice_t device,
                                                       nvmlPageRetirementCause_t cause,
                                                       unsigned int* pageCount,
@@ -460,6 +469,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRetiredPages_v2(nvmlDevice_t device,
   return RetiredPages("nvmlDeviceGetRetiredPages_v2", device, cause, pageCount, addresses,
                       timestamps);
 }
+#endif
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRetiredPages(nvmlDevice_t device,
                                                    nvmlPageRetirementCause_t cause,
                                                    unsigned int* pageCount,
@@ -472,6 +482,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRetiredPagesPendingStatus(nvmlDevice_t dev
                      isPending);
 }
 
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRemappedRows(nvmlDevice_t device, unsigned int* corrRows,
                                                    unsigned int* uncRows, unsigned int* isPending,
                                                    unsigned int* failureOccurred) {
@@ -492,9 +503,11 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetRemappedRows(nvmlDevice_t device, unsigned
     return NVML_SUCCESS;
   });
 }
+#endif
 
 // --- processes ---
 
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
                                                                  unsigned int* infoCount,
                                                                  nvmlProcessInfo_t* infos) {
@@ -505,6 +518,7 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t de
                                                                  nvmlProcessInfo_v2_t* infos) {
   return Processes("nvmlDeviceGetComputeRunningProcesses_v2", device, infoCount, infos);
 }
+#endif
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t device,
                                                               unsigned int* infoCount,
                                                               nvmlProcessInfo_v1_t* infos) {
@@ -541,10 +555,12 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device,
   });
 }
 
+#ifndef FAKE_NVML_LEGACY_DRIVER
 FAKE_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data,
                                              unsigned int timeoutms) {
   return EventWait("nvmlEventSetWait_v2", set, data, timeoutms);
 }
+#endif
 FAKE_EXPORT nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data,
                                           unsigned int timeoutms) {
   return EventWait("nvmlEventSetWait", set, data, timeoutms);
