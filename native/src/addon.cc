@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -142,7 +143,15 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
   Napi::Value Initialize(const Napi::CallbackInfo& info) {
     const pw::LoadResult result = pw::Acquire();
     if (result.code != NVML_SUCCESS) return Throw(info.Env(), result.code, result.message);
-    ++inits_;
+    if (++inits_ == 1) {
+      // NVML fixes its device list at nvmlInit (no hot-plug), so the count is read once here.
+      pw::ApiPtr api = pw::Current();
+      unsigned int count = 0;
+      deviceCount_.reset();
+      if (api && api->deviceGetCount != nullptr && api->deviceGetCount(&count) == NVML_SUCCESS) {
+        deviceCount_ = count;
+      }
+    }
     return info.Env().Undefined();
   }
 
@@ -222,6 +231,14 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
                                 "NVML is not initialized: call init() first"));
       return promise;
     }
+    // Every index gets a thread for the environment's lifetime, so indices that cannot
+    // name a GPU are refused here, with the code NVML itself would give.
+    if (deviceCount_ && index >= *deviceCount_) {
+      deferred.Reject(MakeError(env, NVML_ERROR_INVALID_ARGUMENT,
+                                "no GPU at index " + std::to_string(index) + " (" +
+                                    std::to_string(*deviceCount_) + " present)"));
+      return promise;
+    }
     auto gate = std::make_shared<TsfnGate>();
     auto* ctx = new ReadContext{deferred, this, gate};
     ReadTsfn tsfn = ReadTsfn::New(
@@ -297,6 +314,7 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
 
   Napi::FunctionReference errorClass_;
   int inits_ = 0;
+  std::optional<unsigned int> deviceCount_;
   pw::DeviceWorkers workers_;
   pw::XidWatcher watcher_;
   std::unique_ptr<XidTsfn> xidTsfn_;
