@@ -34,14 +34,13 @@ struct Fp {
     return false;
   }
 
+  // t - m when t >= m (top is an extra high bit of t), branch-free.
   PW_HOST_DEVICE PW_INLINE static void reduce_once(uint64_t t[4], uint64_t top) {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t r[4], br = 0;
     for (int i = 0; i < 4; ++i) r[i] = subb(t[i], m[i], br, br);
-    // Keep t when t < m, i.e. a borrow came out and the extra top limb is clear.
-    if (top || !br) {
-      for (int i = 0; i < 4; ++i) t[i] = r[i];
-    }
+    const uint64_t keep = (uint64_t)0 - (br & (top ^ 1));  // all ones: t < m, keep t
+    for (int i = 0; i < 4; ++i) t[i] = (t[i] & keep) | (r[i] & ~keep);
   }
 
   PW_HOST_DEVICE PW_INLINE Fp operator+(const Fp& b) const {
@@ -57,35 +56,33 @@ struct Fp {
     Fp r;
     uint64_t br = 0;
     for (int i = 0; i < 4; ++i) r.l[i] = subb(l[i], b.l[i], br, br);
-    if (br) {
-      uint64_t c = 0;
-      for (int i = 0; i < 4; ++i) r.l[i] = addc(r.l[i], m[i], c, c);
-    }
+    const uint64_t mask = (uint64_t)0 - br;  // add the modulus back after a borrow
+    uint64_t c = 0;
+    for (int i = 0; i < 4; ++i) r.l[i] = addc(r.l[i], m[i] & mask, c, c);
     return r;
   }
 
   PW_HOST_DEVICE PW_INLINE Fp operator-() const { return zero() - *this; }
   PW_HOST_DEVICE PW_INLINE Fp dbl() const { return *this + *this; }
 
-  // CIOS Montgomery product a*b/R mod p. Both moduli leave two spare top bits, so the
-  // running value stays below 2p and one conditional subtraction ends it.
+  // CIOS Montgomery product a*b/R mod p, in the "no carry" form: both BN254 moduli
+  // have a top limb below 2^62, so the running value fits four limbs and stays < 2p.
   PW_HOST_DEVICE PW_INLINE Fp operator*(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    uint64_t t[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; ++i) {
-      uint64_t c = 0;
-      for (int j = 0; j < 4; ++j) t[j] = mac(l[j], b.l[i], t[j], c, c);
-      uint64_t c2 = 0;
-      t[4] = addc(t[4], c, 0, c2);
-      t[5] = c2;
-      uint64_t k = t[0] * P::INV;
-      mac(k, m[0], t[0], 0, c);
-      for (int j = 1; j < 4; ++j) t[j - 1] = mac(k, m[j], t[j], c, c);
-      t[3] = addc(t[4], c, 0, c2);
-      t[4] = t[5] + c2;
+      uint64_t A, C;
+      t[0] = mac(l[0], b.l[i], t[0], 0, A);
+      const uint64_t k = t[0] * P::INV;
+      mac(k, m[0], t[0], 0, C);
+      for (int j = 1; j < 4; ++j) {
+        t[j] = mac(l[j], b.l[i], t[j], A, A);
+        t[j - 1] = mac(k, m[j], t[j], C, C);
+      }
+      t[3] = C + A;
     }
     Fp r{{t[0], t[1], t[2], t[3]}};
-    reduce_once(r.l, t[4]);
+    reduce_once(r.l, 0);
     return r;
   }
 

@@ -15,12 +15,13 @@ PW_HOST_DEVICE inline uint32_t bit_reverse(uint32_t x, int bits) {
   return r;
 }
 
-// Cooley-Tukey butterfly j of the stage whose blocks are 2*half long (input in
-// bit-reversed order, output natural). tw[i] = w^i for the full size n, i < n/2.
-PW_HOST_DEVICE PW_INLINE void ntt_butterfly(Fr* a, const Fr* tw, size_t j, size_t half, size_t n) {
-  size_t block = j / half, pos = j % half;
-  size_t i0 = block * 2 * half + pos, i1 = i0 + half;
-  Fr t = a[i1] * tw[pos * (n / (2 * half))];
+// Cooley-Tukey butterfly j of the stage with blocks of 2^(log_half+1) (input in
+// bit-reversed order, output natural). tw[i] = w^i for the full size 2^log_n, i < n/2.
+PW_HOST_DEVICE PW_INLINE void ntt_butterfly(Fr* a, const Fr* tw, size_t j, int log_half, int log_n) {
+  const size_t half = size_t(1) << log_half;
+  const size_t pos = j & (half - 1);
+  const size_t i0 = ((j >> log_half) << (log_half + 1)) + pos, i1 = i0 + half;
+  Fr t = a[i1] * tw[pos << (log_n - 1 - log_half)];
   Fr u = a[i0];
   a[i0] = u + t;
   a[i1] = u - t;

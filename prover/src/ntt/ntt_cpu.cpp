@@ -33,11 +33,11 @@ void NttDomain::run(Fr* a, const std::vector<Fr>& tw, ThreadPool& pool) const {
       },
       min_chunk);
   const Fr* t = tw.data();
-  for (size_t half = 1; half < n_; half <<= 1) {
+  for (int s = 0; s < log_n_; ++s) {
     pool.parallel_range(
         n_ / 2,
         [&](size_t b, size_t e) {
-          for (size_t j = b; j < e; ++j) ntt_butterfly(a, t, j, half, n_);
+          for (size_t j = b; j < e; ++j) ntt_butterfly(a, t, j, s, log_n_);
         },
         min_chunk);
   }
