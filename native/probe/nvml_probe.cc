@@ -97,7 +97,10 @@ ordered_json DeviceJson(const pw::Api& api, unsigned int index, uint32_t groups)
 int main(int argc, char** argv) {
   Options opts;
   if (!ParseArgs(argc, argv, &opts)) {
-    std::fprintf(stderr, "usage: %s [--events SECONDS] [--groups g1,g2,...]\n", argv[0]);
+    std::string groups;
+    for (auto name : pw::GroupNames()) groups += (groups.empty() ? "" : ",") + std::string(name);
+    std::fprintf(stderr, "usage: %s [--events SECONDS] [--groups GROUP,...]\ngroups: %s\n",
+                 argv[0], groups.c_str());
     return 2;
   }
   ordered_json doc;

@@ -97,6 +97,12 @@ describe("nvml_probe", () => {
     expect(out.error?.message).toContain("/nonexistent/libnvidia-ml.so.1");
   });
 
+  it("exits with 2 and lists the field groups on an unknown one", () => {
+    const run = spawnSync(nvmlProbePath(), ["--groups", "identity,voltage"], { encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("identity,utilization,memory");
+  });
+
   it("fails nvmlInit with DRIVER_NOT_LOADED when fake-nvml's scenario is unreadable", () => {
     const { status, out } = probe("/nonexistent/scenario.json");
     expect(status).toBe(9);
