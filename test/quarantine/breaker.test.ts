@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { packageRoot } from "../../common/package-root.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
 import { exec } from "../helpers/exec.js";
 import {
@@ -191,5 +192,15 @@ describe("safety limits", () => {
     const result = await exec("sh", ["-c", `promtool check metrics < "${file}"`]);
     expect(result.stderr + result.stdout).toBe("");
     expect(result.code).toBe(0);
+  });
+
+  it("documents every metric it exposes in docs/metrics.md", async () => {
+    service = await start(ws);
+    const names = [
+      ...(await scrape(service.url)).matchAll(/^# TYPE (proofwatch_quarantine_\w+) /gm),
+    ].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(10);
+    const docs = readFileSync(join(packageRoot(), "docs", "metrics.md"), "utf8");
+    expect(names.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
   });
 });
