@@ -108,6 +108,20 @@ describe("nvml_probe", () => {
     expect(status).toBe(9);
     expect(out.error).toMatchObject({ code: 9, name: "DRIVER_NOT_LOADED" });
   });
+
+  it("refuses a scenario with a misspelt key rather than fall back to defaults", () => {
+    const file = new ScenarioFile({ devices: [{ lostAfterSecond: 5 }] });
+    const run = spawnSync(nvmlProbePath(), [], {
+      env: {
+        ...process.env,
+        PROOFWATCH_NVML_LIBRARY: fakeNvmlLibraryPath(),
+        FAKE_NVML_SCENARIO: file.path,
+      },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(9);
+    expect(run.stderr).toContain('device 0: unknown key "lostAfterSecond"');
+  });
 });
 
 describe("shipped scenarios", () => {

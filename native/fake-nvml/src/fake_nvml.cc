@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -222,10 +224,15 @@ FAKE_EXPORT nvmlReturn_t nvmlShutdown(void) {
 }
 
 FAKE_EXPORT const char* nvmlErrorString(nvmlReturn_t result) {
-  // NVML returns static strings; keep one per code ever asked for.
-  static thread_local std::string text;
-  text = proofwatch::nvml::ReturnCodeName(result);
-  return text.c_str();
+  // Callers may keep NVML's string forever, so each name is stored once and never freed.
+  static std::mutex mutex;
+  static auto* names = new std::map<int, std::string>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = names->find(result);
+  if (it == names->end()) {
+    it = names->emplace(result, proofwatch::nvml::ReturnCodeName(result)).first;
+  }
+  return it->second.c_str();
 }
 
 FAKE_EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {

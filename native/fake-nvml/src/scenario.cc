@@ -67,7 +67,21 @@ void ParseDelays(const json& j, std::map<std::string, unsigned int>* out) {
   for (const auto& [fn, ms] : j.items()) (*out)[fn] = ms.get<unsigned int>();
 }
 
+// Misspelt keys would otherwise fall back to defaults without a word.
+void CheckKeys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
+  if (!j.is_object()) throw std::runtime_error(where + ": expected an object");
+  for (const auto& [key, val] : j.items()) {
+    bool known = false;
+    for (const char* a : allowed) known = known || key == a;
+    if (!known) throw std::runtime_error(where + ": unknown key \"" + key + "\"");
+  }
+}
+
 Device ParseDevice(unsigned int index, const json& j, const std::map<std::string, ValueSpec>& base) {
+  CheckKeys(j,
+            {"count", "uuid", "name", "serial", "pciBusId", "pciDeviceId", "fields", "processes",
+             "lost", "lostAfterSeconds", "returns", "delays"},
+            "device " + std::to_string(index));
   Device d;
   char buf[64];
   std::snprintf(buf, sizeof(buf), "GPU-5eed%04x-0000-4000-8000-%012x", index, index);
@@ -112,6 +126,8 @@ Device ParseDevice(unsigned int index, const json& j, const std::map<std::string
 }
 
 std::shared_ptr<const Scenario> Build(const json& root) {
+  CheckKeys(root, {"driverVersion", "defaults", "returns", "delays", "devices", "events"},
+            "scenario");
   auto s = std::make_shared<Scenario>();
   s->driverVersion = root.value("driverVersion", std::string("550.54.15"));
   if (root.contains("returns")) ParseCodes(root.at("returns"), &s->returns);
@@ -135,17 +151,24 @@ std::shared_ptr<const Scenario> Build(const json& root) {
   for (const auto& entry : devices) {
     const unsigned int repeat = entry.value("count", 1u);
     for (unsigned int r = 0; r < repeat; ++r) {
+      if (s->devices.size() >= kMaxDevices) {
+        throw std::runtime_error("more than " + std::to_string(kMaxDevices) + " devices");
+      }
       s->devices.push_back(ParseDevice(static_cast<unsigned int>(s->devices.size()), entry, base));
     }
   }
   if (root.contains("events")) {
     size_t position = 0;
     for (const auto& e : root.at("events")) {
+      CheckKeys(e, {"id", "device", "xid", "atSeconds"}, "event " + std::to_string(position));
       Event ev;
       ev.id = e.value("id", "#" + std::to_string(position));
       ev.device = e.at("device").get<unsigned int>();
       ev.xid = e.at("xid").get<unsigned long long>();
       ev.atSeconds = e.value("atSeconds", 0.0);
+      if (ev.device >= s->devices.size()) {
+        throw std::runtime_error("event " + ev.id + ": no device " + std::to_string(ev.device));
+      }
       s->events.push_back(ev);
       ++position;
     }

@@ -14,6 +14,9 @@
 
 namespace fakenvml {
 
+// Handles are preallocated, so a scenario may describe at most this many GPUs.
+constexpr unsigned int kMaxDevices = 64;
+
 // A numeric field: a constant, a counter growing with time, or a return code.
 struct ValueSpec {
   nvmlReturn_t code = NVML_SUCCESS;

@@ -19,8 +19,6 @@ struct nvmlEventSet_st {
 
 namespace fakenvml {
 
-constexpr unsigned int kMaxDevices = 64;
-
 // What one NVML call sees: the scenario at its start and the time it answers at.
 struct Call {
   std::shared_ptr<const Scenario> scenario;
