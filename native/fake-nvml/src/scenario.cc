@@ -109,6 +109,7 @@ Device ParseDevice(unsigned int index, const json& j, const std::map<std::string
       d.processesCode = CodeOrThrow(p);
     } else {
       for (const auto& item : p) {
+        CheckKeys(item, {"pid", "usedGpuMemoryBytes"}, "process");
         Process proc;
         proc.pid = item.at("pid").get<unsigned int>();
         if (item.contains("usedGpuMemoryBytes")) {
