@@ -1,10 +1,9 @@
 // Loads the proofwatch_nvml addon and checks every argument before it reaches native code.
 // Native failures surface as NvmlError only: the addon constructs it through the class we
 // hand it at load (better-sqlite3's SqliteError pattern), so `instanceof` works everywhere.
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
 import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "./types.js";
 
 export type {
@@ -109,34 +108,7 @@ interface NativeAddon {
   stopEvents(): void;
 }
 
-let cachedRoot: string | undefined;
-
-/**
- * The directory of proofwatch's package.json. Found by walking up rather than by a fixed
- * relative path, because this file runs both as native/index.ts and as dist/native/index.js.
- */
-export function packageRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg: unknown = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-      if (typeof pkg === "object" && pkg !== null && "name" in pkg && pkg.name === "proofwatch") {
-        cachedRoot = dir;
-        return dir;
-      }
-    } catch {
-      // no package.json here (or not JSON): keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error(
-        `cannot find proofwatch's package.json above ${fileURLToPath(import.meta.url)}`,
-      );
-    }
-    dir = parent;
-  }
-}
+export { packageRoot };
 
 /** Absolute path of the fake libnvidia-ml that binding.gyp builds (target fake_nvml). */
 export function fakeNvmlLibraryPath(): string {
