@@ -20,6 +20,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "take degrading GPUs out of service on Alertmanager's webhook",
     run: async (argv) => (await import("../quarantine/src/cli.js")).runQuarantine(argv),
   },
+  verifier: {
+    summary: "re-check Groth16 proofs and say which GPU made each bad one",
+    run: async (argv) => (await import("../verifier/src/cli.js")).runVerifier(argv),
+  },
 };
 
 function usage(): string {

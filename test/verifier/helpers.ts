@@ -1,0 +1,370 @@
+// Shared set-up for the verifier tests: a workspace with a circuits folder, the service in
+// process or as a child process, proofs from the cached snarkjs fixtures.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe } from "vitest";
+import { freePort } from "../../common/ports.js";
+import {
+  type Checker,
+  type CheckItem,
+  type CheckVerdict,
+  type RunningVerifier,
+  startVerifier,
+  type VerifierOptions,
+} from "../../verifier/src/index.js";
+import { parseVerificationKey } from "../../verifier/src/schema.js";
+import {
+  type G1Point,
+  type G2Point,
+  g1Add,
+  g2Add,
+  parseG1Json,
+  parseG2Json,
+} from "../helpers/bn254.js";
+import { makeTempDir } from "../helpers/tmpdir.js";
+import {
+  type CircuitFixture,
+  type CircuitName,
+  ensureCircuit,
+  repoRoot,
+} from "../prover/fixtures.js";
+
+export { repoRoot };
+
+// --- the native verifier --------------------------------------------------------------
+
+const nativeSource = join(repoRoot, "verifier/native.ts");
+
+async function nativeState(): Promise<string | null> {
+  if (!existsSync(nativeSource)) return "verifier/native.ts is not there yet";
+  try {
+    // By path: the file belongs to another part of the tree and may not exist yet.
+    const native = (await import(pathToFileURL(nativeSource).href)) as {
+      nativeVerifierAvailable(): boolean;
+    };
+    return native.nativeVerifierAvailable() ? null : "the native verifier addon is not built";
+  } catch (error) {
+    return `verifier/native.ts does not load: ${(error as Error).message}`;
+  }
+}
+
+/** Why the tests that need real verdicts cannot run here; null when they can. */
+export const nativeMissingReason = await nativeState();
+
+/** `describe` for tests that need the native verifier; skipped, visibly, until it is built. */
+export function describeWithNative(title: string, body: () => void): void {
+  if (nativeMissingReason) console.warn(`SKIPPED ${title}: ${nativeMissingReason}`);
+  describe.skipIf(nativeMissingReason !== null)(
+    nativeMissingReason ? `${title} (skipped: ${nativeMissingReason})` : title,
+    body,
+  );
+}
+
+// --- workspace ------------------------------------------------------------------------
+
+export interface Workspace {
+  dir: string;
+  circuits: string;
+  db: string;
+  spool: string;
+  cleanup(): Promise<void>;
+}
+
+export async function workspace(prefix = "verifier"): Promise<Workspace> {
+  const tmp = await makeTempDir(prefix);
+  const circuits = join(tmp.dir, "circuits");
+  const spool = join(tmp.dir, "spool");
+  await mkdir(circuits);
+  await mkdir(spool);
+  return { dir: tmp.dir, circuits, db: join(tmp.dir, "verifier.db"), spool, cleanup: tmp.cleanup };
+}
+
+/** Registers `fixture`'s key as circuit `id` (default: the fixture's name). */
+export async function installCircuit(ws: Workspace, fixture: CircuitFixture, id = fixture.name) {
+  await mkdir(join(ws.circuits, id), { recursive: true });
+  await copyFile(fixture.vkey, join(ws.circuits, id, "verification_key.json"));
+}
+
+export function options(ws: Workspace, overrides: Partial<VerifierOptions> = {}): VerifierOptions {
+  return {
+    listen: { host: "127.0.0.1", port: 0 },
+    circuitsDir: ws.circuits,
+    db: ws.db,
+    spoolDir: null,
+    workers: 2,
+    batchMax: 64,
+    queueSize: 1000,
+    batchTimeoutMs: 30_000,
+    baseRate: 1,
+    circuitRates: new Map(),
+    recoverAfter: 3,
+    bodyLimitBytes: 1024 * 1024,
+    rescanMs: 500,
+    ...overrides,
+  };
+}
+
+export function start(ws: Workspace, overrides: Partial<VerifierOptions> = {}) {
+  return startVerifier(options(ws, overrides));
+}
+
+// --- HTTP -----------------------------------------------------------------------------
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export async function post(url: string, body: unknown, raw?: string): Promise<Reply> {
+  const response = await fetch(`${url}/v1/proofs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export interface Verdict {
+  id: number;
+  status: string;
+  result: string | null;
+  reason: string | null;
+  uuid: string;
+  circuit: string;
+  sampling: { checked: boolean; rate: number; reason: string };
+  proof?: unknown;
+}
+
+export async function verdict(url: string, id: unknown): Promise<Verdict> {
+  return getJson<Verdict>(`${url}/v1/proofs/${String(id)}`);
+}
+
+/** Polls until submission `id` is decided (checked or skipped). */
+export async function decided(url: string, id: unknown, timeoutMs = 30_000): Promise<Verdict> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await verdict(url, id);
+    if (v.status !== "accepted") return v;
+    if (Date.now() > until) throw new Error(`submission ${String(id)} still unchecked`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function until<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+// --- proofs ---------------------------------------------------------------------------
+
+export interface ProofPair {
+  proof: Record<string, unknown>;
+  publicSignals: string[];
+}
+
+export async function fixtureProof(
+  name: CircuitName,
+): Promise<{ fixture: CircuitFixture } & ProofPair> {
+  const fixture = await ensureCircuit(name);
+  return {
+    fixture,
+    proof: JSON.parse(await readFile(fixture.snarkjsProof, "utf8")) as Record<string, unknown>,
+    publicSignals: JSON.parse(await readFile(fixture.snarkjsPublic, "utf8")) as string[],
+  };
+}
+
+const g1Json = (p: G1Point) => (p ? [p.x.toString(), p.y.toString(), "1"] : ["0", "1", "0"]);
+const g2Json = (p: G2Point) =>
+  p
+    ? [p.x.map(String), p.y.map(String), ["1", "0"]]
+    : [
+        ["0", "0"],
+        ["1", "0"],
+        ["0", "0"],
+      ];
+
+/**
+ * `count` more valid proofs of the same statement: (A, B + k·δ, C + k·A) verifies whenever
+ * (A, B, C) does, since e(A, kδ) on the left is matched by e(kA, δ) on the right. One point
+ * addition each, where a snarkjs prove would take a second.
+ */
+export async function rerandomized(
+  base: ProofPair,
+  vkeyFile: string,
+  count: number,
+): Promise<ProofPair[]> {
+  const vkey = JSON.parse(await readFile(vkeyFile, "utf8")) as { vk_delta_2: unknown };
+  const delta = parseG2Json(vkey.vk_delta_2);
+  const a = parseG1Json(base.proof.pi_a);
+  let b = parseG2Json(base.proof.pi_b);
+  let c = parseG1Json(base.proof.pi_c);
+  const out: ProofPair[] = [];
+  for (let k = 0; k < count; k++) {
+    b = g2Add(b, delta);
+    c = g1Add(c, a);
+    out.push({
+      proof: { ...base.proof, pi_b: g2Json(b), pi_c: g1Json(c) },
+      publicSignals: [...base.publicSignals],
+    });
+  }
+  return out;
+}
+
+export function submission(
+  pair: ProofPair,
+  fields: { circuit: string; uuid?: string; host?: string; jobId?: string } & Record<
+    string,
+    unknown
+  >,
+) {
+  const { uuid, host, ...rest } = fields;
+  return {
+    jobId: `job-${Math.random().toString(36).slice(2)}`,
+    ...rest,
+    gpu: { uuid: uuid ?? "GPU-00000000-0000-0000-0000-000000000001", host: host ?? "prover-1" },
+    proof: pair.proof,
+    publicSignals: pair.publicSignals,
+  };
+}
+
+// --- a stand-in checker -----------------------------------------------------------------
+
+/**
+ * Not a verifier: answers "valid" to everything once `open()` is called, so the queue can be
+ * filled and watched. For the tests of queueing and input handling only; every test about
+ * verdicts uses the native verifier through the worker pool.
+ */
+export class GateChecker implements Checker {
+  readonly concurrency = 1;
+  private busy = 0;
+  private opened = false;
+  private waiting: Array<() => void> = [];
+  batches: number[] = [];
+
+  idle(): number {
+    return this.concurrency - this.busy;
+  }
+
+  async prepare(keyJson: string) {
+    return { nPublic: parseVerificationKey(keyJson) };
+  }
+
+  async check(_keyHash: string, _keyJson: string, items: CheckItem[]) {
+    this.busy++;
+    try {
+      if (!this.opened) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.batches.push(items.length);
+      const verdicts: CheckVerdict[] = items.map(() => ({ result: "valid", reason: null }));
+      return { verdicts, ms: 0.1 };
+    } finally {
+      this.busy--;
+    }
+  }
+
+  open(): void {
+    this.opened = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  async close() {
+    this.open();
+  }
+}
+
+// --- the service as a child process -----------------------------------------------------
+
+export interface ChildVerifier {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  log(): string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `node --import tsx cli/main.ts verifier ...`, as an operator would run it. */
+export async function spawnVerifier(args: string[], port?: number): Promise<ChildVerifier> {
+  const listenPort = port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(repoRoot, "cli/main.ts"),
+      "verifier",
+      "--listen",
+      `127.0.0.1:${listenPort}`,
+      ...args,
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const url = `http://127.0.0.1:${listenPort}`;
+  await until(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`verifier exited early:\n${stderr}`);
+      }
+      return (await fetch(`${url}/healthz`)).ok ? true : undefined;
+    },
+    "the verifier to listen",
+    60_000,
+  ).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  });
+  return {
+    url,
+    port: listenPort,
+    child,
+    log: () => stderr,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+    },
+  };
+}
+
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeFile(file, `${JSON.stringify(value, null, 1)}\n`);
+}
+
+export type { RunningVerifier };

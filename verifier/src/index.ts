@@ -1,0 +1,152 @@
+import { createServer } from "node:http";
+import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { createLogger } from "../../common/log.js";
+import { CircuitRegistry } from "./circuits.js";
+import { createMetrics } from "./metrics.js";
+import { BoundedQueue } from "./queue.js";
+import { Sampler } from "./sampling.js";
+import { createApp } from "./server.js";
+import { VerifierService } from "./service.js";
+import { Spool } from "./spool.js";
+import { Store } from "./store.js";
+import { type Checker, WorkerPool } from "./workers.js";
+
+export * from "./types.js";
+export type { Checker, CheckItem, CheckVerdict } from "./workers.js";
+
+export interface VerifierOptions {
+  listen: ListenAddress;
+  /** One folder per circuit, each with a snarkjs verification_key.json. */
+  circuitsDir: string;
+  /** SQLite database (WAL) holding submissions, verdicts and per-GPU state. */
+  db: string;
+  /** Folder watched for proofs written as files; null for none. */
+  spoolDir: string | null;
+  workers: number;
+  /** Most proofs in one batch (one multi-pairing check). */
+  batchMax: number;
+  /** Proofs waiting for a worker before new submissions get 429. */
+  queueSize: number;
+  /** Longest a batch may take before its worker is replaced. */
+  batchTimeoutMs: number;
+  baseRate: number;
+  /** Per-circuit rates from the command line; they win over a folder's verifier.json. */
+  circuitRates: ReadonlyMap<string, number>;
+  /** Valid proofs in a row that end a GPU's probation. */
+  recoverAfter: number;
+  bodyLimitBytes: number;
+  /** How often the circuits and spool folders are rescanned besides fs.watch. */
+  rescanMs: number;
+  /** Checks proofs instead of the worker pool (tests that need a slow or failing checker). */
+  checker?: Checker;
+}
+
+export interface RunningVerifier {
+  url: string;
+  address: ListenAddress;
+  service: VerifierService;
+  /** Rescans the circuits folder now (SIGHUP). */
+  rescan(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startVerifier(options: VerifierOptions): Promise<RunningVerifier> {
+  const log = createLogger("verifier");
+  const store = new Store(options.db);
+  let checker: Checker | undefined;
+  try {
+    checker =
+      options.checker ??
+      (await WorkerPool.start({ size: options.workers, timeoutMs: options.batchTimeoutMs }, log));
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const pool = checker;
+
+  const queue = new BoundedQueue(options.queueSize);
+  let service: VerifierService | undefined;
+  const registry = new CircuitRegistry(
+    {
+      dir: options.circuitsDir,
+      rescanMs: options.rescanMs,
+      prepare: (keyJson) => pool.prepare(keyJson),
+      onChange: (changed, removed) => service?.circuitsChanged(changed, removed),
+    },
+    log,
+  );
+  const sampler = new Sampler(
+    { baseRate: options.baseRate, recoverAfter: options.recoverAfter },
+    (circuit) => options.circuitRates.get(circuit) ?? registry.get(circuit)?.sampleRate,
+  );
+  const metrics = createMetrics({
+    queueDepth: () => service?.waiting() ?? 0,
+    queueCapacity: () => queue.capacity,
+    circuits: () => registry.list().length,
+    gpus: () =>
+      store.gpuGauges().map((gpu) => ({
+        uuid: gpu.uuid,
+        samplingRate: sampler.gpuRate(gpu.probation),
+        lastInvalidAt: gpu.lastInvalidAt,
+      })),
+  });
+  const running = new VerifierService(store, registry, sampler, queue, pool, metrics, log, {
+    batchMax: options.batchMax,
+    maxAttempts: 3,
+  });
+  service = running;
+
+  const spool = options.spoolDir
+    ? new Spool(
+        {
+          dir: options.spoolDir,
+          rescanMs: options.rescanMs,
+          maxFileBytes: options.bodyLimitBytes,
+        },
+        (submission) => running.submit(submission),
+        log,
+      )
+    : null;
+  const server = createServer(
+    createApp(running, metrics, log, { bodyLimitBytes: options.bodyLimitBytes }),
+  );
+  try {
+    await registry.start();
+    running.recover();
+    await spool?.start();
+  } catch (error) {
+    registry.close();
+    await spool?.close();
+    await pool.close();
+    store.close();
+    throw error;
+  }
+  const address = await listen(server, options.listen);
+  log.info("listening", {
+    url: urlOf(address),
+    circuits: registry
+      .list()
+      .map((c) => c.id)
+      .join(","),
+    workers: pool.concurrency,
+    spool: options.spoolDir ?? "off",
+  });
+
+  return {
+    url: urlOf(address),
+    address,
+    service: running,
+    rescan: () => registry.scan(),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await spool?.close();
+      registry.close();
+      await running.close();
+      await pool.close();
+      await metrics.shutdown();
+      store.close();
+    },
+  };
+}

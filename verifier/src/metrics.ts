@@ -1,0 +1,141 @@
+// The verifier's metrics: OpenTelemetry instruments, read by the OpenTelemetry Prometheus
+// exporter and served on the verifier's own /metrics (no second port).
+//
+// The service owns its MeterProvider (the SDK that @opentelemetry/sdk-node wraps) instead of
+// calling NodeSDK.start(): that registers process-global providers, so two verifiers in one
+// process (the tests) would share instruments, and unless told otherwise it also starts OTLP
+// trace and log exporters from OTEL_* variables, which a metrics endpoint does not need.
+//
+// Names: the exporter (0.223) appends `_total` to monotonic sums that lack it and adds no unit
+// suffix, so instruments carry their final Prometheus names; they set no `unit`, whose
+// `# UNIT` line would not match the name as OpenMetrics wants (see docs/metrics.md).
+import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { packageVersion } from "../../common/package-root.js";
+
+export type RejectReason =
+  | "bad_request"
+  | "too_large"
+  | "unknown_circuit"
+  | "queue_full"
+  | "unavailable";
+
+export interface MetricSources {
+  queueDepth(): number;
+  queueCapacity(): number;
+  circuits(): number;
+  /** Per GPU: the rate it is checked at now and when it last gave a bad proof. */
+  gpus(): Array<{ uuid: string; samplingRate: number; lastInvalidAt: number | null }>;
+}
+
+export interface VerifierMetrics {
+  received: Counter<{ circuit: string; source: string }>;
+  duplicates: Counter<{ circuit: string }>;
+  rejected: Counter<{ reason: RejectReason }>;
+  checked: Counter<{ result: string; circuit: string; uuid: string }>;
+  skipped: Counter<{ circuit: string; uuid: string }>;
+  duration: Histogram<{ circuit: string }>;
+  batchSize: Histogram<{ circuit: string }>;
+  workerFailures: Counter<Attributes>;
+  /** The Prometheus text exposition of every instrument. */
+  render(): Promise<string>;
+  shutdown(): Promise<void>;
+}
+
+/** Version 0.0.4 of the text format: what the serializer writes and Prometheus 2 expects. */
+export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+// Seconds: a single native Groth16 check is around a millisecond, a batch of hundreds or a
+// hung worker up to the batch timeout.
+const DURATION_BUCKETS = [
+  0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+export function createMetrics(sources: MetricSources): VerifierMetrics {
+  const reader = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+  });
+  // Same settings as the reader above; the exporter's own serializer is private.
+  const serializer = new PrometheusSerializer("", false, undefined, true, true);
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter("proofwatch-verifier", packageVersion());
+
+  meter
+    .createObservableGauge("proofwatch_verifier_queue_depth", {
+      description:
+        "Accepted proofs waiting for a worker (including those picked up after a restart).",
+    })
+    .addCallback((result) => result.observe(sources.queueDepth()));
+  meter
+    .createObservableGauge("proofwatch_verifier_queue_capacity", {
+      description: "Queue depth at which new submissions are refused with 429.",
+    })
+    .addCallback((result) => result.observe(sources.queueCapacity()));
+  meter
+    .createObservableGauge("proofwatch_verifier_circuits", {
+      description: "Circuits with a loaded verification key.",
+    })
+    .addCallback((result) => result.observe(sources.circuits()));
+
+  // Per-GPU gauges, read from the store at scrape time so they never drift from it.
+  const lastInvalid = meter.createObservableGauge(
+    "proofwatch_verifier_last_invalid_proof_timestamp_seconds",
+    {
+      description:
+        "Unix time of the last invalid or malformed proof from this GPU; absent for a GPU that never gave one.",
+    },
+  );
+  const samplingRate = meter.createObservableGauge("proofwatch_verifier_sampling_rate", {
+    description:
+      "Share of this GPU's proofs checked now, 0..1: 1 while on probation after a bad proof, else the base rate.",
+  });
+  meter.addBatchObservableCallback(
+    (observer) => {
+      for (const gpu of sources.gpus()) {
+        observer.observe(samplingRate, gpu.samplingRate, { uuid: gpu.uuid });
+        if (gpu.lastInvalidAt !== null) {
+          observer.observe(lastInvalid, gpu.lastInvalidAt / 1000, { uuid: gpu.uuid });
+        }
+      }
+    },
+    [lastInvalid, samplingRate],
+  );
+
+  return {
+    received: meter.createCounter("proofwatch_verifier_proofs_received_total", {
+      description: "Submissions accepted and stored (before sampling), by circuit and source.",
+    }),
+    duplicates: meter.createCounter("proofwatch_verifier_proofs_duplicate_total", {
+      description: "Submissions of a proof already stored, answered with the existing id.",
+    }),
+    rejected: meter.createCounter("proofwatch_verifier_submissions_rejected_total", {
+      description: "Submissions refused before storing, by reason.",
+    }),
+    checked: meter.createCounter("proofwatch_verifier_proofs_checked_total", {
+      description: "Proofs checked, by result (valid, invalid, malformed), circuit and GPU uuid.",
+    }),
+    skipped: meter.createCounter("proofwatch_verifier_proofs_skipped_total", {
+      description: "Proofs stored but not checked because sampling left them out.",
+    }),
+    duration: meter.createHistogram("proofwatch_verifier_verification_duration_seconds", {
+      description: "Time to check one proof in a worker (a batch's time shared among its proofs).",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
+    batchSize: meter.createHistogram("proofwatch_verifier_batch_size", {
+      description: "Proofs checked together in one batch.",
+      advice: { explicitBucketBoundaries: BATCH_BUCKETS },
+    }),
+    workerFailures: meter.createCounter("proofwatch_verifier_worker_failures_total", {
+      description: "Batches lost to a worker that crashed or timed out (their proofs are retried).",
+    }),
+    async render() {
+      const { resourceMetrics } = await reader.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}

@@ -1,0 +1,138 @@
+import express, { type ErrorRequestHandler, type Express, type Response } from "express";
+import type { Logger } from "../../common/log.js";
+import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
+import { describeIssues, parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
+import type { VerifierService } from "./service.js";
+
+const INDEX_PAGE = `<!doctype html>
+<html><head><title>proofwatch verifier</title></head>
+<body><h1>proofwatch verifier</h1>
+<p>Re-checks Groth16 proofs before they reach a chain, and says which GPU made each bad one.</p>
+<ul><li><a href="v1/gpus">/v1/gpus</a></li><li><a href="v1/verdicts?result=invalid">/v1/verdicts</a></li>
+<li><a href="v1/circuits">/v1/circuits</a></li><li><a href="metrics">/metrics</a></li>
+<li><a href="healthz">/healthz</a></li></ul>
+</body></html>
+`;
+
+// SQLite errors that mean "try again later" rather than "this will never work".
+const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
+
+export interface AppOptions {
+  bodyLimitBytes: number;
+}
+
+export function createApp(
+  service: VerifierService,
+  metrics: VerifierMetrics,
+  log: Logger,
+  options: AppOptions,
+): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // Any content type: provers' HTTP clients differ, and the body is parsed as JSON below.
+  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+
+  const reject = (res: Response, status: number, reason: RejectReason, error: string) => {
+    metrics.rejected.add(1, { reason });
+    res.status(status).json({ error });
+  };
+
+  app.get("/", (_req, res) => {
+    res.type("html").send(INDEX_PAGE);
+  });
+  app.get("/healthz", (_req, res) => {
+    res.type("text").send("ok\n");
+  });
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      const body = await metrics.render();
+      res.setHeader("content-type", CONTENT_TYPE);
+      res.send(body);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/v1/proofs", rawBody, (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString("utf8"));
+    } catch (error) {
+      return reject(res, 400, "bad_request", `body is not JSON: ${(error as Error).message}`);
+    }
+    const body = SubmissionBody.safeParse(json);
+    if (!body.success) return reject(res, 400, "bad_request", describeIssues(body.error));
+    const { proof, publicSignals, ...meta } = body.data;
+    const reply = service.submit({ meta, proof, publicSignals, source: "http" });
+    if ("reject" in reply) {
+      if (reply.retryAfterS !== undefined) res.setHeader("retry-after", String(reply.retryAfterS));
+      return reject(res, reply.status, reply.reject, reply.body.error);
+    }
+    res.status(reply.status).json(reply.body);
+  });
+
+  app.get("/v1/proofs/:id", (req, res) => {
+    const id = Number(req.params.id);
+    const record = Number.isSafeInteger(id) ? service.store.verdict(id) : undefined;
+    if (!record) return res.status(404).json({ error: `no submission ${req.params.id}` });
+    res.json(record);
+  });
+
+  app.get("/v1/verdicts", (req, res) => {
+    const query = VerdictsQuery.safeParse(req.query);
+    if (!query.success) return res.status(400).json({ error: describeIssues(query.error) });
+    const q = query.data;
+    const verdicts = service.store.verdicts({
+      gpu: q.gpu,
+      circuit: q.circuit,
+      result: q.result,
+      status: q.status,
+      sinceMs: q.since === undefined ? undefined : parseTime(q.since),
+      afterId: q.after,
+      limit: q.limit,
+      // Whole proofs only on request, or for invalid ones, which is what forensics asks for.
+      full: q.full === "1" || q.full === "true" || (q.full === undefined && q.result === "invalid"),
+    });
+    const last = verdicts.at(-1);
+    res.json({ verdicts, ...(verdicts.length === q.limit && last ? { next: last.id } : {}) });
+  });
+
+  app.get("/v1/gpus", (_req, res) => {
+    res.json({
+      recoverAfter: service.sampler.recoverAfter,
+      baseRate: service.sampler.baseRate,
+      gpus: service.store.gpus((probation) => service.sampler.gpuRate(probation)),
+    });
+  });
+
+  app.get("/v1/circuits", (_req, res) => {
+    res.json({
+      circuits: service.registry.status().map((c) => ({
+        ...c,
+        effectiveSampleRate: service.sampler.rate(c.id),
+      })),
+    });
+  });
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const type = (error as { type?: string }).type;
+    if (type === "entity.too.large") {
+      return reject(res, 413, "too_large", `body larger than ${options.bodyLimitBytes} bytes`);
+    }
+    if (type === "encoding.unsupported" || type === "charset.unsupported") {
+      return reject(res, 400, "bad_request", (error as Error).message);
+    }
+    if (type === "request.aborted") return;
+    const code = String((error as { code?: unknown }).code ?? "");
+    if (TRANSIENT.test(code)) {
+      log.error("store unavailable", { error: (error as Error).message, code });
+      res.setHeader("retry-after", "5");
+      return reject(res, 503, "unavailable", "store unavailable");
+    }
+    log.error("request failed", { error: (error as Error).stack ?? String(error) });
+    res.status(500).json({ error: "internal error" });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,53 @@
+// Types other folders (the prover's submitter, dashboards' glue, tests) may rely on. The rest
+// of verifier/src is private to this folder.
+
+export type VerdictResult = "valid" | "invalid" | "malformed";
+
+/** Where a submission stands: accepted, then checked or (sampled out) skipped. */
+export type SubmissionStatus = "accepted" | "checked" | "skipped";
+
+/** One submission and, once checked, its verdict, as served by `GET /v1/verdicts`. */
+export interface VerdictRecord {
+  id: number;
+  /** sha256 (hex) of the canonical proof and public signals; the dedupe key with `circuit`. */
+  proofHash: string;
+  circuit: string;
+  uuid: string;
+  host: string;
+  prover: string | null;
+  jobId: string;
+  source: "http" | "spool";
+  status: SubmissionStatus;
+  result: VerdictResult | null;
+  reason: string | null;
+  /** The sampling decision taken when the submission was accepted. */
+  sampling: { checked: boolean; rate: number; reason: string };
+  /** ISO 8601 times. */
+  receivedAt: string;
+  checkedAt: string | null;
+  /** Time spent waiting for a worker, and the check itself (a batch's time shared out). */
+  queueMs: number | null;
+  verifyMs: number | null;
+  /** Proofs checked together in the batch that decided this one. */
+  batchSize: number | null;
+  /** sha256 of the verification key file the check used. */
+  keyHash: string | null;
+  /** The proof and signals as received: kept for invalid, malformed and unchecked ones. */
+  proof?: unknown;
+  publicSignals?: unknown;
+  expectedPublicSignals?: unknown;
+}
+
+/** Per-GPU summary, as served by `GET /v1/gpus`. */
+export interface GpuSummary {
+  uuid: string;
+  host: string;
+  counts: { valid: number; invalid: number; malformed: number; skipped: number; pending: number };
+  lastInvalidAt: string | null;
+  lastInvalidId: number | null;
+  /** True from an invalid or malformed proof until `recoverAfter` valid ones in a row. */
+  probation: boolean;
+  validStreak: number;
+  /** Share of this GPU's proofs checked now: 1 on probation, else the base rate. */
+  samplingRate: number;
+}
