@@ -23,7 +23,7 @@ import { ensureCircuit, runProver, snarkjsVerifyDetailed } from "./fixtures.js";
 import { describeWithProver } from "./prover-run.js";
 
 /** Exit codes from prover/README.md. */
-const EXIT = { badZkey: 3, badWitness: 4, mismatch: 5 } as const;
+const EXIT = { usage: 2, badZkey: 3, badWitness: 4, mismatch: 5, output: 6, badR1cs: 7 } as const;
 
 /** secp256k1's base field prime: a 32-byte prime that is not BN254's. */
 const SECP256K1_P = 2n ** 256n - 2n ** 32n - 977n;
@@ -252,6 +252,39 @@ describeWithProver("proofwatch-prover bad input", () => {
     expect(run.code, run.stderr).toBe(code);
     expect(run.stderr).toMatch(/^proofwatch-prover: /m);
     expect(run.stderr).toMatch(message);
+  });
+
+  it.each([
+    ["an unknown option", ["--no-such-option"]],
+    ["a missing positional argument", []],
+    ["an unknown backend", ["--backend", "tpu"]],
+    ["a non-numeric --threads", ["--threads", "many"]],
+  ])("usage error: %s (exit 2)", async (_, extra) => {
+    const outputs =
+      extra.length === 0
+        ? [join(tmp.dir, "usage-proof.json")]
+        : [join(tmp.dir, "usage-proof.json"), join(tmp.dir, "usage-public.json")];
+
+    const run = await runProver([zkey, wtns, ...outputs, ...extra]);
+
+    expect(run.code, run.stderr).toBe(EXIT.usage);
+    expect(run.stderr).toMatch(/^proofwatch-prover: /m);
+  });
+
+  it("an output folder that does not exist (exit 6)", async () => {
+    const proof = join(tmp.dir, "no-such-dir", "proof.json");
+
+    const run = await runProver([zkey, wtns, proof, join(tmp.dir, "out-public.json")]);
+
+    expect(run.code, run.stderr).toBe(EXIT.output);
+    expect(run.stderr).toMatch(/^proofwatch-prover: .*no-such-dir/m);
+  });
+
+  it("dev-setup of a file that is not an r1cs (exit 7)", async () => {
+    const run = await runProver(["dev-setup", zkey, join(tmp.dir, "dev.zkey")]);
+
+    expect(run.code, run.stderr).toBe(EXIT.badR1cs);
+    expect(run.stderr).toMatch(/^proofwatch-prover: .*magic/m);
   });
 
   it("--trust-zkey skips the on-curve check (and the proof is then wrong)", async () => {

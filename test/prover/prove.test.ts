@@ -116,7 +116,7 @@ describeWithProver("proofwatch-prover end to end", () => {
   });
 
   describe("--timings", () => {
-    it("writes every phase as a non-negative number of seconds", async () => {
+    it("writes each phase and the total as non-negative seconds", async () => {
       const f = fixture("mimc_4k");
       const timings = join(tmp.dir, "timings.json");
 
@@ -130,16 +130,38 @@ describeWithProver("proofwatch-prover end to end", () => {
         expect(value, phase).toBeTypeOf("number");
         expect(Number.isFinite(value) && (value as number) >= 0, phase).toBe(true);
       }
+      const { total, ...rest } = parsed as Record<string, number>;
+      expect(total).toBeGreaterThan(0);
+      for (const [phase, value] of Object.entries(rest)) {
+        expect(value, `${phase} within total`).toBeLessThanOrEqual(total ?? 0);
+      }
     });
   });
 
-  describe("--backend auto", () => {
-    it("writes a proof snarkjs accepts, whatever backend it picks", async () => {
+  describe("--backend auto and cuda", () => {
+    it("auto writes a proof snarkjs accepts, whatever backend it picks", async () => {
       const f = fixture("multi_io");
 
       const { proof, pub } = await prove(f, "auto", ["--backend", "auto"]);
 
       expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toMatchObject({ valid: true });
+    });
+
+    // Where no GPU (or no CUDA build) is present, the one right answer is a clean refusal
+    // with exit 8; where one is, the proof must verify like the CPU's.
+    it("cuda proves correctly or refuses with 'backend not available' (exit 8)", async () => {
+      const f = fixture("multi_io");
+      const proof = join(tmp.dir, "cuda-proof.json");
+      const pub = join(tmp.dir, "cuda-public.json");
+
+      const run = await runProver([f.zkey, f.wtns, proof, pub, "--backend", "cuda"]);
+
+      if (run.code === 0) {
+        expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toMatchObject({ valid: true });
+      } else {
+        expect(run.code, run.stderr).toBe(8);
+        expect(run.stderr).toMatch(/^proofwatch-prover: .*(cuda|gpu|backend)/im);
+      }
     });
   });
 
