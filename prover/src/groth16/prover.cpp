@@ -51,7 +51,7 @@ Fr random_fr(bool seeded, uint64_t& state) {
 }
 
 Groth16Prover::Groth16Prover(const std::string& zkey_path, std::shared_ptr<ThreadPool> pool, bool check_points)
-    : zkey_(load_zkey(zkey_path, check_points)), pool_(std::move(pool)) {
+    : zkey_(load_zkey(zkey_path, check_points, pool.get())), pool_(std::move(pool)) {
   init();
 }
 

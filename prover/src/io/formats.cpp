@@ -43,13 +43,33 @@ void expect_size(const Cursor& c, uint64_t want, const std::string& what) {
   }
 }
 
-template <class Aff, class ReadFn>
-std::vector<Aff> read_points(const BinFile& f, uint32_t id, const char* name, uint64_t count, uint64_t psize,
-                             bool check, ReadFn rd) {
+// Copies a section of points (coordinates checked < q while reading), then checks
+// each is on its curve, across the pool when there is one.
+template <class C, class ReadFn>
+std::vector<typename C::Aff> read_points(const BinFile& f, uint32_t id, const char* name, uint64_t count,
+                                         uint64_t psize, bool check, ReadFn rd, ThreadPool* pool) {
+  using Aff = typename C::Aff;
   Cursor c = f.section(id, name);
   expect_size(c, count * psize, f.path() + ": section " + std::to_string(id) + " (" + name + ")");
   std::vector<Aff> out(count);
-  for (uint64_t i = 0; i < count; ++i) out[i] = rd(c, f.path() + ": " + name + "[" + std::to_string(i) + "]", check);
+  const std::string what = f.path() + ": " + name;
+  for (uint64_t i = 0; i < count; ++i) out[i] = rd(c, what, false);
+  if (!check) return out;
+  std::vector<uint8_t> bad(count, 0);
+  auto scan = [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) bad[i] = !on_curve<C>(out[i]);
+  };
+  if (pool) {
+    pool->parallel_range(count, scan, 2048);
+  } else {
+    scan(0, count);
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    if (bad[i]) {
+      throw ProverError(kExitBadZkey, f.path() + ": " + name + "[" + std::to_string(i) + "]: point is not on the BN254 " +
+                                          (sizeof(Aff) == 64 ? "G1 curve" : "G2 twist"));
+    }
+  }
   return out;
 }
 
@@ -61,7 +81,7 @@ bool limbs_equal_fq_modulus(const uint64_t v[4]) {
 }
 bool limbs_equal_fr_modulus(const uint64_t v[4]) { return eq_limbs(v, Fr::modulus()); }
 
-Zkey load_zkey(const std::string& path, bool check_points) {
+Zkey load_zkey(const std::string& path, bool check_points, ThreadPool* pool) {
   BinFile f(path, "zkey", 2, kExitBadZkey);
   Zkey z;
   {
@@ -129,12 +149,12 @@ Zkey load_zkey(const std::string& path, bool check_points) {
     }
   }
   const uint64_t nv = z.n_vars, np = z.n_public;
-  z.ic = read_points<G1Aff>(f, 3, "IC", np + 1, 64, check_points, read_g1);
-  z.a = read_points<G1Aff>(f, 5, "A", nv, 64, check_points, read_g1);
-  z.b1 = read_points<G1Aff>(f, 6, "B1", nv, 64, check_points, read_g1);
-  z.b2 = read_points<G2Aff>(f, 7, "B2", nv, 128, check_points, read_g2);
-  z.c = read_points<G1Aff>(f, 8, "C", nv - np - 1, 64, check_points, read_g1);
-  z.h = read_points<G1Aff>(f, 9, "H", d, 64, check_points, read_g1);
+  z.ic = read_points<G1>(f, 3, "IC", np + 1, 64, check_points, read_g1, pool);
+  z.a = read_points<G1>(f, 5, "A", nv, 64, check_points, read_g1, pool);
+  z.b1 = read_points<G1>(f, 6, "B1", nv, 64, check_points, read_g1, pool);
+  z.b2 = read_points<G2>(f, 7, "B2", nv, 128, check_points, read_g2, pool);
+  z.c = read_points<G1>(f, 8, "C", nv - np - 1, 64, check_points, read_g1, pool);
+  z.h = read_points<G1>(f, 9, "H", d, 64, check_points, read_g1, pool);
   return z;
 }
 

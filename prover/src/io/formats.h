@@ -5,6 +5,7 @@
 
 #include "ec/curve.h"
 #include "msm/pippenger.h"
+#include "util/thread_pool.h"
 
 namespace pw {
 
@@ -28,7 +29,8 @@ struct Zkey {
 
 // Throws ProverError(kExitBadZkey) on any format problem; check_points verifies every
 // point lies on its curve (G1 has cofactor 1; G2 points are not subgroup-checked).
-Zkey load_zkey(const std::string& path, bool check_points);
+// pool, when given, runs the point checks in parallel.
+Zkey load_zkey(const std::string& path, bool check_points, ThreadPool* pool = nullptr);
 
 struct Witness {
   std::vector<Scalar> values;  // normal form, each < r

@@ -10,8 +10,9 @@
 
 namespace pw {
 
-// Window size minimising windows * (points + bucket reduction), where a general
-// XYZZ addition costs about 1.5 mixed ones.
+// Window size minimising windows * (points + bucket reduction): a batch-affine point
+// addition costs about 7 field multiplications, reducing one bucket (a mixed and a
+// general XYZZ addition) about 24, hence the factor 3 per bucket.
 inline int msm_window_bits(size_t n) {
   int best = 2;
   double best_cost = 1e300;
@@ -23,6 +24,88 @@ inline int msm_window_bits(size_t n) {
     }
   }
   return best;
+}
+
+// One Pippenger window with affine buckets: bucket += point additions are queued and
+// done in batches that share one field inversion (about 6 multiplications per addition
+// instead of 10 for an XYZZ mixed addition). A point whose bucket already waits in the
+// current batch goes into that bucket's XYZZ overflow accumulator instead, so repeated
+// scalars never serialise the batches; equal x (doubling or cancellation) also takes
+// the XYZZ path, which handles it.
+template <class C>
+typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, const typename C::Aff* bases, size_t m,
+                                    int nb) {
+  using Aff = typename C::Aff;
+  using Acc = typename C::Acc;
+  using F = typename C::F;
+  constexpr size_t kBatch = 512;
+  std::vector<Aff> bucket(nb, Aff::infinity());
+  std::vector<Acc> overflow(nb, Acc::infinity());
+  std::vector<uint32_t> busy(nb, 0);
+  uint32_t epoch = 1;
+  size_t k = 0;
+  uint32_t pend_b[kBatch];
+  Aff pend_p[kBatch];
+  F dx[kBatch], prefix[kBatch];
+
+  auto flush = [&]() {
+    if (k == 0) return;
+    F acc = F::one();
+    for (size_t i = 0; i < k; ++i) {
+      prefix[i] = acc;
+      acc *= dx[i];
+    }
+    F inv = acc.inverse();
+    for (size_t i = k; i-- > 0;) {
+      F di = inv * prefix[i];
+      inv *= dx[i];
+      Aff& q = bucket[pend_b[i]];
+      const Aff& p = pend_p[i];
+      F lambda = (p.y - q.y) * di;
+      F x3 = lambda.sqr() - q.x - p.x;
+      q.y = lambda * (q.x - x3) - q.y;
+      q.x = x3;
+    }
+    k = 0;
+    ++epoch;
+  };
+
+  auto add = [&](uint32_t b, const Aff& p) {
+    Aff& q = bucket[b];
+    if (q.is_inf()) {
+      if (busy[b] != epoch) q = p;
+      else overflow[b].add_affine(p);
+      return;
+    }
+    if (busy[b] == epoch || q.x == p.x) {
+      overflow[b].add_affine(p);
+      return;
+    }
+    busy[b] = epoch;
+    dx[k] = p.x - q.x;
+    pend_b[k] = b;
+    pend_p[k] = p;
+    if (++k == kBatch) flush();
+  };
+
+  for (size_t j = 0; j < m; ++j) {
+    const int32_t d = row[j];
+    if (d > 0) {
+      add((uint32_t)(d - 1), bases[gen[j]]);
+    } else if (d < 0) {
+      add((uint32_t)(-d - 1), bases[gen[j]].neg());
+    }
+  }
+  flush();
+
+  // Running-sum reduction: sum_b (b+1) * bucket[b].
+  Acc running = Acc::infinity(), total = Acc::infinity();
+  for (int b = nb - 1; b >= 0; --b) {
+    running.add_affine(bucket[b]);
+    running.add(overflow[b]);
+    total.add(running);
+  }
+  return total;
 }
 
 template <class C>
@@ -38,7 +121,9 @@ typename C::Acc msm_cpu(const typename C::Aff* bases, const Scalar* scalars, siz
     Acc acc = Acc::infinity();
     for (size_t i = b; i < e; ++i) {
       const Scalar& k = scalars[i];
-      if (k.is_zero()) continue;
+      // Zero scalars and bases at infinity (signals absent from a matrix) add nothing;
+      // the batch-affine pass below relies on every base being finite.
+      if (k.is_zero() || bases[i].is_inf()) continue;
       if (k.is_one()) {
         acc.add_affine(bases[i]);
       } else {
@@ -66,10 +151,7 @@ typename C::Acc msm_cpu(const typename C::Aff* bases, const Scalar* scalars, siz
   const int nb = 1 << (c - 1);
   std::vector<Acc> win(nwin);
   pool.parallel_for((size_t)nwin, [&](size_t w) {
-    std::vector<Acc> buckets(nb, Acc::infinity());
-    const int32_t* row = &digits[w * m];
-    for (size_t j = 0; j < m; ++j) bucket_add<C>(buckets.data(), row[j], bases[gen[j]]);
-    win[w] = bucket_reduce<C>(buckets.data(), nb);
+    win[w] = window_batch_affine<C>(&digits[w * m], gen.data(), bases, m, nb);
   });
 
   // 4. Horner over windows.

@@ -1,0 +1,292 @@
+#include "pairing/pairing.h"
+
+#include "pairing/wide.h"
+
+namespace pw {
+namespace {
+
+// Signed binary (non-adjacent form) digits, least significant first.
+struct Naf {
+  int8_t d[80];
+  int len;
+};
+
+constexpr Naf naf(unsigned __int128 n) {
+  Naf r{};
+  int i = 0;
+  while (n > 0) {
+    int8_t k = 0;
+    if (n & 1) {
+      k = (n & 3) == 1 ? 1 : -1;
+      n = k == 1 ? n - 1 : n + 1;
+    }
+    r.d[i++] = k;
+    n >>= 1;
+  }
+  r.len = i;
+  return r;
+}
+
+// The optimal ate loop parameter 6x + 2 (65 bits) and x itself, as NAF: 22 and 24 non-zero
+// digits against 37 and 28 ones in binary.
+constexpr Naf kAteNaf = naf(6 * (unsigned __int128)kBnX + 2);
+constexpr Naf kXNaf = naf(kBnX);
+
+FrobeniusCoeffs compute_frobenius() {
+  uint64_t e[4];
+  wide::div_small(wide::kP, 6, e);  // (p - 1) / 6: p = 1 mod 6, so the low bit dropped is p's 1
+  const Fq2 xi{Fq::from_u64(9), Fq::one()};
+  const Fq2 g = wide::fq2_pow(xi, e);
+  FrobeniusCoeffs c;
+  Fq2 gi = Fq2::one();
+  for (int i = 0; i < 6; ++i) {
+    c.gamma[0][i] = gi;                        // xi^(i (p - 1) / 6)
+    c.gamma[1][i] = gi * conj(gi);             // times its p-th power: exponent i (p^2 - 1) / 6
+    c.gamma[2][i] = c.gamma[1][i] * gi;        // and its p^2-th (= itself): i (p^3 - 1) / 6
+    gi = gi * g;
+  }
+  return c;
+}
+
+// Homogeneous projective T = (X : Y : Z) on the twist, x = X/Z, y = Y/Z.
+struct G2Proj {
+  Fq2 X, Y, Z;
+};
+
+// T = 2T and the tangent line at T (Costello-Lange-Naehrig 2010, in the form of Aranha
+// et al. 2011 for b' = 3/xi). The affine tangent l = yP - lambda xP w + (lambda x - y) w^3,
+// lambda = 3x^2/(2y), scaled by 2YZ^2/Z and simplified with Y^2 Z = X^3 + b'Z^3, is
+// (2YZ) yP - (3X^2) xP w + (Y^2 - 3b'Z^2) w^3; stored negated.
+LineCoeffs doubling_step(G2Proj& t, const Fq2& three_b, const Fq& half) {
+  const Fq2 a = mul_by_fq(t.X * t.Y, half);
+  const Fq2 b = t.Y.sqr();
+  const Fq2 c = t.Z.sqr();
+  const Fq2 e = three_b * c;
+  const Fq2 f = e.dbl() + e;
+  const Fq2 g = mul_by_fq(b + f, half);
+  const Fq2 h = (t.Y + t.Z).sqr() - (b + c);  // 2YZ
+  const Fq2 i = e - b;
+  const Fq2 j = t.X.sqr();
+  const Fq2 e2 = e.sqr();
+  t.X = a * (b - f);
+  t.Y = g.sqr() - (e2.dbl() + e2);
+  t.Z = b * h;
+  return LineCoeffs{-h, j.dbl() + j, i};
+}
+
+// T = T + Q (Q affine) and the chord through them: with theta = Y - yQ Z, lam = X - xQ Z
+// the slope is theta/lam, and lam * (yP - slope xP w + (slope xQ - yQ) w^3) is stored.
+LineCoeffs addition_step(G2Proj& t, const G2Aff& q) {
+  const Fq2 theta = t.Y - q.y * t.Z;
+  const Fq2 lam = t.X - q.x * t.Z;
+  const Fq2 c = theta.sqr();
+  const Fq2 d = lam.sqr();
+  const Fq2 e = lam * d;
+  const Fq2 f = t.Z * c;
+  const Fq2 g = t.X * d;
+  const Fq2 h = e + f - g.dbl();
+  t.X = lam * h;
+  t.Y = theta * (g - h) - e * t.Y;
+  t.Z = t.Z * e;
+  return LineCoeffs{lam, -theta, theta * q.x - lam * q.y};
+}
+
+inline void apply_line(Fq12& f, const LineCoeffs& l, const G1Aff& p) {
+  f.mul_by_line(mul_by_fq(l.a, p.y), mul_by_fq(l.b, p.x), l.c);
+}
+
+// f^x on the cyclotomic subgroup.
+Fq12 exp_by_x(const Fq12& f) {
+  const Fq12 f_inv = f.conj();
+  Fq12 r = f;
+  for (int i = kXNaf.len - 2; i >= 0; --i) {
+    r = r.cyclotomic_sqr();
+    if (kXNaf.d[i] == 1) r *= f;
+    if (kXNaf.d[i] == -1) r *= f_inv;
+  }
+  return r;
+}
+
+}  // namespace
+
+const FrobeniusCoeffs& frobenius_coeffs() {
+  static const FrobeniusCoeffs coeffs = compute_frobenius();
+  return coeffs;
+}
+
+G2Prepared::G2Prepared(const G2Aff& q) {
+  if (q.is_inf()) return;
+  static const Fq half = Fq::from_u64(2).inverse();
+  const Fq2 three_b = G2::b().dbl() + G2::b();
+  const G2Aff neg_q{q.x, -q.y};
+  G2Proj t{q.x, q.y, Fq2::one()};
+  lines_.reserve(96);
+  for (int i = kAteNaf.len - 2; i >= 0; --i) {
+    lines_.push_back(doubling_step(t, three_b, half));
+    if (kAteNaf.d[i] == 1) lines_.push_back(addition_step(t, q));
+    if (kAteNaf.d[i] == -1) lines_.push_back(addition_step(t, neg_q));
+  }
+  // The two extra lines of the optimal ate pairing: through [6x+2]Q and psi(Q), then
+  // through that sum and -psi^2(Q).
+  const G2Aff q1 = g2_psi(q);
+  G2Aff q2 = g2_psi(q1);
+  q2.y = -q2.y;
+  lines_.push_back(addition_step(t, q1));
+  lines_.push_back(addition_step(t, q2));
+}
+
+Fq12 miller_loop(const PairingTerm* terms, size_t n) {
+  std::vector<PairingTerm> live;
+  live.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (!terms[k].p.is_inf() && !terms[k].q->is_infinity()) live.push_back(terms[k]);
+  }
+  Fq12 f = Fq12::one();
+  if (live.empty()) return f;
+  // Every prepared point holds the same sequence of lines, so one index walks them all.
+  size_t idx = 0;
+  for (int i = kAteNaf.len - 2; i >= 0; --i) {
+    if (i != kAteNaf.len - 2) f = f.sqr();
+    for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
+    ++idx;
+    if (kAteNaf.d[i] != 0) {
+      for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
+      ++idx;
+    }
+  }
+  for (int k = 0; k < 2; ++k, ++idx) {
+    for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
+  }
+  return f;
+}
+
+Fq12 final_exponentiation(const Fq12& f) {
+  // Easy part, f^((p^6 - 1)(p^2 + 1)): afterwards f is in the cyclotomic subgroup.
+  Fq12 t = f.conj() * f.inverse();
+  t = t.frobenius(2) * t;
+  // Hard part (Fuentes-Castaneda, Knapp, Rodriguez-Henriquez, "Faster hashing to G2"):
+  // t^(2x(6x^2 + 3x + 1)(p^4 - p^2 + 1)/r) = t^(l0 + l1 p + l2 p^2 + l3 p^3) with
+  //   l0 = 12x^3 + 12x^2 + 6x + 1, l1 = 12x^3 + 6x^2 + 4x,
+  //   l2 = 12x^3 + 6x^2 + 6x,      l3 = 12x^3 + 6x^2 + 4x - 1.
+  // 2x(6x^2 + 3x + 1) is prime to r, so this is a fixed power of the reduced pairing.
+  const Fq12 fx = exp_by_x(t);
+  const Fq12 f2x = fx.cyclotomic_sqr();
+  const Fq12 f6x = f2x.cyclotomic_sqr() * f2x;
+  const Fq12 f6x2 = exp_by_x(f6x);
+  const Fq12 f12x3 = exp_by_x(f6x2.cyclotomic_sqr());
+  const Fq12 a = f12x3 * f6x2 * f6x;  // l2
+  const Fq12 b = a * f2x.conj();      // l1
+  const Fq12 e0 = a * f6x2 * t;       // l0
+  const Fq12 e3 = b * t.conj();       // l3
+  return e0 * b.frobenius(1) * a.frobenius(2) * e3.frobenius(3);
+}
+
+Fq12 pairing(const G1Aff& p, const G2Aff& q) {
+  const G2Prepared prepared(q);
+  const PairingTerm term{p, &prepared};
+  return final_exponentiation(miller_loop(&term, 1));
+}
+
+Fq12 cyclotomic_pow(const Fq12& f, const uint64_t e[4]) {
+  Fq12 r = Fq12::one();
+  bool started = false;
+  for (int i = 3; i >= 0; --i) {
+    for (int b = 63; b >= 0; --b) {
+      if (started) r = r.cyclotomic_sqr();
+      if ((e[i] >> b) & 1) {
+        r = started ? r * f : f;
+        started = true;
+      }
+    }
+  }
+  return r;
+}
+
+Fq12 fq12_pow(const Fq12& f, const uint64_t e[4]) {
+  Fq12 r = Fq12::one();
+  for (int i = 3; i >= 0; --i) {
+    for (int b = 63; b >= 0; --b) {
+      r = r.sqr();
+      if ((e[i] >> b) & 1) r = r * f;
+    }
+  }
+  return r;
+}
+
+G2Aff g2_psi(const G2Aff& q) {
+  const FrobeniusCoeffs& c = frobenius_coeffs();
+  return G2Aff{conj(q.x) * c.gamma[0][2], conj(q.y) * c.gamma[0][3]};
+}
+
+// On XYZZ coordinates: x = X/ZZ maps to conj(X) gx / conj(ZZ), and likewise for y.
+G2::Acc g2_psi(const G2::Acc& q) {
+  const FrobeniusCoeffs& c = frobenius_coeffs();
+  return G2::Acc{conj(q.X) * c.gamma[0][2], conj(q.Y) * c.gamma[0][3], conj(q.ZZ), conj(q.ZZZ)};
+}
+
+G2::Acc g2_mul_by_x(const G2Aff& q) {
+  const G2Aff neg_q = q.neg();
+  G2::Acc r = G2::Acc::from_affine(q);
+  for (int i = kXNaf.len - 2; i >= 0; --i) {
+    r.dbl();
+    if (kXNaf.d[i] == 1) r.add_affine(q);
+    if (kXNaf.d[i] == -1) r.add_affine(neg_q);
+  }
+  return r;
+}
+
+bool g2_in_subgroup(const G2Aff& q) {
+  if (q.is_inf()) return true;
+  const G2::Acc xq = g2_mul_by_x(q);
+  G2::Acc lhs = xq;
+  lhs.add_affine(q);
+  const G2::Acc psi_xq = g2_psi(xq);
+  lhs.add(psi_xq);
+  lhs.add(g2_psi(psi_xq));
+  G2::Acc rhs = xq;
+  rhs.dbl();
+  rhs = g2_psi(g2_psi(g2_psi(rhs)));
+  if (lhs.is_inf() || rhs.is_inf()) return lhs.is_inf() && rhs.is_inf();
+  return lhs.X * rhs.ZZ == rhs.X * lhs.ZZ && lhs.Y * rhs.ZZZ == rhs.Y * lhs.ZZZ;
+}
+
+bool g2_in_subgroup_by_psi(const G2Aff& q) {
+  if (q.is_inf()) return true;
+  uint64_t six_x2[4];
+  wide::sub(wide::kP, wide::kR, six_x2);  // p - r = 6x^2 for every BN curve
+  const G2::Acc t = scalar_mul(G2::Acc::from_affine(q), six_x2);
+  if (t.is_inf()) return false;
+  const G2Aff s = g2_psi(q);
+  return s.x * t.ZZ == t.X && s.y * t.ZZZ == t.Y;
+}
+
+bool g2_in_subgroup_by_order(const G2Aff& q) {
+  return scalar_mul(G2::Acc::from_affine(q), wide::kR).is_inf();
+}
+
+bool g1_on_curve_affine(const G1Aff& p) { return p.y.sqr() == p.x.sqr() * p.x + G1::b(); }
+bool g2_on_curve_affine(const G2Aff& q) { return q.y.sqr() == q.x.sqr() * q.x + G2::b(); }
+
+G1Aff g1_generator() { return G1::generator(); }
+
+G2Aff g2_generator() {
+  // The generator snarkjs, EIP-197 and every BN254 library use (it is also snarkjs'
+  // vk_gamma_2), written as normal-form limbs of its decimal coordinates.
+  static const G2Aff g = [] {
+    G2Aff r;
+    const uint64_t x0[4] = {0x46debd5cd992f6edULL, 0x674322d4f75edaddULL, 0x426a00665e5c4479ULL,
+                            0x1800deef121f1e76ULL};
+    const uint64_t x1[4] = {0x97e485b7aef312c2ULL, 0xf1aa493335a9e712ULL, 0x7260bfb731fb5d25ULL,
+                            0x198e9393920d483aULL};
+    const uint64_t y0[4] = {0x4ce6cc0166fa7daaULL, 0xe3d1e7690c43d37bULL, 0x4aab71808dcb408fULL,
+                            0x12c85ea5db8c6debULL};
+    const uint64_t y1[4] = {0x55acdadcd122975bULL, 0xbc4b313370b38ef3ULL, 0xec9e99ad690c3395ULL,
+                            0x090689d0585ff075ULL};
+    r.x = Fq2{Fq::from_normal(x0), Fq::from_normal(x1)};
+    r.y = Fq2{Fq::from_normal(y0), Fq::from_normal(y1)};
+    return r;
+  }();
+  return g;
+}
+
+}  // namespace pw
