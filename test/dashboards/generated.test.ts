@@ -1,0 +1,42 @@
+// The committed dashboards/json/*.json are what `npm run dashboards` writes from
+// dashboards/src: CI fails here when someone edits one side only.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../common/package-root.js";
+import { renderAll } from "../../dashboards/src/index.js";
+
+const jsonDir = join(packageRoot(), "dashboards/json");
+const HINT = "dashboards/json is stale: run `npm run dashboards` and commit the result";
+
+describe("generated dashboards", () => {
+  const rendered = renderAll();
+
+  it("has exactly one committed file per dashboard", () => {
+    const committed = readdirSync(jsonDir).filter((name) => name.endsWith(".json"));
+    expect(committed.sort(), HINT).toEqual([...rendered.keys()].sort());
+  });
+
+  for (const [name, text] of rendered) {
+    it(`${name} equals the build output byte for byte`, () => {
+      expect(readFileSync(join(jsonDir, name), "utf8") === text, HINT).toBe(true);
+    });
+  }
+
+  it("gives every panel a unique id and every dashboard a unique uid", () => {
+    const uids = new Set<string>();
+    for (const [name, text] of rendered) {
+      const dashboard = JSON.parse(text) as {
+        uid: string;
+        panels: Array<{ id: number; panels?: Array<{ id: number }> }>;
+      };
+      uids.add(dashboard.uid);
+      const ids = dashboard.panels.flatMap((panel) => [
+        panel.id,
+        ...(panel.panels ?? []).map((inner) => inner.id),
+      ]);
+      expect(new Set(ids).size, name).toBe(ids.length);
+    }
+    expect(uids.size).toBe(rendered.size);
+  });
+});
