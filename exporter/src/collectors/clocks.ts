@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MEGAHERTZ = 1e6;
@@ -22,25 +21,18 @@ export const clocks: CollectorFactory = {
   defaultEnabled: true,
   description: "SM and memory clocks, and why the clocks are held below their maximum",
   create(registry) {
-    const labelNames = ["gpu", "uuid"] as const;
-    const sm = new Gauge({
-      name: "proofwatch_gpu_sm_clock_hertz",
-      help: "Current streaming-multiprocessor clock.",
-      labelNames,
-      registers: [registry],
-    });
-    const mem = new Gauge({
-      name: "proofwatch_gpu_memory_clock_hertz",
-      help: "Current memory clock.",
-      labelNames,
-      registers: [registry],
-    });
-    const reasons = new Gauge({
-      name: "proofwatch_gpu_clocks_event_reason_active",
-      help: "1 while this reason (throttle reason, in older drivers' words) holds the clocks down.",
-      labelNames: ["gpu", "uuid", "reason"],
-      registers: [registry],
-    });
+    const sm = gpuGauge(
+      registry,
+      "proofwatch_gpu_sm_clock_hertz",
+      "Current streaming-multiprocessor clock.",
+    );
+    const mem = gpuGauge(registry, "proofwatch_gpu_memory_clock_hertz", "Current memory clock.");
+    const reasons = gpuGauge(
+      registry,
+      "proofwatch_gpu_clocks_event_reason_active",
+      "1 while this reason (throttle reason, in older drivers' words) holds the clocks down.",
+      ["reason"],
+    );
     return {
       collect: (context) =>
         readAll(context, "clocks", ["clocks"], (gpu, values) => {

@@ -1,5 +1,11 @@
-import { Counter, Gauge } from "prom-client";
-import { labelsOf, readAll, setCounterIfPresent, setIfPresent } from "./read-all.js";
+import {
+  gpuCounter,
+  gpuGauge,
+  labelsOf,
+  readAll,
+  setCounterIfPresent,
+  setIfPresent,
+} from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const ecc: CollectorFactory = {
@@ -7,25 +13,18 @@ export const ecc: CollectorFactory = {
   defaultEnabled: true,
   description: "ECC mode and corrected/uncorrected error totals, volatile and aggregate",
   create(registry) {
-    const labelNames = ["gpu", "uuid"] as const;
-    const enabled = new Gauge({
-      name: "proofwatch_gpu_ecc_enabled",
-      help: "1 when ECC is on now.",
-      labelNames,
-      registers: [registry],
-    });
-    const pending = new Gauge({
-      name: "proofwatch_gpu_ecc_pending_enabled",
-      help: "1 when ECC will be on after the next reboot.",
-      labelNames,
-      registers: [registry],
-    });
-    const errors = new Counter({
-      name: "proofwatch_gpu_ecc_errors_total",
-      help: "ECC errors by type (corrected|uncorrected) and NVML counter (volatile: since driver load; aggregate: lifetime).",
-      labelNames: ["gpu", "uuid", "type", "counter"],
-      registers: [registry],
-    });
+    const enabled = gpuGauge(registry, "proofwatch_gpu_ecc_enabled", "1 when ECC is on now.");
+    const pending = gpuGauge(
+      registry,
+      "proofwatch_gpu_ecc_pending_enabled",
+      "1 when ECC will be on after the next reboot.",
+    );
+    const errors = gpuCounter(
+      registry,
+      "proofwatch_gpu_ecc_errors_total",
+      "ECC errors by type (corrected|uncorrected) and NVML counter (volatile: since driver load; aggregate: lifetime).",
+      ["type", "counter"],
+    );
     return {
       collect: (context) =>
         readAll(context, "ecc", ["ecc"], (gpu, values) => {

@@ -1,5 +1,5 @@
 import { Gauge } from "prom-client";
-import { labelsOf } from "./read-all.js";
+import { labelsOf } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const identity: CollectorFactory = {

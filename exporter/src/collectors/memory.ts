@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const memory: CollectorFactory = {
@@ -7,12 +6,19 @@ export const memory: CollectorFactory = {
   defaultEnabled: true,
   description: "Device memory used, free, reserved and total",
   create(registry) {
-    const gauge = (name: string, help: string) =>
-      new Gauge({ name, help, labelNames: ["gpu", "uuid"], registers: [registry] });
-    const total = gauge("proofwatch_gpu_memory_total_bytes", "Device memory installed.");
-    const used = gauge("proofwatch_gpu_memory_used_bytes", "Device memory allocated.");
-    const free = gauge("proofwatch_gpu_memory_free_bytes", "Device memory free to allocate.");
-    const reserved = gauge(
+    const total = gpuGauge(
+      registry,
+      "proofwatch_gpu_memory_total_bytes",
+      "Device memory installed.",
+    );
+    const used = gpuGauge(registry, "proofwatch_gpu_memory_used_bytes", "Device memory allocated.");
+    const free = gpuGauge(
+      registry,
+      "proofwatch_gpu_memory_free_bytes",
+      "Device memory free to allocate.",
+    );
+    const reserved = gpuGauge(
+      registry,
       "proofwatch_gpu_memory_reserved_bytes",
       "Device memory the driver and firmware keep for themselves.",
     );

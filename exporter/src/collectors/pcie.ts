@@ -1,5 +1,11 @@
-import { Counter, Gauge } from "prom-client";
-import { labelsOf, readAll, setCounterIfPresent, setIfPresent } from "./read-all.js";
+import {
+  gpuCounter,
+  gpuGauge,
+  labelsOf,
+  readAll,
+  setCounterIfPresent,
+  setIfPresent,
+} from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 /** NVML's PCIe throughput is in KB/s of 1024 bytes, sampled over its last 20 ms. */
@@ -10,33 +16,38 @@ export const pcie: CollectorFactory = {
   defaultEnabled: true,
   description: "PCIe throughput, replay errors, and current and maximum link generation and width",
   create(registry) {
-    const labelNames = ["gpu", "uuid"] as const;
-    const gauge = (name: string, help: string) =>
-      new Gauge({ name, help, labelNames, registers: [registry] });
-    const tx = gauge(
+    const tx = gpuGauge(
+      registry,
       "proofwatch_gpu_pcie_tx_bytes_per_second",
       "PCIe bytes sent by the GPU per second, over NVML's last 20 ms sample.",
     );
-    const rx = gauge(
+    const rx = gpuGauge(
+      registry,
       "proofwatch_gpu_pcie_rx_bytes_per_second",
       "PCIe bytes received by the GPU per second, over NVML's last 20 ms sample.",
     );
-    const replays = new Counter({
-      name: "proofwatch_gpu_pcie_replay_errors_total",
-      help: "PCIe packets the link had to replay after an error.",
-      labelNames,
-      registers: [registry],
-    });
-    const generation = gauge(
+    const replays = gpuCounter(
+      registry,
+      "proofwatch_gpu_pcie_replay_errors_total",
+      "PCIe packets the link had to replay after an error.",
+    );
+    const generation = gpuGauge(
+      registry,
       "proofwatch_gpu_pcie_link_generation",
       "Current PCIe link generation.",
     );
-    const width = gauge("proofwatch_gpu_pcie_link_width", "Current PCIe link width in lanes.");
-    const maxGeneration = gauge(
+    const width = gpuGauge(
+      registry,
+      "proofwatch_gpu_pcie_link_width",
+      "Current PCIe link width in lanes.",
+    );
+    const maxGeneration = gpuGauge(
+      registry,
       "proofwatch_gpu_pcie_link_max_generation",
       "Highest PCIe generation the GPU and the slot support together.",
     );
-    const maxWidth = gauge(
+    const maxWidth = gpuGauge(
+      registry,
       "proofwatch_gpu_pcie_link_max_width",
       "Widest PCIe link the GPU and the slot support together, in lanes.",
     );

@@ -1,5 +1,11 @@
-import { Counter, Gauge } from "prom-client";
-import { labelsOf, readAll, setCounterIfPresent, setIfPresent } from "./read-all.js";
+import {
+  gpuCounter,
+  gpuGauge,
+  labelsOf,
+  readAll,
+  setCounterIfPresent,
+  setIfPresent,
+} from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MILLI = 1e-3;
@@ -11,31 +17,22 @@ export const power: CollectorFactory = {
   defaultEnabled: true,
   description: "Power draw, enforced limit, energy since driver load and performance state",
   create(registry) {
-    const labelNames = ["gpu", "uuid"] as const;
-    const draw = new Gauge({
-      name: "proofwatch_gpu_power_watts",
-      help: "Power drawn by the board.",
-      labelNames,
-      registers: [registry],
-    });
-    const limit = new Gauge({
-      name: "proofwatch_gpu_power_limit_watts",
-      help: "Power limit the driver enforces.",
-      labelNames,
-      registers: [registry],
-    });
-    const energy = new Counter({
-      name: "proofwatch_gpu_energy_joules_total",
-      help: "Energy consumed since the driver was loaded.",
-      labelNames,
-      registers: [registry],
-    });
-    const pstate = new Gauge({
-      name: "proofwatch_gpu_performance_state",
-      help: "Performance state, 0 (fastest) to 15 (slowest).",
-      labelNames,
-      registers: [registry],
-    });
+    const draw = gpuGauge(registry, "proofwatch_gpu_power_watts", "Power drawn by the board.");
+    const limit = gpuGauge(
+      registry,
+      "proofwatch_gpu_power_limit_watts",
+      "Power limit the driver enforces.",
+    );
+    const energy = gpuCounter(
+      registry,
+      "proofwatch_gpu_energy_joules_total",
+      "Energy consumed since the driver was loaded.",
+    );
+    const pstate = gpuGauge(
+      registry,
+      "proofwatch_gpu_performance_state",
+      "Performance state, 0 (fastest) to 15 (slowest).",
+    );
     return {
       collect: (context) =>
         readAll(context, "power", ["power"], (gpu, values) => {

@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const processes: CollectorFactory = {
@@ -8,18 +7,16 @@ export const processes: CollectorFactory = {
   description: "Compute processes on each GPU and the device memory they hold",
   create(registry) {
     // Per-process series would be unbounded (pids); a count and a sum are what alerts need.
-    const count = new Gauge({
-      name: "proofwatch_gpu_compute_processes",
-      help: "Compute processes running on the GPU.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
-    const used = new Gauge({
-      name: "proofwatch_gpu_compute_processes_memory_used_bytes",
-      help: "Device memory held by compute processes, where the driver can tell.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
+    const count = gpuGauge(
+      registry,
+      "proofwatch_gpu_compute_processes",
+      "Compute processes running on the GPU.",
+    );
+    const used = gpuGauge(
+      registry,
+      "proofwatch_gpu_compute_processes_memory_used_bytes",
+      "Device memory held by compute processes, where the driver can tell.",
+    );
     return {
       collect: (context) =>
         readAll(context, "processes", ["processes"], (gpu, values) => {

@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const remappedRows: CollectorFactory = {
@@ -7,25 +6,22 @@ export const remappedRows: CollectorFactory = {
   defaultEnabled: true,
   description: "HBM rows remapped for ECC errors (Ampere and later), pending remaps and failures",
   create(registry) {
-    const labelNames = ["gpu", "uuid"] as const;
-    const remapped = new Gauge({
-      name: "proofwatch_gpu_remapped_rows",
-      help: "Memory rows remapped, by the kind of error that caused it (correctable|uncorrectable).",
-      labelNames: ["gpu", "uuid", "kind"],
-      registers: [registry],
-    });
-    const pending = new Gauge({
-      name: "proofwatch_gpu_remapped_rows_pending",
-      help: "1 when a row remap waits for the next GPU reset.",
-      labelNames,
-      registers: [registry],
-    });
-    const failure = new Gauge({
-      name: "proofwatch_gpu_remapped_rows_failure",
-      help: "1 when a row remap failed: the GPU has no spare rows left for that bank.",
-      labelNames,
-      registers: [registry],
-    });
+    const remapped = gpuGauge(
+      registry,
+      "proofwatch_gpu_remapped_rows",
+      "Memory rows remapped, by the kind of error that caused it (correctable|uncorrectable).",
+      ["kind"],
+    );
+    const pending = gpuGauge(
+      registry,
+      "proofwatch_gpu_remapped_rows_pending",
+      "1 when a row remap waits for the next GPU reset.",
+    );
+    const failure = gpuGauge(
+      registry,
+      "proofwatch_gpu_remapped_rows_failure",
+      "1 when a row remap failed: the GPU has no spare rows left for that bank.",
+    );
     return {
       collect: (context) =>
         readAll(context, "remapped_rows", ["remappedRows"], (gpu, values) => {

@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const retiredPages: CollectorFactory = {
@@ -8,18 +7,17 @@ export const retiredPages: CollectorFactory = {
   description:
     "Memory pages retired for ECC errors (pre-Ampere GPUs), and whether a retirement awaits reboot",
   create(registry) {
-    const retired = new Gauge({
-      name: "proofwatch_gpu_retired_pages",
-      help: "Device memory pages retired, by cause (multiple_single_bit_ecc|double_bit_ecc).",
-      labelNames: ["gpu", "uuid", "cause"],
-      registers: [registry],
-    });
-    const pending = new Gauge({
-      name: "proofwatch_gpu_retired_pages_pending",
-      help: "1 when a page retirement waits for the next GPU reset or reboot.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
+    const retired = gpuGauge(
+      registry,
+      "proofwatch_gpu_retired_pages",
+      "Device memory pages retired, by cause (multiple_single_bit_ecc|double_bit_ecc).",
+      ["cause"],
+    );
+    const pending = gpuGauge(
+      registry,
+      "proofwatch_gpu_retired_pages_pending",
+      "1 when a page retirement waits for the next GPU reset or reboot.",
+    );
     return {
       collect: (context) =>
         readAll(context, "retired_pages", ["retiredPages"], (gpu, values) => {

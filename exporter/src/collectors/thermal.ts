@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const thermal: CollectorFactory = {
@@ -7,18 +6,16 @@ export const thermal: CollectorFactory = {
   defaultEnabled: true,
   description: "GPU die temperature and fan speed",
   create(registry) {
-    const temperature = new Gauge({
-      name: "proofwatch_gpu_temperature_celsius",
-      help: "GPU die temperature.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
-    const fan = new Gauge({
-      name: "proofwatch_gpu_fan_speed_ratio",
-      help: "Intended fan speed as a fraction of its maximum (0..1); absent on passively cooled GPUs.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
+    const temperature = gpuGauge(
+      registry,
+      "proofwatch_gpu_temperature_celsius",
+      "GPU die temperature.",
+    );
+    const fan = gpuGauge(
+      registry,
+      "proofwatch_gpu_fan_speed_ratio",
+      "Intended fan speed as a fraction of its maximum (0..1); absent on passively cooled GPUs.",
+    );
     return {
       collect: (context) =>
         readAll(context, "thermal", ["thermal"], (gpu, values) => {

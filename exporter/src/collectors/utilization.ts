@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf, readAll, setIfPresent } from "./read-all.js";
+import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const PERCENT = 0.01;
@@ -9,18 +8,16 @@ export const utilization: CollectorFactory = {
   defaultEnabled: true,
   description: "GPU and memory-controller busy ratios",
   create(registry) {
-    const gpuBusy = new Gauge({
-      name: "proofwatch_gpu_utilization_ratio",
-      help: "Fraction of the last sample period in which a kernel ran on the GPU (0..1).",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
-    const memoryBusy = new Gauge({
-      name: "proofwatch_gpu_memory_utilization_ratio",
-      help: "Fraction of the last sample period in which device memory was read or written (0..1).",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    });
+    const gpuBusy = gpuGauge(
+      registry,
+      "proofwatch_gpu_utilization_ratio",
+      "Fraction of the last sample period in which a kernel ran on the GPU (0..1).",
+    );
+    const memoryBusy = gpuGauge(
+      registry,
+      "proofwatch_gpu_memory_utilization_ratio",
+      "Fraction of the last sample period in which device memory was read or written (0..1).",
+    );
     return {
       collect: (context) =>
         readAll(context, "utilization", ["utilization"], (gpu, values) => {

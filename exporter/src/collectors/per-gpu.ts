@@ -1,7 +1,8 @@
-// Shared by the collectors: read one field group set from every GPU in parallel, turn
+// Shared by the collectors: per-GPU metrics, and reading field groups from every GPU in
+// parallel, turning
 // per-field NVML codes into "no value" or a counted error, and never let one GPU's
 // failure stop the others.
-import type { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import {
   NVML_ERROR_FUNCTION_NOT_FOUND,
   NVML_ERROR_GPU_IS_LOST,
@@ -72,4 +73,34 @@ export function setCounterIfPresent(
   scale = 1,
 ): void {
   if (raw !== undefined) counter.inc(labels, raw * scale);
+}
+
+/** A metric with one series per GPU: labelled `gpu` and `uuid`, plus any bounded extra labels. */
+export function gpuGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  extraLabels: readonly string[] = [],
+): Gauge<string> {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ["gpu", "uuid", ...extraLabels],
+    registers: [registry],
+  });
+}
+
+/** As gpuGauge, for the running totals NVML keeps (see setCounterIfPresent). */
+export function gpuCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  extraLabels: readonly string[] = [],
+): Counter<string> {
+  return new Counter({
+    name,
+    help,
+    labelNames: ["gpu", "uuid", ...extraLabels],
+    registers: [registry],
+  });
 }
