@@ -1,7 +1,6 @@
 // Shared by the collectors: per-GPU metrics, and reading field groups from every GPU in
-// parallel, turning
-// per-field NVML codes into "no value" or a counted error, and never let one GPU's
-// failure stop the others.
+// parallel, turning per-field NVML codes into "no value" or a counted error, so that one
+// GPU's failure never stops the others.
 import { Counter, Gauge, type Registry } from "prom-client";
 import {
   NVML_ERROR_FUNCTION_NOT_FOUND,
