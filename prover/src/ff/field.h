@@ -35,7 +35,7 @@ struct Fp {
   }
 
   // t - m when t >= m (top is an extra high bit of t), branch-free.
-  PW_HOST_DEVICE PW_INLINE static void reduce_once(uint64_t t[4], uint64_t top) {
+  PW_HOST_DEVICE PW_FORCE_INLINE static void reduce_once(uint64_t t[4], uint64_t top) {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t r[4], br = 0;
     for (int i = 0; i < 4; ++i) r[i] = subb(t[i], m[i], br, br);
@@ -43,7 +43,7 @@ struct Fp {
     for (int i = 0; i < 4; ++i) t[i] = (t[i] & keep) | (r[i] & ~keep);
   }
 
-  PW_HOST_DEVICE PW_INLINE Fp operator+(const Fp& b) const {
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp operator+(const Fp& b) const {
     Fp r;
     uint64_t c = 0;
     for (int i = 0; i < 4; ++i) r.l[i] = addc(l[i], b.l[i], c, c);
@@ -51,7 +51,7 @@ struct Fp {
     return r;
   }
 
-  PW_HOST_DEVICE PW_INLINE Fp operator-(const Fp& b) const {
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp operator-(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     Fp r;
     uint64_t br = 0;
@@ -67,7 +67,7 @@ struct Fp {
 
   // CIOS Montgomery product a*b/R mod p, in the "no carry" form: both BN254 moduli
   // have a top limb below 2^62, so the running value fits four limbs and stays < 2p.
-  PW_HOST_DEVICE PW_INLINE Fp operator*(const Fp& b) const {
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp operator*(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t t[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; ++i) {

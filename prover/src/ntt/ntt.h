@@ -17,7 +17,7 @@ PW_HOST_DEVICE inline uint32_t bit_reverse(uint32_t x, int bits) {
 
 // Cooley-Tukey butterfly j of the stage with blocks of 2^(log_half+1) (input in
 // bit-reversed order, output natural). tw[i] = w^i for the full size 2^log_n, i < n/2.
-PW_HOST_DEVICE PW_INLINE void ntt_butterfly(Fr* a, const Fr* tw, size_t j, int log_half, int log_n) {
+PW_HOST_DEVICE PW_FORCE_INLINE void ntt_butterfly(Fr* a, const Fr* tw, size_t j, int log_half, int log_n) {
   const size_t half = size_t(1) << log_half;
   const size_t pos = j & (half - 1);
   const size_t i0 = ((j >> log_half) << (log_half + 1)) + pos, i1 = i0 + half;

@@ -33,7 +33,17 @@ void NttDomain::run(Fr* a, const std::vector<Fr>& tw, ThreadPool& pool) const {
       },
       min_chunk);
   const Fr* t = tw.data();
-  for (int s = 0; s < log_n_; ++s) {
+  // The first stages stay inside blocks of 2^local elements (a few hundred KiB, cache
+  // resident): one task per block runs them all, so the pool synchronises once for
+  // them instead of once per stage.
+  const int local = log_n_ < 12 ? log_n_ : 12;
+  pool.parallel_for(n_ >> local, [&](size_t blk) {
+    Fr* base = a + (blk << local);
+    for (int s = 0; s < local; ++s) {
+      for (size_t j = 0; j < (size_t(1) << (local - 1)); ++j) ntt_butterfly(base, t, j, s, log_n_);
+    }
+  });
+  for (int s = local; s < log_n_; ++s) {
     pool.parallel_range(
         n_ / 2,
         [&](size_t b, size_t e) {
