@@ -67,5 +67,24 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-fexceptions"],
     },
+    # Groth16 verifier addon (verifier/native.ts loads it): the BN254 pairing in
+    # prover/src/pairing plus the prover's field and curve types, host code only.
+    {
+      "target_name": "proofwatch_verifier",
+      "sources": [
+        "verifier/native/src/addon.cc",
+        "verifier/native/src/groth16_verifier.cc",
+        "prover/src/pairing/pairing.cpp",
+        "prover/src/pairing/self_test.cpp",
+        "prover/src/ff/decimal.cpp",
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "prover/src",
+        "verifier/native/src",
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags": ["-O3"],
+    },
   ],
 }
