@@ -9,8 +9,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { readR1csHeader } from "../helpers/binfile.js";
 import { type ExecResult, exec, execOrThrow } from "../helpers/exec.js";
 import { withLock } from "../helpers/lock.js";
@@ -64,22 +65,25 @@ export interface CircuitFixture {
   nPublic: number;
 }
 
-interface Manifest {
-  key: string;
-  publicSignals: string[];
-  nConstraints: number;
-  nPublic: number;
-}
+const decimal = z.string().regex(/^[0-9]+$/);
+
+/** `fixture.json`: written last, so a readable one with the right key means complete. */
+const Manifest = z.object({
+  key: z.string(),
+  publicSignals: z.array(decimal),
+  nConstraints: z.number().int().nonnegative(),
+  nPublic: z.number().int().nonnegative(),
+});
+type Manifest = z.infer<typeof Manifest>;
 
 export async function snarkjs(args: readonly string[], cwd?: string): Promise<ExecResult> {
   return execOrThrow(process.execPath, [snarkjsCli, ...args], cwd === undefined ? {} : { cwd });
 }
 
-/** Writes through a temporary name so readers in other processes never see half a file. */
-async function publish(from: string, to: string): Promise<void> {
-  await rename(from, to);
-}
-
+/**
+ * Everything is built under a temporary name and renamed into place, so readers in other
+ * processes never see half a file.
+ */
 function tempName(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
@@ -105,7 +109,7 @@ export async function ensurePtau(power = PTAU_POWER): Promise<string> {
         work,
       );
       await snarkjs(["powersoftau", "prepare", "phase2", "p1.ptau", "final.ptau"], work);
-      await publish(join(work, "final.ptau"), final);
+      await rename(join(work, "final.ptau"), final);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -163,7 +167,7 @@ function fixtureFiles(name: CircuitName, dir: string) {
 
 async function readManifest(path: string): Promise<Manifest | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as Manifest;
+    return Manifest.parse(JSON.parse(await readFile(path, "utf8")));
   } catch {
     return undefined;
   }
@@ -171,15 +175,15 @@ async function readManifest(path: string): Promise<Manifest | undefined> {
 
 /**
  * Compiles circom in `work`: circom2 is WebAssembly under WASI and cannot open includes
- * through a path outside its working folder, so the sources are copied in first.
+ * through a path outside its working folder, so the sources are copied in first (flat:
+ * the test circuits only include their siblings).
  */
 export async function compileCircuit(
   sources: Map<string, string>,
   mainFile: string,
   work: string,
 ): Promise<ExecResult> {
-  for (const [path, text] of sources)
-    await writeFile(join(work, path.split("/").pop() ?? ""), text);
+  for (const [path, text] of sources) await writeFile(join(work, basename(path)), text);
   return execOrThrow(process.execPath, [circomCli, mainFile, "--r1cs", "--wasm", "-o", "."], {
     cwd: work,
   });
@@ -210,7 +214,9 @@ async function buildFixture(
     files.snarkjsProof,
     files.snarkjsPublic,
   ]);
-  const publicSignals = JSON.parse(await readFile(files.snarkjsPublic, "utf8")) as string[];
+  const publicSignals = z
+    .array(decimal)
+    .parse(JSON.parse(await readFile(files.snarkjsPublic, "utf8")));
   const header = readR1csHeader(await readFile(files.r1cs));
   const manifest: Manifest = {
     key,
@@ -218,7 +224,6 @@ async function buildFixture(
     nConstraints: header.nConstraints,
     nPublic: header.nPubOut + header.nPubIn,
   };
-  // Written last: its presence with the right key is what marks the fixture complete.
   await writeFile(join(work, "fixture.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
@@ -244,7 +249,7 @@ export async function ensureCircuit(name: CircuitName): Promise<CircuitFixture> 
       try {
         await buildFixture(name, key, sources, input, work);
         await rm(dir, { recursive: true, force: true });
-        await publish(work, dir);
+        await rename(work, dir);
       } finally {
         await rm(work, { recursive: true, force: true });
       }
