@@ -105,7 +105,7 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
     [lastInvalid, samplingRate],
   );
 
-  return {
+  const metrics: VerifierMetrics = {
     received: meter.createCounter("proofwatch_verifier_proofs_received_total", {
       description: "Submissions accepted and stored (before sampling), by circuit and source.",
     }),
@@ -138,4 +138,8 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
     },
     shutdown: () => provider.shutdown(),
   };
+  // A series without labels is served from the start, so rate() over it has a zero to begin
+  // from; labelled ones appear with their first event.
+  metrics.workerFailures.add(0);
+  return metrics;
 }

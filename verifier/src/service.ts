@@ -39,6 +39,8 @@ export interface ServiceOptions {
 
 /** Test-only: die right after a submission commits, before the reply, as a crash would. */
 export const CRASH_AFTER_ACCEPT_ENV = "PROOFWATCH_VERIFIER_CRASH_AFTER_ACCEPT";
+/** Test-only: accept but check nothing, so that a kill finds proofs accepted and unchecked. */
+export const PAUSE_CHECKS_ENV = "PROOFWATCH_VERIFIER_PAUSE_CHECKS";
 
 const badRequest = (error: string, reject: RejectReason = "bad_request"): SubmitReply => ({
   status: 400,
@@ -275,6 +277,7 @@ export class VerifierService {
   }
 
   private pump(): void {
+    if (process.env[PAUSE_CHECKS_ENV] === "1") return;
     while (!this.closing && this.waiting() > 0) {
       const idle = this.checker.idle();
       if (idle <= 0) return;

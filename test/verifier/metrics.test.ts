@@ -1,0 +1,167 @@
+// The verifier's metrics as Prometheus sees them: names and labels as documented, read back
+// through a real Prometheus scraping /metrics, and clean under `promtool check metrics`.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { eventually, type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
+import {
+  decided,
+  fixtureProof,
+  GateChecker,
+  installCircuit,
+  post,
+  type RunningVerifier,
+  repoRoot,
+  rerandomized,
+  start,
+  submission,
+  type Workspace,
+  workspace,
+} from "./helpers.js";
+
+const GOOD_GPU = "GPU-11111111-1111-1111-1111-111111111111";
+const BAD_GPU = "GPU-22222222-2222-2222-2222-222222222222";
+
+describe("metrics", () => {
+  let ws: Workspace;
+  let verifier: RunningVerifier;
+  let prometheus: RunningPrometheus;
+  let scrape: string;
+
+  beforeAll(async () => {
+    ws = await workspace("metrics");
+    const base = await fixtureProof("multiplier");
+    await installCircuit(ws, base.fixture);
+    // Verdicts here come from the stand-in (valid) and the edge's own judgement (malformed):
+    // what is tested is how they are exposed. Real verdicts: agreement.test.ts.
+    const gate = new GateChecker();
+    gate.open();
+    verifier = await start(ws, { checker: gate, baseRate: 0, recoverAfter: 2 });
+    const [a, b] = await rerandomized(base, base.fixture.vkey, 2);
+    const ids = [];
+    for (const body of [
+      submission(base, { circuit: "multiplier", uuid: GOOD_GPU }),
+      {
+        ...submission(b as typeof base, { circuit: "multiplier", uuid: BAD_GPU }),
+        proof: { x: 1 },
+      },
+      // On probation after the malformed one: checked although the base rate is 0.
+      submission(a as typeof base, { circuit: "multiplier", uuid: BAD_GPU }),
+    ]) {
+      const reply = await post(verifier.url, body);
+      expect(reply.status).toBe(202);
+      ids.push(reply.body.id);
+    }
+    for (const id of ids) await decided(verifier.url, id);
+    expect((await post(verifier.url, submission(base, { circuit: "multiplier" }))).status).toBe(
+      200,
+    );
+    await post(verifier.url, "nonsense");
+    const address = verifier.address;
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${address.port}`] });
+    scrape = await (await fetch(`${verifier.url}/metrics`)).text();
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await verifier?.close();
+    await ws?.cleanup();
+  });
+
+  it("serves the documented names, types and labels", () => {
+    const exposition = parseExposition(scrape);
+    const types = Object.fromEntries(
+      [...exposition.types].filter(([name]) => name.startsWith("proofwatch_verifier_")),
+    );
+
+    expect(types).toEqual({
+      proofwatch_verifier_batch_size: "histogram",
+      proofwatch_verifier_circuits: "gauge",
+      proofwatch_verifier_last_invalid_proof_timestamp_seconds: "gauge",
+      proofwatch_verifier_proofs_checked_total: "counter",
+      proofwatch_verifier_proofs_duplicate_total: "counter",
+      proofwatch_verifier_proofs_received_total: "counter",
+      proofwatch_verifier_proofs_skipped_total: "counter",
+      proofwatch_verifier_queue_capacity: "gauge",
+      proofwatch_verifier_queue_depth: "gauge",
+      proofwatch_verifier_sampling_rate: "gauge",
+      proofwatch_verifier_submissions_rejected_total: "counter",
+      proofwatch_verifier_verification_duration_seconds: "histogram",
+      proofwatch_verifier_worker_failures_total: "counter",
+    } satisfies Record<string, string>);
+    expect(
+      sampleValue(exposition, "proofwatch_verifier_proofs_received_total", {
+        circuit: "multiplier",
+        source: "http",
+      }),
+    ).toBe(3);
+    expect(
+      sampleValue(exposition, "proofwatch_verifier_proofs_checked_total", {
+        result: "malformed",
+        circuit: "multiplier",
+        uuid: BAD_GPU,
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(exposition, "proofwatch_verifier_submissions_rejected_total", {
+        reason: "bad_request",
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(exposition, "proofwatch_verifier_proofs_skipped_total", {
+        circuit: "multiplier",
+        uuid: GOOD_GPU,
+      }),
+    ).toBe(1);
+    expect(sampleValue(exposition, "proofwatch_verifier_sampling_rate", { uuid: BAD_GPU })).toBe(1);
+    expect(sampleValue(exposition, "proofwatch_verifier_sampling_rate", { uuid: GOOD_GPU })).toBe(
+      0,
+    );
+    expect(sampleValue(exposition, "proofwatch_verifier_circuits")).toBe(1);
+    const lastInvalid = sampleValue(
+      exposition,
+      "proofwatch_verifier_last_invalid_proof_timestamp_seconds",
+      { uuid: BAD_GPU },
+    );
+    expect(Math.abs(lastInvalid - Date.now() / 1000)).toBeLessThan(120);
+  });
+
+  it("passes promtool check metrics on a saved scrape", () => {
+    const check = spawnSync("/usr/bin/promtool", ["check", "metrics"], {
+      input: scrape,
+      encoding: "utf8",
+    });
+
+    expect(check.stdout + check.stderr).toBe("");
+    expect(check.status).toBe(0);
+  });
+
+  it("is read back by a real Prometheus, joinable with the exporter on uuid", async () => {
+    const checked = await eventually(
+      async () => {
+        const result = await prometheus.query(
+          'sum by (uuid, result) (proofwatch_verifier_proofs_checked_total{result!="valid"})',
+        );
+        return result.length > 0 ? result : undefined;
+      },
+      30_000,
+      "the checked counter in Prometheus",
+    );
+    expect(checked.map((r) => [r.metric.uuid, r.metric.result, r.value[1]])).toEqual([
+      [BAD_GPU, "malformed", "1"],
+    ]);
+    const rate = await prometheus.query(
+      `proofwatch_verifier_sampling_rate == 1 and on (uuid) proofwatch_verifier_last_invalid_proof_timestamp_seconds`,
+    );
+    expect(rate.map((r) => r.metric.uuid)).toEqual([BAD_GPU]);
+  });
+
+  it("documents every metric it serves in docs/metrics.md", () => {
+    const docs = readFileSync(join(repoRoot, "docs/metrics.md"), "utf8");
+    const names = [...parseExposition(scrape).types.keys()].filter((n) =>
+      n.startsWith("proofwatch_verifier_"),
+    );
+    expect(names.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
+  });
+});
