@@ -4,6 +4,18 @@
 
 namespace pw {
 
+namespace {
+// The pool whose task this thread is running, so a nested parallel_for runs inline
+// instead of deadlocking on the pool it already occupies.
+thread_local const ThreadPool* tls_running = nullptr;
+
+struct RunningScope {
+  const ThreadPool* saved;
+  explicit RunningScope(const ThreadPool* p) : saved(tls_running) { tls_running = p; }
+  ~RunningScope() { tls_running = saved; }
+};
+}  // namespace
+
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -20,6 +32,7 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::run_current(const std::function<void(size_t)>* job, size_t tasks) {
   if (!job) return;
+  RunningScope scope(this);
   for (;;) {
     size_t i = next_.fetch_add(1);
     if (i >= tasks) break;
@@ -56,10 +69,13 @@ void ThreadPool::worker_loop() {
 
 void ThreadPool::parallel_for(size_t tasks, const std::function<void(size_t)>& fn) {
   if (tasks == 0) return;
-  if (workers_.empty() || tasks == 1) {
+  if (workers_.empty() || tasks == 1 || tls_running == this) {
     for (size_t i = 0; i < tasks; ++i) fn(i);
     return;
   }
+  // One job at a time: callers on different threads (e.g. two proofs sharing a
+  // Groth16Prover) queue here.
+  std::lock_guard<std::mutex> submit(submit_mu_);
   {
     std::lock_guard<std::mutex> lk(mu_);
     job_ = &fn;

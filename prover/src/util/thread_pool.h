@@ -21,7 +21,8 @@ class ThreadPool {
   unsigned size() const { return (unsigned)workers_.size() + 1; }
 
   // Runs fn(i) for i in [0, tasks) across the pool; returns when all are done.
-  // The first exception thrown by a task is rethrown here.
+  // The first exception thrown by a task is rethrown here. Safe to call from several
+  // threads (jobs run one after another) and from inside a task (runs inline).
   void parallel_for(size_t tasks, const std::function<void(size_t)>& fn);
 
   // Splits [0, n) into about size()*4 contiguous chunks: fn(begin, end).
@@ -32,6 +33,7 @@ class ThreadPool {
   void run_current(const std::function<void(size_t)>* job, size_t tasks);
 
   std::vector<std::thread> workers_;
+  std::mutex submit_mu_;
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(size_t)>* job_ = nullptr;
