@@ -1,0 +1,258 @@
+// A small fleet for the dashboard queries: the exporter on fake-nvml with a GPU that has every
+// kind of trouble, the verifier with good and bad proofs from it, the quarantine service
+// holding it, and a real Prometheus scraping all three with the shipped rules.
+import { readdirSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setLogLevel } from "../../common/log.js";
+import { packageRoot } from "../../common/package-root.js";
+import { type RunningPrometheus, startPrometheus } from "../../common/prometheus.js";
+import {
+  type Checker,
+  type CheckItem,
+  type RunningVerifier,
+  startVerifier,
+} from "../../verifier/src/index.js";
+import { parseVerificationKey } from "../../verifier/src/schema.js";
+import { ScenarioFile, startTestExporter, type TestExporter } from "../exporter/harness.js";
+import { makeTempDir } from "../helpers/tmpdir.js";
+import {
+  alert,
+  payload,
+  post,
+  start as startQuarantine,
+  workspace,
+} from "../quarantine/helpers.js";
+
+// The faulty GPU's XIDs and bad proofs are logged as warnings: expected here.
+setLogLevel("error");
+
+export const uuidOf = (index: number) => `GPU-dddddddd-0000-0000-0000-00000000000${index}`;
+/** The GPU with ECC errors, XIDs, remapped rows and PCIe replays, and bad proofs. */
+export const FAULTY = 1;
+const GPUS = 4;
+
+const scenario = {
+  driverVersion: "550.54.15",
+  defaults: {
+    gpuUtilPercent: 95,
+    temperatureGpuCelsius: 62,
+    powerUsageMilliwatts: 598_000,
+    clocksEventReasons: 0,
+    eccCorrectedVolatile: { start: 0, perSecond: 1 },
+  },
+  devices: Array.from({ length: GPUS }, (_, index) => ({
+    uuid: uuidOf(index),
+    serial: `16524230009${index}`,
+    pciBusId: `00000000:1${index}:00.0`,
+    ...(index === FAULTY
+      ? {
+          fields: {
+            temperatureGpuCelsius: 84,
+            // The others are passively cooled SXM boards without a fan reading.
+            fanSpeedPercent: 70,
+            // hw_slowdown | hw_thermal_slowdown
+            clocksEventReasons: 0x8 | 0x40,
+            eccCorrectedVolatile: { start: 10, perSecond: 4 },
+            eccCorrectedAggregate: { start: 212, perSecond: 4 },
+            eccUncorrectedVolatile: { start: 2, perSecond: 0.5 },
+            eccUncorrectedAggregate: { start: 3, perSecond: 0.5 },
+            retiredPagesDoubleBitEcc: 1,
+            remappedRowsCorrectable: 2,
+            remappedRowsUncorrectable: 1,
+            remappedRowsPending: 1,
+            pcieReplayCounter: { start: 3, perSecond: 2 },
+          },
+        }
+      : {}),
+  })),
+  events: [
+    { id: "xid48", device: FAULTY, xid: 48, atSeconds: 0 },
+    { id: "xid79", device: FAULTY, xid: 79, atSeconds: 1 },
+  ],
+};
+
+// --- verifier ---------------------------------------------------------------------------
+
+const CIRCUIT = "dashboards";
+/** Public signal that the stand-in checker calls invalid. */
+const BAD_SIGNAL = "13";
+
+// A key of the right form for a circuit with one public signal. Its points are not on the
+// curve: the stand-in checker below never does the pairing.
+const VERIFICATION_KEY = {
+  protocol: "groth16",
+  curve: "bn128",
+  nPublic: 1,
+  vk_alpha_1: ["1", "2", "1"],
+  vk_beta_2: [
+    ["1", "2"],
+    ["3", "4"],
+    ["1", "0"],
+  ],
+  vk_gamma_2: [
+    ["1", "2"],
+    ["3", "4"],
+    ["1", "0"],
+  ],
+  vk_delta_2: [
+    ["1", "2"],
+    ["3", "4"],
+    ["1", "0"],
+  ],
+  IC: [
+    ["1", "2", "1"],
+    ["1", "2", "1"],
+  ],
+};
+
+/**
+ * Decides proofs by their public signal instead of a pairing: the dashboards need the
+ * verifier's real service, store, sampling and metrics, not its cryptography, which the
+ * native verifier's own tests cover (test/verifier/). It keeps this test independent of the
+ * native addon and of the snarkjs fixtures, which take minutes to build on a small machine.
+ */
+class SignalChecker implements Checker {
+  readonly concurrency = 1;
+  idle() {
+    return 1;
+  }
+  async prepare(keyJson: string) {
+    return { nPublic: parseVerificationKey(keyJson) };
+  }
+  async check(_keyHash: string, _keyJson: string, items: CheckItem[]) {
+    const verdicts = items.map((item) =>
+      (JSON.parse(item.publicSignalsJson) as string[])[0] === BAD_SIGNAL
+        ? { result: "invalid" as const, reason: "stand-in checker: bad signal" }
+        : { result: "valid" as const, reason: null },
+    );
+    return { verdicts, ms: 0.4 * items.length };
+  }
+  async close() {}
+}
+
+const PROOF = {
+  pi_a: ["1", "2", "1"],
+  pi_b: [
+    ["1", "2"],
+    ["3", "4"],
+    ["1", "0"],
+  ],
+  pi_c: ["1", "2", "1"],
+  protocol: "groth16",
+  curve: "bn128",
+};
+
+let jobs = 0;
+async function submit(url: string, uuid: string, signal: string, proof: unknown = PROOF) {
+  const response = await fetch(`${url}/v1/proofs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      circuit: CIRCUIT,
+      jobId: `dashboards-${++jobs}`,
+      gpu: { uuid, host: "127.0.0.1" },
+      proof,
+      publicSignals: [signal],
+    }),
+  });
+  await response.text();
+  return response.status;
+}
+
+async function startVerifierWithProofs(dir: string): Promise<RunningVerifier> {
+  const circuits = join(dir, "circuits");
+  await mkdir(join(circuits, CIRCUIT), { recursive: true });
+  await writeFile(
+    join(circuits, CIRCUIT, "verification_key.json"),
+    JSON.stringify(VERIFICATION_KEY),
+  );
+  const verifier = await startVerifier({
+    listen: { host: "127.0.0.1", port: 0 },
+    circuitsDir: circuits,
+    db: join(dir, "verifier.db"),
+    spoolDir: null,
+    workers: 1,
+    batchMax: 8,
+    queueSize: 1000,
+    batchTimeoutMs: 10_000,
+    // Half of a healthy GPU's proofs are checked, so "skipped" has series too.
+    baseRate: 0.5,
+    circuitRates: new Map(),
+    recoverAfter: 3,
+    bodyLimitBytes: 1024 * 1024,
+    rescanMs: 500,
+    checker: new SignalChecker(),
+  });
+  return verifier;
+}
+
+/** A round of proofs: good ones from every GPU, bad and malformed ones from the faulty GPU. */
+export async function submitProofs(url: string): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    for (let index = 0; index < GPUS; index++) {
+      await submit(url, uuidOf(index), String(1000 * round + index + 1));
+    }
+    await submit(url, uuidOf(FAULTY), BAD_SIGNAL);
+  }
+  await submit(url, uuidOf(FAULTY), "7", { ...PROOF, pi_a: ["1", "2"] });
+  // Refused before it is stored: gives submissions_rejected_total a series.
+  await fetch(`${url}/v1/proofs`, { method: "POST", body: "not json" }).then((r) => r.text());
+}
+
+// --- all of it --------------------------------------------------------------------------
+
+export interface Fleet {
+  prometheus: RunningPrometheus;
+  exporter: TestExporter;
+  verifier: RunningVerifier;
+  /** The exporter's scrape target: what `$host` selects. */
+  instance: string;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(): Promise<Fleet> {
+  const tmp = await makeTempDir("dashboards");
+  const exporter = await startTestExporter(new ScenarioFile(scenario));
+  const verifier = await startVerifierWithProofs(tmp.dir);
+  const ws = workspace();
+  const quarantine = await startQuarantine(ws);
+  const instance = `127.0.0.1:${exporter.address.port}`;
+
+  // The faulty GPU is quarantined; another one was, and was released again.
+  for (const index of [FAULTY, 2]) {
+    const answer = await post(
+      `${quarantine.url}/v1/alertmanager`,
+      payload([alert({ uuid: uuidOf(index), gpu: String(index), instance, host: "127.0.0.1" })]),
+    );
+    if (answer.status !== 200) throw new Error(`quarantine answered ${answer.status}`);
+  }
+  const released = await post(`${quarantine.url}/v1/quarantine/${uuidOf(2)}/release`, {
+    reason: "dashboards test",
+  });
+  if (released.status !== 200) throw new Error(`release answered ${released.status}`);
+
+  const rulesDir = join(packageRoot(), "alerts");
+  const prometheus = await startPrometheus({
+    targets: [instance, new URL(verifier.url).host, new URL(quarantine.url).host],
+    ruleFiles: readdirSync(rulesDir)
+      .filter((name) => name.endsWith(".rules.yml"))
+      .map((name) => join(rulesDir, name)),
+  });
+  await submitProofs(verifier.url);
+
+  return {
+    prometheus,
+    exporter,
+    verifier,
+    instance,
+    async stop() {
+      await prometheus.stop();
+      await verifier.close();
+      await quarantine.close();
+      await exporter.close();
+      ws.remove();
+      await tmp.cleanup();
+    },
+  };
+}
