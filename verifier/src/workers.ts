@@ -2,8 +2,7 @@
 // throws, dies or hangs past its deadline is replaced; the batch it held fails and the
 // service decides what to do with it (see service.ts).
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../common/log.js";
 import type { VerdictResult } from "./types.js";
@@ -54,20 +53,12 @@ export class WorkerCrash extends Error {
 
 /**
  * worker.js next to this file when running compiled (dist/); otherwise the TypeScript
- * source, loaded through tsx, as under vitest or `node --import tsx cli/main.ts`.
+ * source through worker-tsx.mjs, as under vitest or `node --import tsx cli/main.ts`.
  */
-export function workerEntry(): { url: URL; execArgv: string[] | undefined } {
+export function workerEntry(): URL {
   const compiled = new URL("./worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return { url: compiled, execArgv: undefined };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  const inherited = process.execArgv.filter(
-    (arg) => arg !== tsx && !arg.startsWith("--import=tsx"),
-  );
-  const hasTsx = inherited.some((arg, i) => arg === "--import" && inherited[i + 1] === "tsx");
-  return {
-    url: new URL("./worker.ts", import.meta.url),
-    execArgv: hasTsx ? inherited : [...inherited, "--import", tsx],
-  };
+  if (existsSync(fileURLToPath(compiled))) return compiled;
+  return new URL("./worker-tsx.mjs", import.meta.url);
 }
 
 interface Pending {
@@ -123,8 +114,7 @@ export class WorkerPool implements Checker {
   }
 
   private spawn(slot: Slot): Promise<void> {
-    const entry = workerEntry();
-    const worker = new Worker(entry.url, entry.execArgv ? { execArgv: entry.execArgv } : {});
+    const worker = new Worker(workerEntry());
     slot.worker = worker;
     slot.ready = new Promise<void>((resolve, reject) => {
       const onReady = (reply: WorkerReply) => {
