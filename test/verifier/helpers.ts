@@ -312,7 +312,11 @@ export interface ChildVerifier {
 }
 
 /** `node --import tsx cli/main.ts verifier ...`, as an operator would run it. */
-export async function spawnVerifier(args: string[], port?: number): Promise<ChildVerifier> {
+export async function spawnVerifier(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  port?: number,
+): Promise<ChildVerifier> {
   const listenPort = port ?? (await freePort());
   const child = spawn(
     process.execPath,
@@ -325,7 +329,7 @@ export async function spawnVerifier(args: string[], port?: number): Promise<Chil
       `127.0.0.1:${listenPort}`,
       ...args,
     ],
-    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
