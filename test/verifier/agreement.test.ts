@@ -2,6 +2,7 @@
 // from snarkjs and from the bundled prover, tampered points, altered and reordered public
 // signals, another key, and the prover's own fault injections. Everything is submitted at
 // once, so that batches mix good and bad proofs and the one-by-one fallback is exercised.
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -160,7 +161,6 @@ async function buildCases(ws: Workspace): Promise<{ cases: Case[]; skipped: stri
       { timeoutMs: 120_000 },
     );
     expect(run.code, run.stderr).toBe(0);
-    const { readFile } = await import("node:fs/promises");
     add(`bundled prover, ${label}`, "multi_io", multi.fixture, {
       proof: JSON.parse(await readFile(proofFile, "utf8")) as Record<string, unknown>,
       publicSignals: JSON.parse(await readFile(publicFile, "utf8")) as string[],
@@ -182,7 +182,6 @@ describeWithNative("agreement with snarkjs groth16 verify", () => {
     for (const reason of built.skipped) console.warn(`SKIPPED ${reason}`);
     await installCircuit(ws, await ensureCircuit("multiplier"));
     await installCircuit(ws, await ensureCircuit("multi_io"));
-    const { mkdir, copyFile } = await import("node:fs/promises");
     await mkdir(join(ws.circuits, "multiplier-other"));
     await copyFile(
       cases.find((c) => c.circuit === "multiplier-other")?.vkey as string,

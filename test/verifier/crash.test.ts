@@ -1,7 +1,6 @@
 // SIGKILL after 202: the proof was committed before the reply, so a restart checks it, and
 // only it: what had a verdict before the kill is not checked again. A kill between the
 // commit and the reply is covered too: the prover's retry finds the same submission.
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { find, parseExposition } from "../../common/exposition.js";
