@@ -207,15 +207,17 @@ async function main() {
   const snarkjsMedian = median(theirs);
   const oursMedian = median(ours);
   const speedup = snarkjsMedian / oursMedian;
+  // The best runs as well: on a shared machine the minimum is the least disturbed figure.
+  const bestSpeedup = Math.min(...theirs) / Math.min(...ours);
   console.log(
-    `  snarkjs       ${seconds(snarkjsMedian)} median   verify ${theirsOk ? "OK" : "FAILED"}`,
+    `  snarkjs       ${seconds(snarkjsMedian)} median ${seconds(Math.min(...theirs))} best   verify ${theirsOk ? "OK" : "FAILED"}`,
   );
   console.log(
-    `  proofwatch    ${seconds(oursMedian)} median   verify ${oursOk ? "OK" : "FAILED"}   public ${samePublic ? "same" : "DIFFERENT"}`,
+    `  proofwatch    ${seconds(oursMedian)} median ${seconds(Math.min(...ours))} best   verify ${oursOk ? "OK" : "FAILED"}   public ${samePublic ? "same" : "DIFFERENT"}`,
   );
   if (timings) console.log(`  phases (last) ${JSON.stringify(timings)}`);
   console.log(
-    `  speedup       ${speedup.toFixed(2)}x snarkjs/proofwatch (target >= ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? "met" : "MISSED"})`,
+    `  speedup       ${speedup.toFixed(2)}x median, ${bestSpeedup.toFixed(2)}x best, snarkjs/proofwatch (target >= ${TARGET_SPEEDUP}x on the median: ${speedup >= TARGET_SPEEDUP ? "met" : "MISSED"})`,
   );
   console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - t0) / 1e9)}`);
 
@@ -229,6 +231,7 @@ async function main() {
       snarkjsMedian,
       proofwatchMedian: oursMedian,
       speedup,
+      bestSpeedup,
       targetMet: speedup >= TARGET_SPEEDUP,
       verified: { snarkjs: theirsOk, proofwatch: oursOk },
       samePublic,
