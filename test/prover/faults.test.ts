@@ -1,7 +1,7 @@
 /**
- * `--inject-fault` models a silent hardware error (one flipped bit in an h, a or c value) so the
- * integrity checks downstream can be tested: the prover must still write a well-formed
- * proof, with every point on its curve, which the verifier then rejects.
+ * `--inject-fault` models a silent hardware error (one flipped bit in an h, a or c value)
+ * so the integrity checks downstream can be tested: the prover must still write a
+ * well-formed proof, with every point on its curve, which the verifier then rejects.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
