@@ -91,7 +91,7 @@ describeWithNative("crash and restart", () => {
     expect(await checkedTotal(child.url)).toBe(3);
     for (const before of early) {
       const after = await decided(child.url, before.id);
-      expect(after.checkedAt).toBe((before as Verdict & { checkedAt: string }).checkedAt);
+      expect(after.checkedAt).toBe(before.checkedAt);
     }
     expect(statuses(ws.db)).toEqual({ checked: 5 });
     expect(child.log()).toMatch(/checking proofs accepted before the restart.*pending=3/);

@@ -147,6 +147,7 @@ export interface Verdict {
   uuid: string;
   circuit: string;
   sampling: { checked: boolean; rate: number; reason: string };
+  checkedAt: string | null;
   proof?: unknown;
 }
 
