@@ -2,7 +2,7 @@
 // kind of trouble, the verifier with good and bad proofs from it, the quarantine service
 // holding it, and a real Prometheus scraping all three with the shipped rules.
 import { readdirSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
@@ -23,6 +23,12 @@ import {
   start as startQuarantine,
   workspace,
 } from "../quarantine/helpers.js";
+import {
+  fixtureProof,
+  nativeMissingReason,
+  type ProofPair,
+  rerandomized,
+} from "../verifier/helpers.js";
 
 // The faulty GPU's XIDs and bad proofs are logged as warnings: expected here.
 setLogLevel("error");
@@ -75,12 +81,37 @@ const scenario = {
 // --- verifier ---------------------------------------------------------------------------
 
 const CIRCUIT = "dashboards";
-/** Public signal that the stand-in checker calls invalid. */
-const BAD_SIGNAL = "13";
 
-// A key of the right form for a circuit with one public signal. Its points are not on the
-// curve: the stand-in checker below never does the pairing.
-const VERIFICATION_KEY = {
+/** What the verifier is given: a key, proofs it will find valid and ones it will not. */
+interface Proofs {
+  verificationKey: string;
+  valid: ProofPair[];
+  invalid: ProofPair[];
+  /** Undefined: the verifier's own worker pool over the native verifier. */
+  checker?: Checker;
+}
+
+const bumpFirstSignal = (pair: ProofPair): ProofPair => ({
+  proof: pair.proof,
+  publicSignals: pair.publicSignals.map((s, i) => (i === 0 ? String(BigInt(s) + 1n) : s)),
+});
+
+/** Real Groth16 proofs of the cached `multiplier` fixture, checked by the native verifier. */
+async function nativeProofs(count: number): Promise<Proofs> {
+  const base = await fixtureProof("multiplier");
+  const valid = await rerandomized(base, base.fixture.vkey, count * 2);
+  return {
+    verificationKey: await readFile(base.fixture.vkey, "utf8"),
+    valid: valid.slice(0, count),
+    // A valid proof for a statement it does not prove: the pairing check fails.
+    invalid: valid.slice(count).map(bumpFirstSignal),
+  };
+}
+
+// Where the native verifier is not built: a key of the right form (points not on the curve)
+// and a checker that calls a proof invalid by its public signal. The dashboards need the
+// verifier's service, store, sampling and metrics, not its cryptography (test/verifier/).
+const STAND_IN_KEY = {
   protocol: "groth16",
   curve: "bn128",
   nPublic: 1,
@@ -105,13 +136,8 @@ const VERIFICATION_KEY = {
     ["1", "2", "1"],
   ],
 };
+const STAND_IN_BAD = 1_000_000;
 
-/**
- * Decides proofs by their public signal instead of a pairing: the dashboards need the
- * verifier's real service, store, sampling and metrics, not its cryptography, which the
- * native verifier's own tests cover (test/verifier/). It keeps this test independent of the
- * native addon and of the snarkjs fixtures, which take minutes to build on a small machine.
- */
 class SignalChecker implements Checker {
   readonly concurrency = 1;
   idle() {
@@ -122,7 +148,7 @@ class SignalChecker implements Checker {
   }
   async check(_keyHash: string, _keyJson: string, items: CheckItem[]) {
     const verdicts = items.map((item) =>
-      (JSON.parse(item.publicSignalsJson) as string[])[0] === BAD_SIGNAL
+      Number((JSON.parse(item.publicSignalsJson) as string[])[0]) >= STAND_IN_BAD
         ? { result: "invalid" as const, reason: "stand-in checker: bad signal" }
         : { result: "valid" as const, reason: null },
     );
@@ -131,42 +157,45 @@ class SignalChecker implements Checker {
   async close() {}
 }
 
-const PROOF = {
-  pi_a: ["1", "2", "1"],
-  pi_b: [
-    ["1", "2"],
-    ["3", "4"],
-    ["1", "0"],
-  ],
-  pi_c: ["1", "2", "1"],
-  protocol: "groth16",
-  curve: "bn128",
-};
+function standInProofs(count: number): Proofs {
+  const proof = { pi_a: ["1", "2", "1"], pi_b: STAND_IN_KEY.vk_beta_2, pi_c: ["1", "2", "1"] };
+  const pair = (signal: number) => ({ proof, publicSignals: [String(signal)] });
+  return {
+    verificationKey: JSON.stringify(STAND_IN_KEY),
+    valid: Array.from({ length: count }, (_, i) => pair(i + 1)),
+    invalid: Array.from({ length: count }, (_, i) => pair(STAND_IN_BAD + i)),
+    checker: new SignalChecker(),
+  };
+}
 
-let jobs = 0;
-async function submit(url: string, uuid: string, signal: string, proof: unknown = PROOF) {
+async function submit(url: string, uuid: string, pair: ProofPair, job: string) {
   const response = await fetch(`${url}/v1/proofs`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       circuit: CIRCUIT,
-      jobId: `dashboards-${++jobs}`,
+      jobId: job,
       gpu: { uuid, host: "127.0.0.1" },
-      proof,
-      publicSignals: [signal],
+      proof: pair.proof,
+      publicSignals: pair.publicSignals,
     }),
   });
-  await response.text();
-  return response.status;
+  const text = await response.text();
+  if (!response.ok) throw new Error(`verifier answered ${response.status}: ${text}`);
 }
 
-async function startVerifierWithProofs(dir: string): Promise<RunningVerifier> {
+const ROUNDS = 3;
+
+async function startVerifierWithProofs(dir: string) {
+  const proofs = nativeMissingReason
+    ? standInProofs(ROUNDS * GPUS)
+    : await nativeProofs(ROUNDS * GPUS);
+  if (nativeMissingReason) {
+    console.warn(`dashboards test: verdicts from a stand-in checker: ${nativeMissingReason}`);
+  }
   const circuits = join(dir, "circuits");
   await mkdir(join(circuits, CIRCUIT), { recursive: true });
-  await writeFile(
-    join(circuits, CIRCUIT, "verification_key.json"),
-    JSON.stringify(VERIFICATION_KEY),
-  );
+  await writeFile(join(circuits, CIRCUIT, "verification_key.json"), proofs.verificationKey);
   const verifier = await startVerifier({
     listen: { host: "127.0.0.1", port: 0 },
     circuitsDir: circuits,
@@ -175,27 +204,31 @@ async function startVerifierWithProofs(dir: string): Promise<RunningVerifier> {
     workers: 1,
     batchMax: 8,
     queueSize: 1000,
-    batchTimeoutMs: 10_000,
+    batchTimeoutMs: 30_000,
     // Half of a healthy GPU's proofs are checked, so "skipped" has series too.
     baseRate: 0.5,
     circuitRates: new Map(),
     recoverAfter: 3,
     bodyLimitBytes: 1024 * 1024,
     rescanMs: 500,
-    checker: new SignalChecker(),
+    ...(proofs.checker ? { checker: proofs.checker } : {}),
   });
-  return verifier;
+  return { verifier, proofs };
 }
 
-/** A round of proofs: good ones from every GPU, bad and malformed ones from the faulty GPU. */
-export async function submitProofs(url: string): Promise<void> {
-  for (let round = 0; round < 3; round++) {
+/** Good proofs from every GPU; bad and malformed ones from the faulty GPU. */
+async function submitProofs(url: string, proofs: Proofs): Promise<void> {
+  let next = 0;
+  for (let round = 0; round < ROUNDS; round++) {
     for (let index = 0; index < GPUS; index++) {
-      await submit(url, uuidOf(index), String(1000 * round + index + 1));
+      const pair = proofs.valid[next++] as ProofPair;
+      await submit(url, uuidOf(index), pair, `good-${round}-${index}`);
     }
-    await submit(url, uuidOf(FAULTY), BAD_SIGNAL);
+    await submit(url, uuidOf(FAULTY), proofs.invalid[round] as ProofPair, `bad-${round}`);
   }
-  await submit(url, uuidOf(FAULTY), "7", { ...PROOF, pi_a: ["1", "2"] });
+  const malformed = { ...(proofs.valid[0] as ProofPair) };
+  malformed.proof = { ...malformed.proof, pi_a: ["1", "2"] };
+  await submit(url, uuidOf(FAULTY), malformed, "malformed");
   // Refused before it is stored: gives submissions_rejected_total a series.
   await fetch(`${url}/v1/proofs`, { method: "POST", body: "not json" }).then((r) => r.text());
 }
@@ -214,7 +247,7 @@ export interface Fleet {
 export async function startFleet(): Promise<Fleet> {
   const tmp = await makeTempDir("dashboards");
   const exporter = await startTestExporter(new ScenarioFile(scenario));
-  const verifier = await startVerifierWithProofs(tmp.dir);
+  const { verifier, proofs } = await startVerifierWithProofs(tmp.dir);
   const ws = workspace();
   const quarantine = await startQuarantine(ws);
   const instance = `127.0.0.1:${exporter.address.port}`;
@@ -239,7 +272,7 @@ export async function startFleet(): Promise<Fleet> {
       .filter((name) => name.endsWith(".rules.yml"))
       .map((name) => join(rulesDir, name)),
   });
-  await submitProofs(verifier.url);
+  await submitProofs(verifier.url, proofs);
 
   return {
     prometheus,
