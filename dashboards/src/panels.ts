@@ -173,16 +173,11 @@ export function table(
     indexByName[valueField(index)] = options.labels.length + index;
   });
   const transformations: DataTransformerConfig[] = [
+    // One row per label set, one column per query.
     { id: "merge", options: {} },
-    {
-      id: "organize",
-      options: {
-        excludeByName: {},
-        includeByName: Object.fromEntries(Object.keys(indexByName).map((name) => [name, true])),
-        indexByName,
-        renameByName,
-      },
-    },
+    // Drops Time, __name__, job and any label not asked for.
+    { id: "filterFieldsByName", options: { include: { names: Object.keys(indexByName) } } },
+    { id: "organize", options: { excludeByName: {}, indexByName, renameByName } },
   ];
   let panel = applyCommon(new TablePanelBuilder(), options, 24, 8)
     .targets(targets(options.queries, "table"))
