@@ -16,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "serve GPU health from NVML as Prometheus metrics",
     run: async (argv) => (await import("../exporter/src/cli.js")).runExporter(argv),
   },
+  prover: {
+    summary: "prove Groth16 jobs on this host's GPUs and send every proof to the verifier",
+    run: async (argv) => (await import("../prover/service/src/cli.js")).runProver(argv),
+  },
   quarantine: {
     summary: "take degrading GPUs out of service on Alertmanager's webhook",
     run: async (argv) => (await import("../quarantine/src/cli.js")).runQuarantine(argv),

@@ -13,6 +13,7 @@
 #include <new>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include "groth16/prover.h"
@@ -32,7 +33,7 @@ const char* kUsage =
     "\n"
     "Loads a Groth16 zkey once, then reads one JSON request per line on stdin:\n"
     "  {\"id\": \"...\", \"witness\": \"w.wtns\", \"proof\": \"proof.json\", \"public\": \"public.json\",\n"
-    "   \"injectFault\"?: \"h-bitflip\"|\"a-bitflip\"|\"c-bitflip\", \"seed\"?: N}\n"
+    "   \"injectFault\"?: \"h-bitflip\"|\"a-bitflip\"|\"c-bitflip\", \"seed\"?: N, \"stallMs\"?: N}\n"
     "and answers one JSON line on stdout: {\"id\", \"ok\": true, \"timings\": {...}} or\n"
     "{\"id\", \"ok\": false, \"code\": N, \"error\": \"...\"} (codes as proofwatch-prover's exit codes).\n"
     "The first line on stdout says {\"ready\": true, ...} once the zkey is loaded, or\n"
@@ -141,6 +142,12 @@ json prove_one(const Groth16Prover& prover, const json& req, const std::string& 
   std::string proof_path = required_string(req, "proof");
   std::string public_path = required_string(req, "public");
   ProveOptions opt = prove_options(req);
+  // Fault injection: a stalled or throttled GPU, before any work (capped at ten minutes).
+  if (auto it = req.find("stallMs"); it != req.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > 600000)
+      throw BadRequest("\"stallMs\" must be an integer in [0, 600000]");
+    std::this_thread::sleep_for(std::chrono::milliseconds(it->get<uint64_t>()));
+  }
   Timings timings;
   opt.timings = &timings;
 

@@ -1,0 +1,213 @@
+import { createServer } from "node:http";
+import { availableParallelism, hostname } from "node:os";
+import { join } from "node:path";
+import { type ListenAddress, listen, urlOf } from "../../../common/listen.js";
+import { createLogger } from "../../../common/log.js";
+import { packageRoot, packageVersion } from "../../../common/package-root.js";
+import { discoverGpus, type Gpu } from "./gpus.js";
+import { createMetrics } from "./metrics.js";
+import { QuarantineWatcher } from "./quarantine.js";
+import { createApp } from "./server.js";
+import { ProverService } from "./service.js";
+import { Spool } from "./spool.js";
+import { createTracing } from "./tracing.js";
+import type { Fault } from "./types.js";
+import { VerifierClient } from "./verifier-client.js";
+import { Worker } from "./workers.js";
+
+export type * from "./types.js";
+
+export interface ProverServiceOptions {
+  listen: ListenAddress;
+  /** One folder per circuit: DIR/<circuit>/circuit.zkey. */
+  circuitsDir: string;
+  spoolDir: string | null;
+  outDir: string;
+  /** The verifier's base URL; null sends proofs nowhere (--no-verifier). */
+  verifierUrl: string | null;
+  host: string;
+  quarantineFile: string | null;
+  quarantineUrl: string | null;
+  quarantineIntervalMs: number;
+  onQuarantine: "flag" | "cancel";
+  maxRetries: number;
+  defaultDeadlineMs: number;
+  jobTimeoutMs: number;
+  backend: "auto" | "cpu" | "cuda";
+  /** Threads per daemon; null = the cores shared out among the workers. */
+  threads: number | null;
+  maxWarm: number;
+  /** Workers to run on the CPU when NVML finds no GPU; 0 refuses to start without one. */
+  cpuWorkers: number;
+  faults: ReadonlyMap<string, Fault>;
+  allowFaultInjection: boolean;
+  otlpEndpoint: string | null;
+  daemonBinary: string;
+  trustZkey: boolean;
+  bodyLimitBytes: number;
+  rescanMs: number;
+  keepJobs: number;
+  verifierBacklog: number;
+}
+
+export interface RunningProverService {
+  url: string;
+  address: ListenAddress;
+  service: ProverService;
+  quarantine: QuarantineWatcher | null;
+  close(): Promise<void>;
+}
+
+export function defaultDaemonBinary(): string {
+  return (
+    process.env.PROOFWATCH_PROVER_DAEMON ??
+    join(packageRoot(), "prover", "build", "proofwatch-prover-daemon")
+  );
+}
+
+export function defaultHost(): string {
+  return hostname();
+}
+
+export async function startProverService(
+  options: ProverServiceOptions,
+): Promise<RunningProverService> {
+  const log = createLogger("prover");
+  let gpus: Gpu[] = await discoverGpus(log);
+  if (gpus.length === 0) {
+    if (options.cpuWorkers === 0) throw new Error("no GPU found and --cpu-workers is 0");
+    gpus = Array.from({ length: options.cpuWorkers }, (_, index) => ({
+      index,
+      uuid: `CPU-${options.host}-${index}`,
+      name: null,
+    }));
+    log.warn("no GPU: proving on the CPU", { workers: gpus.length });
+  }
+  for (const uuid of options.faults.keys()) {
+    if (!gpus.some((gpu) => gpu.uuid === uuid)) throw new Error(`--inject-fault: no GPU ${uuid}`);
+  }
+  const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / gpus.length));
+  const workers = gpus.map(
+    (gpu) =>
+      new Worker(
+        gpu,
+        {
+          daemonBinary: options.daemonBinary,
+          circuitsDir: options.circuitsDir,
+          backend: options.backend,
+          threads,
+          trustZkey: options.trustZkey,
+          maxWarm: options.maxWarm,
+          jobTimeoutMs: options.jobTimeoutMs,
+          startTimeoutMs: options.jobTimeoutMs,
+        },
+        log,
+      ),
+  );
+
+  let service: ProverService | undefined;
+  let quarantine: QuarantineWatcher | null = null;
+  let verifier: VerifierClient | null = null;
+  const metrics = createMetrics({
+    queued: () => service?.queue.size ?? 0,
+    workers: () =>
+      workers.map((w) => ({ uuid: w.uuid, busy: w.job !== null, quarantined: w.quarantined })),
+    verifierBacklog: () => verifier?.pending ?? 0,
+    quarantineReadAt: () => quarantine?.lastReadAt ?? null,
+  });
+  const tracing = createTracing({ endpoint: options.otlpEndpoint, host: options.host });
+  verifier = options.verifierUrl
+    ? new VerifierClient(
+        {
+          url: options.verifierUrl,
+          maxBacklog: options.verifierBacklog,
+          timeoutMs: 10_000,
+          onResult: (result) => metrics.delivery(result),
+        },
+        log,
+      )
+    : null;
+  if (!verifier) log.warn("no verifier: proofs are not sent anywhere (--no-verifier)");
+  const running = new ProverService(workers, metrics, tracing, verifier, log, {
+    circuitsDir: options.circuitsDir,
+    outDir: options.outDir,
+    host: options.host,
+    maxRetries: options.maxRetries,
+    defaultDeadlineMs: options.defaultDeadlineMs,
+    onQuarantine: options.onQuarantine,
+    keepJobs: options.keepJobs,
+    proverName: `proofwatch-prover-daemon/${packageVersion()}`,
+  });
+  service = running;
+  for (const [uuid, fault] of options.faults) running.setFault(uuid, fault);
+
+  if (options.quarantineFile || options.quarantineUrl) {
+    quarantine = new QuarantineWatcher(
+      {
+        ...(options.quarantineFile ? { file: options.quarantineFile } : {}),
+        ...(options.quarantineUrl ? { url: options.quarantineUrl } : {}),
+        intervalMs: options.quarantineIntervalMs,
+      },
+      (list) => running.setQuarantine(list),
+      log,
+    );
+  }
+  const spool = options.spoolDir
+    ? new Spool(
+        { dir: options.spoolDir, rescanMs: options.rescanMs, maxFileBytes: options.bodyLimitBytes },
+        async (request, file) => {
+          const reply = await running.submit(request, "spool", file);
+          if ("error" in reply.body) return { ok: false, error: reply.body.error };
+          return { ok: true };
+        },
+        log,
+      )
+    : null;
+  running.spool = spool;
+
+  const server = createServer(
+    createApp(running, metrics, log, {
+      bodyLimitBytes: options.bodyLimitBytes,
+      allowFaultInjection: options.allowFaultInjection || options.faults.size > 0,
+    }),
+  );
+  const close = async () => {
+    quarantine?.close();
+    await spool?.close();
+    await running.close();
+    await tracing.shutdown();
+    await metrics.shutdown();
+  };
+  let address: ListenAddress;
+  try {
+    // The list first: a GPU quarantined before a restart must not get the first jobs.
+    await quarantine?.start();
+    await spool?.start();
+    address = await listen(server, options.listen);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  log.info("listening", {
+    url: urlOf(address),
+    workers: workers.map((w) => w.uuid).join(","),
+    threadsPerDaemon: threads,
+    verifier: options.verifierUrl ?? "none",
+    quarantine: options.quarantineFile ?? options.quarantineUrl ?? "none",
+    spool: options.spoolDir ?? "off",
+    traces: tracing.endpoint ?? "not exported",
+  });
+
+  return {
+    url: urlOf(address),
+    address,
+    service: running,
+    quarantine,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await close();
+    },
+  };
+}

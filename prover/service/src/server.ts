@@ -1,0 +1,129 @@
+import express, { type ErrorRequestHandler, type Express } from "express";
+import { z } from "zod";
+import type { Logger } from "../../../common/log.js";
+import { toRecord } from "./jobs.js";
+import { CONTENT_TYPE, type ProverMetrics } from "./metrics.js";
+import { describeIssues, FaultRequest, JobRequest } from "./schema.js";
+import type { ProverService } from "./service.js";
+import type { Fault } from "./types.js";
+
+const INDEX_PAGE = `<!doctype html>
+<html><head><title>proofwatch prover</title></head>
+<body><h1>proofwatch prover</h1>
+<p>Proves Groth16 jobs on this host's GPUs and sends every proof to the verifier.</p>
+<ul><li><a href="v1/workers">/v1/workers</a></li><li><a href="v1/jobs">/v1/jobs</a></li>
+<li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li></ul>
+</body></html>
+`;
+
+const JobsQuery = z.object({
+  state: z.enum(["queued", "running", "proved", "failed"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+});
+
+export interface AppOptions {
+  bodyLimitBytes: number;
+  /** Whether `POST /v1/admin/faults` may change anything. */
+  allowFaultInjection: boolean;
+}
+
+export function createApp(
+  service: ProverService,
+  metrics: ProverMetrics,
+  log: Logger,
+  options: AppOptions,
+): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // Any content type: clients differ, and the body is parsed as JSON below.
+  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+  const json = (raw: unknown): { ok: true; value: unknown } | { ok: false; error: string } => {
+    const text = Buffer.isBuffer(raw) ? raw.toString("utf8") : "";
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch (error) {
+      return { ok: false, error: `body is not JSON: ${(error as Error).message}` };
+    }
+  };
+
+  app.get("/", (_req, res) => {
+    res.type("html").send(INDEX_PAGE);
+  });
+  app.get("/healthz", (_req, res) => {
+    res.type("text").send("ok\n");
+  });
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      const body = await metrics.render();
+      res.setHeader("content-type", CONTENT_TYPE);
+      res.send(body);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.post("/v1/jobs", rawBody, async (req, res, next) => {
+    const body = json(req.body);
+    if (!body.ok) return res.status(400).json({ error: body.error });
+    const request = JobRequest.safeParse(body.value);
+    if (!request.success) return res.status(400).json({ error: describeIssues(request.error) });
+    try {
+      const reply = await service.submit(request.data, "http");
+      res.status(reply.status).json(reply.body);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get("/v1/jobs", (req, res) => {
+    const query = JobsQuery.safeParse(req.query);
+    if (!query.success) return res.status(400).json({ error: describeIssues(query.error) });
+    res.json({ jobs: service.list(query.data.state, query.data.limit) });
+  });
+
+  app.get("/v1/jobs/:id", (req, res) => {
+    const job = service.jobs.get(req.params.id);
+    if (!job) return res.status(404).json({ error: `no job ${req.params.id}` });
+    res.json(toRecord(job));
+  });
+
+  app.get("/v1/workers", (_req, res) => {
+    res.json({
+      workers: service.workers.map((worker) => worker.status()),
+      queued: service.queue.size,
+    });
+  });
+
+  app.post("/v1/admin/faults", rawBody, (req, res) => {
+    if (!options.allowFaultInjection) {
+      return res
+        .status(403)
+        .json({ error: "fault injection is off (start with --allow-fault-injection)" });
+    }
+    const body = json(req.body);
+    if (!body.ok) return res.status(400).json({ error: body.error });
+    const parsed = FaultRequest.safeParse(body.value);
+    if (!parsed.success) return res.status(400).json({ error: describeIssues(parsed.error) });
+    const { uuid, fault, stallMs } = parsed.data;
+    const value: Fault | null =
+      fault === null
+        ? null
+        : fault === "stall"
+          ? { kind: "stall", stallMs: stallMs as number }
+          : { kind: fault };
+    if (!service.setFault(uuid, value)) return res.status(404).json({ error: `no GPU ${uuid}` });
+    res.json({ uuid, fault: value });
+  });
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const type = (error as { type?: string }).type;
+    if (type === "entity.too.large") {
+      return res.status(413).json({ error: `body larger than ${options.bodyLimitBytes} bytes` });
+    }
+    if (type === "request.aborted") return;
+    log.error("request failed", { error: (error as Error).stack ?? String(error) });
+    res.status(500).json({ error: "internal error" });
+  };
+  app.use(onError);
+  return app;
+}

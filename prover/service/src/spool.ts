@@ -1,0 +1,160 @@
+// Jobs written as files: `SPOOL/<name>.json`, one job request each (the `POST /v1/jobs`
+// body; a relative `witnessFile` is taken from the spool folder). Writers put the file
+// aside and rename it in, so no half file is read; only names ending in `.json` are taken.
+//
+// A file stays where it is while its job is queued or running, so a restart picks it up
+// again; once the job is done it moves to `done/` (proved) or `failed/`, next to a
+// `<name>.result.json` with the job record. A file that is not a valid job moves to
+// `rejected/` next to `<name>.error.txt`.
+import { type FSWatcher, watch } from "node:fs";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, isAbsolute, join } from "node:path";
+import type { Logger } from "../../../common/log.js";
+import { describeIssues, JOB_ID, JobRequest } from "./schema.js";
+import type { JobRecord } from "./types.js";
+
+export interface SpoolOptions {
+  dir: string;
+  rescanMs: number;
+  maxFileBytes: number;
+}
+
+/** What the service answers for one spooled job: accepted, or why not. */
+export type SpoolSubmit = (
+  request: JobRequest,
+  file: string,
+) => Promise<{ ok: true } | { ok: false; error: string }>;
+
+export class Spool {
+  private readonly known = new Set<string>();
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly options: SpoolOptions,
+    private readonly submit: SpoolSubmit,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const sub of ["done", "failed", "rejected"]) {
+      await mkdir(join(this.options.dir, sub), { recursive: true });
+    }
+    await this.scan();
+    try {
+      this.watcher = watch(this.options.dir, { persistent: false }, () => void this.scan());
+      this.watcher.on("error", () => this.watcher?.close());
+    } catch {
+      // Out of inotify watches: the rescan interval covers it.
+    }
+    this.timer = setInterval(() => void this.scan(), this.options.rescanMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.watcher?.close();
+    await this.scanning;
+  }
+
+  /** Moves a finished job's file away and writes its record beside it. */
+  async finish(file: string, record: JobRecord): Promise<void> {
+    const name = basename(file);
+    const folder = join(this.options.dir, record.state === "proved" ? "done" : "failed");
+    try {
+      await writeFile(
+        join(folder, `${name.replace(/\.json$/, "")}.result.json`),
+        `${JSON.stringify(record, null, 2)}\n`,
+      );
+      await rename(file, join(folder, name));
+    } catch (error) {
+      this.log.error("spool file not moved", { file, error: (error as Error).message });
+    }
+    this.known.delete(name);
+  }
+
+  scan(): Promise<void> {
+    if (this.scanning) {
+      this.again = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.scanOnce();
+        } while (this.again && !this.closed);
+      } catch (error) {
+        this.log.error("spool scan failed", { error: (error as Error).message });
+      } finally {
+        this.scanning = undefined;
+      }
+    })();
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const entries = await readdir(this.options.dir, { withFileTypes: true });
+    const names = entries
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".json"))
+      .map((entry) => entry.name)
+      .sort();
+    for (const name of names) {
+      if (this.closed) return;
+      if (this.known.has(name)) continue;
+      this.known.add(name);
+      const file = join(this.options.dir, name);
+      const error = await this.take(file, name);
+      if (error) await this.reject(file, name, error);
+    }
+  }
+
+  /** Submits one file; the reason it cannot be a job, or null when it was taken. */
+  private async take(file: string, name: string): Promise<string | null> {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      this.known.delete(name); // gone or unreadable for now: look again next scan
+      this.log.debug("spool file not read", { file, error: (error as Error).message });
+      return null;
+    }
+    if (Buffer.byteLength(text) > this.options.maxFileBytes) {
+      return `larger than ${this.options.maxFileBytes} bytes`;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return `not JSON: ${(error as Error).message}`;
+    }
+    const parsed = JobRequest.safeParse(json);
+    if (!parsed.success) return describeIssues(parsed.error);
+    const request = parsed.data;
+    const stem = name.replace(/\.json$/, "");
+    // The file name is the job id unless the file says otherwise, so a restart resubmits
+    // the same job rather than a copy.
+    if (request.id === undefined && JOB_ID.test(stem)) request.id = stem;
+    if (request.witnessFile !== undefined && !isAbsolute(request.witnessFile)) {
+      request.witnessFile = join(this.options.dir, request.witnessFile);
+    }
+    const reply = await this.submit(request, file);
+    return reply.ok ? null : reply.error;
+  }
+
+  private async reject(file: string, name: string, error: string): Promise<void> {
+    this.log.warn("spool file rejected", { file, error });
+    try {
+      const folder = join(this.options.dir, "rejected");
+      await writeFile(join(folder, `${name.replace(/\.json$/, "")}.error.txt`), `${error}\n`);
+      await rename(file, join(folder, name));
+    } catch (moveError) {
+      this.log.error("spool file not moved", { file, error: (moveError as Error).message });
+    }
+    this.known.delete(name);
+  }
+}

@@ -1,0 +1,172 @@
+// Delivers every proof to the verifier (`POST /v1/proofs`, docs/verifier.md) with the GPU's
+// uuid, host, job id and the job's expected public signals. Whether a proof gets checked is
+// the verifier's decision (sampling); this client never leaves one out.
+//
+// Deliveries go out in order, one at a time. A network error, a 5xx or a 429 keeps the
+// delivery at the head and retries it with backoff (1 s doubling to 30 s, or Retry-After);
+// any other 4xx is permanent (logged and recorded on the job). The backlog is in memory and
+// bounded: past `maxBacklog` the oldest delivery is dropped, logged and counted, never silently.
+import type { Logger } from "../../../common/log.js";
+import type { DeliveryResult } from "./metrics.js";
+
+export interface ProofSubmission {
+  circuit: string;
+  proof: unknown;
+  publicSignals: string[];
+  expectedPublicSignals?: string[];
+  gpu: { uuid: string; host: string };
+  prover: string;
+  jobId: string;
+}
+
+export interface Delivery {
+  body: ProofSubmission;
+  headers: Record<string, string>;
+  /** Called once with the outcome. */
+  done(outcome: { state: "accepted" | "rejected" | "dropped"; detail: string }): void;
+}
+
+export interface VerifierClientOptions {
+  url: string;
+  maxBacklog: number;
+  timeoutMs: number;
+  onResult(result: DeliveryResult): void;
+}
+
+const MIN_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class VerifierClient {
+  private readonly backlog: Delivery[] = [];
+  private backoffMs = MIN_BACKOFF_MS;
+  private running = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private sleeping: NodeJS.Timeout | undefined;
+  private readonly endpoint: string;
+
+  constructor(
+    private readonly options: VerifierClientOptions,
+    private readonly log: Logger,
+  ) {
+    this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/proofs`;
+  }
+
+  get pending(): number {
+    return this.backlog.length;
+  }
+
+  submit(delivery: Delivery): void {
+    if (this.closed) {
+      delivery.done({ state: "dropped", detail: "service shutting down" });
+      this.options.onResult("dropped");
+      return;
+    }
+    this.backlog.push(delivery);
+    while (this.backlog.length > this.options.maxBacklog) {
+      const dropped = this.backlog.shift() as Delivery;
+      this.log.error("verifier backlog full: proof dropped", {
+        job: dropped.body.jobId,
+        uuid: dropped.body.gpu.uuid,
+        backlog: this.options.maxBacklog,
+      });
+      this.options.onResult("dropped");
+      dropped.done({ state: "dropped", detail: "verifier backlog full" });
+    }
+    if (!this.running) void this.drain();
+  }
+
+  /** Stops; whatever is still waiting is logged (by job id) and reported dropped. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.sleeping);
+    this.wake?.();
+    for (const delivery of this.backlog.splice(0)) {
+      this.log.error("proof not delivered to the verifier before shutdown", {
+        job: delivery.body.jobId,
+        uuid: delivery.body.gpu.uuid,
+      });
+      this.options.onResult("dropped");
+      delivery.done({ state: "dropped", detail: "service shut down before delivery" });
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.closed && this.backlog.length > 0) {
+        const delivery = this.backlog[0] as Delivery;
+        const outcome = await this.send(delivery);
+        if (this.closed) return;
+        if (outcome.retryAfterMs === undefined) {
+          this.backlog.shift();
+          this.backoffMs = MIN_BACKOFF_MS;
+          delivery.done({ state: outcome.state, detail: outcome.detail });
+          continue;
+        }
+        this.log.warn("verifier unavailable; will retry", {
+          job: delivery.body.jobId,
+          error: outcome.detail,
+          retryInMs: outcome.retryAfterMs,
+          backlog: this.backlog.length,
+        });
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.sleeping = setTimeout(resolve, outcome.retryAfterMs);
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async send(delivery: Delivery): Promise<{
+    state: "accepted" | "rejected";
+    detail: string;
+    retryAfterMs?: number;
+  }> {
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...delivery.headers },
+        body: JSON.stringify(delivery.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      this.options.onResult("error");
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { state: "rejected", detail: cause ?? (error as Error).message, ...this.later() };
+    }
+    const text = await response.text().catch(() => "");
+    if (response.ok) {
+      this.options.onResult("accepted");
+      return { state: "accepted", detail: text.slice(0, 500) };
+    }
+    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      this.options.onResult("error");
+      const retryAfter = Number(response.headers.get("retry-after"));
+      return {
+        state: "rejected",
+        detail: `HTTP ${response.status}`,
+        ...this.later(
+          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        ),
+      };
+    }
+    this.options.onResult("rejected");
+    this.log.error("verifier refused a proof", {
+      job: delivery.body.jobId,
+      status: response.status,
+      body: text.slice(0, 300),
+    });
+    return { state: "rejected", detail: `HTTP ${response.status}: ${text.slice(0, 300)}` };
+  }
+
+  private later(hintMs?: number): { retryAfterMs: number } {
+    const wait = Math.min(hintMs ?? this.backoffMs, MAX_BACKOFF_MS);
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    return { retryAfterMs: wait };
+  }
+}
