@@ -131,7 +131,7 @@ describeWithTestkit("prover curve arithmetic and MSM", () => {
         expect(expected).toEqual(viaScalars);
         expect(result).toEqual(expected);
       },
-      60_000,
+      120_000,
     );
 
     it("is infinity when every scalar is zero", async () => {
@@ -190,7 +190,7 @@ describeWithTestkit("prover curve arithmetic and MSM", () => {
       } finally {
         await single.close();
       }
-    }, 60_000);
+    }, 120_000);
   });
 
   describe("G2", () => {
@@ -216,6 +216,6 @@ describeWithTestkit("prover curve arithmetic and MSM", () => {
       expect(decode.g2(msm)).toEqual(
         points.reduce<G2Point>((sum, p, i) => g2Add(sum, g2Mul(p, scalars[i] ?? 0n)), null),
       );
-    }, 60_000);
+    }, 120_000);
   });
 });

@@ -102,7 +102,7 @@ describeWithProver("proofwatch-prover end to end", () => {
       expect(await readFile(second.proof, "utf8")).not.toBe(await readFile(first.proof, "utf8"));
     });
 
-    it("does not depend on the thread count", async () => {
+    it("does not depend on the thread count", { timeout: 120_000 }, async () => {
       const f = fixture("mimc_4k");
 
       const one = await prove(f, "t1", ["--backend", "cpu", "--seed", "3", "--threads", "1"]);
@@ -196,6 +196,6 @@ describeWithProver("proofwatch-prover end to end", () => {
       expect(await snarkjsVerifyDetailed(f.vkey, ours.pub, ours.proof)).toMatchObject({
         valid: false,
       });
-    });
+    }, 180_000);
   });
 });
