@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../common/package-root.js";
 import { renderAll } from "../../dashboards/src/index.js";
+import { DATASOURCE } from "../../dashboards/src/variables.js";
 
 const jsonDir = join(packageRoot(), "dashboards/json");
 const HINT = "dashboards/json is stale: run `npm run dashboards` and commit the result";
@@ -22,6 +23,28 @@ describe("generated dashboards", () => {
       expect(readFileSync(join(jsonDir, name), "utf8") === text, HINT).toBe(true);
     });
   }
+
+  it("gives every panel but rows a query on the datasource variable", () => {
+    for (const [name, text] of rendered) {
+      const dashboard = JSON.parse(text) as {
+        panels: Array<{
+          type: string;
+          title: string;
+          datasource?: { uid: string };
+          targets?: Array<{ expr?: string; refId?: string }>;
+        }>;
+      };
+      for (const panel of dashboard.panels.filter((p) => p.type !== "row")) {
+        const where = `${name} "${panel.title}"`;
+        expect(panel.datasource, where).toEqual(DATASOURCE);
+        expect(panel.targets?.length, where).toBeGreaterThan(0);
+        for (const target of panel.targets ?? []) {
+          expect(target.expr, where).toBeTruthy();
+          expect(target.refId, where).toMatch(/^[A-Z]$/);
+        }
+      }
+    }
+  });
 
   it("gives every panel a unique id and every dashboard a unique uid", () => {
     const uids = new Set<string>();
