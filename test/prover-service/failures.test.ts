@@ -70,6 +70,31 @@ describe("failures", () => {
     expect(results.map((r) => r.result?.uuid)).toContain(victim);
   });
 
+  it("starts a fresh daemon when a warm one died between jobs", async () => {
+    const pids = (await workers(prover.url)).flatMap((w) => Object.values(w.daemons));
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, "SIGKILL");
+    await until(
+      async () =>
+        (await workers(prover.url)).every((w) => Object.keys(w.daemons).length === 0)
+          ? true
+          : undefined,
+      "the dead daemons to be noticed",
+    );
+    const ids = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        submitJob(prover.url, {
+          circuit: "multiplier",
+          witnessFile: fixture(ws, "multiplier").wtns,
+        }),
+      ),
+    );
+    for (const job of await Promise.all(ids.map((id) => finished(prover.url, id)))) {
+      expect(job.state).toBe("proved");
+      expect(job.attempts).toHaveLength(1);
+    }
+  });
+
   it("fails a bad witness after max retries, each run on a different GPU", async () => {
     const id = await submitJob(prover.url, {
       circuit: "multiplier",

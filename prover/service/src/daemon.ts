@@ -89,6 +89,9 @@ export class ProverDaemon {
     ];
     if (options.trustZkey) args.push("--trust-zkey");
     const child = spawn(options.binary, args, { stdio: ["pipe", "pipe", "pipe"] });
+    // Writing to a daemon that just died fails with EPIPE: the exit is what reports it (as a
+    // crash of the run), so the stream error itself must not become an uncaught exception.
+    child.stdin.on("error", () => {});
     let stderr = "";
     const keepStderr = (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEEP);
