@@ -36,9 +36,9 @@ FrobeniusCoeffs compute_frobenius() {
   uint64_t e[4];
   wide::div_small(wide::kP, 6, e);  // (p - 1) / 6: p = 1 mod 6, so the low bit dropped is p's 1
   const Fq2 xi{Fq::from_u64(9), Fq::one()};
-  const Fq2 g = wide::fq2_pow(xi, e);
+  const F2 g = F2::of(wide::fq2_pow(xi, e));
   FrobeniusCoeffs c;
-  Fq2 gi = Fq2::one();
+  F2 gi = F2::one();
   for (int i = 0; i < 6; ++i) {
     c.gamma[0][i] = gi;                        // xi^(i (p - 1) / 6)
     c.gamma[1][i] = gi * conj(gi);             // times its p-th power: exponent i (p^2 - 1) / 6
@@ -50,24 +50,40 @@ FrobeniusCoeffs compute_frobenius() {
 
 // Homogeneous projective T = (X : Y : Z) on the twist, x = X/Z, y = Y/Z.
 struct G2Proj {
-  Fq2 X, Y, Z;
+  F2 X, Y, Z;
 };
+
+using G2F = Affine<F2>;
+using G2FAcc = Xyzz<F2>;
+
+G2F fast_point(const G2Aff& q) { return G2F{F2::of(q.x), F2::of(q.y)}; }
+
+G2F psi(const G2F& q) {
+  const FrobeniusCoeffs& c = frobenius_coeffs();
+  return G2F{conj(q.x) * c.gamma[0][2], conj(q.y) * c.gamma[0][3]};
+}
+
+// On XYZZ coordinates: x = X/ZZ maps to conj(X) gx / conj(ZZ), and likewise for y.
+G2FAcc psi(const G2FAcc& q) {
+  const FrobeniusCoeffs& c = frobenius_coeffs();
+  return G2FAcc{conj(q.X) * c.gamma[0][2], conj(q.Y) * c.gamma[0][3], conj(q.ZZ), conj(q.ZZZ)};
+}
 
 // T = 2T and the tangent line at T (Costello-Lange-Naehrig 2010, in the form of Aranha
 // et al. 2011 for b' = 3/xi). The affine tangent l = yP - lambda xP w + (lambda x - y) w^3,
 // lambda = 3x^2/(2y), scaled by 2YZ^2/Z and simplified with Y^2 Z = X^3 + b'Z^3, is
 // (2YZ) yP - (3X^2) xP w + (Y^2 - 3b'Z^2) w^3; stored negated.
-LineCoeffs doubling_step(G2Proj& t, const Fq2& three_b, const Fq& half) {
-  const Fq2 a = mul_by_fq(t.X * t.Y, half);
-  const Fq2 b = t.Y.sqr();
-  const Fq2 c = t.Z.sqr();
-  const Fq2 e = three_b * c;
-  const Fq2 f = e.dbl() + e;
-  const Fq2 g = mul_by_fq(b + f, half);
-  const Fq2 h = (t.Y + t.Z).sqr() - (b + c);  // 2YZ
-  const Fq2 i = e - b;
-  const Fq2 j = t.X.sqr();
-  const Fq2 e2 = e.sqr();
+LineCoeffs doubling_step(G2Proj& t, const F2& three_b, const Fq& half) {
+  const F2 a = mul_by_fq(t.X * t.Y, half);
+  const F2 b = t.Y.sqr();
+  const F2 c = t.Z.sqr();
+  const F2 e = three_b * c;
+  const F2 f = e.dbl() + e;
+  const F2 g = mul_by_fq(b + f, half);
+  const F2 h = (t.Y + t.Z).sqr() - (b + c);  // 2YZ
+  const F2 i = e - b;
+  const F2 j = t.X.sqr();
+  const F2 e2 = e.sqr();
   t.X = a * (b - f);
   t.Y = g.sqr() - (e2.dbl() + e2);
   t.Z = b * h;
@@ -76,15 +92,15 @@ LineCoeffs doubling_step(G2Proj& t, const Fq2& three_b, const Fq& half) {
 
 // T = T + Q (Q affine) and the chord through them: with theta = Y - yQ Z, lam = X - xQ Z
 // the slope is theta/lam, and lam * (yP - slope xP w + (slope xQ - yQ) w^3) is stored.
-LineCoeffs addition_step(G2Proj& t, const G2Aff& q) {
-  const Fq2 theta = t.Y - q.y * t.Z;
-  const Fq2 lam = t.X - q.x * t.Z;
-  const Fq2 c = theta.sqr();
-  const Fq2 d = lam.sqr();
-  const Fq2 e = lam * d;
-  const Fq2 f = t.Z * c;
-  const Fq2 g = t.X * d;
-  const Fq2 h = e + f - g.dbl();
+LineCoeffs addition_step(G2Proj& t, const G2F& q) {
+  const F2 theta = t.Y - q.y * t.Z;
+  const F2 lam = t.X - q.x * t.Z;
+  const F2 c = theta.sqr();
+  const F2 d = lam.sqr();
+  const F2 e = lam * d;
+  const F2 f = t.Z * c;
+  const F2 g = t.X * d;
+  const F2 h = e + f - g.dbl();
   t.X = lam * h;
   t.Y = theta * (g - h) - e * t.Y;
   t.Z = t.Z * e;
@@ -114,12 +130,13 @@ const FrobeniusCoeffs& frobenius_coeffs() {
   return coeffs;
 }
 
-G2Prepared::G2Prepared(const G2Aff& q) {
-  if (q.is_inf()) return;
+G2Prepared::G2Prepared(const G2Aff& affine) {
+  if (affine.is_inf()) return;
   static const Fq half = Fq::from_u64(2).inverse();
-  const Fq2 three_b = G2::b().dbl() + G2::b();
-  const G2Aff neg_q{q.x, -q.y};
-  G2Proj t{q.x, q.y, Fq2::one()};
+  const F2 three_b = F2::of(G2::b()).dbl() + F2::of(G2::b());
+  const G2F q = fast_point(affine);
+  const G2F neg_q{q.x, -q.y};
+  G2Proj t{q.x, q.y, F2::one()};
   lines_.reserve(96);
   for (int i = kAteNaf.len - 2; i >= 0; --i) {
     lines_.push_back(doubling_step(t, three_b, half));
@@ -128,8 +145,8 @@ G2Prepared::G2Prepared(const G2Aff& q) {
   }
   // The two extra lines of the optimal ate pairing: through [6x+2]Q and psi(Q), then
   // through that sum and -psi^2(Q).
-  const G2Aff q1 = g2_psi(q);
-  G2Aff q2 = g2_psi(q1);
+  const G2F q1 = psi(q);
+  G2F q2 = psi(q1);
   q2.y = -q2.y;
   lines_.push_back(addition_step(t, q1));
   lines_.push_back(addition_step(t, q2));
@@ -214,38 +231,29 @@ Fq12 fq12_pow(const Fq12& f, const uint64_t e[4]) {
 }
 
 G2Aff g2_psi(const G2Aff& q) {
-  const FrobeniusCoeffs& c = frobenius_coeffs();
-  return G2Aff{conj(q.x) * c.gamma[0][2], conj(q.y) * c.gamma[0][3]};
+  const G2F r = psi(fast_point(q));
+  return G2Aff{r.x.fq2(), r.y.fq2()};
 }
 
-// On XYZZ coordinates: x = X/ZZ maps to conj(X) gx / conj(ZZ), and likewise for y.
-G2::Acc g2_psi(const G2::Acc& q) {
-  const FrobeniusCoeffs& c = frobenius_coeffs();
-  return G2::Acc{conj(q.X) * c.gamma[0][2], conj(q.Y) * c.gamma[0][3], conj(q.ZZ), conj(q.ZZZ)};
-}
-
-G2::Acc g2_mul_by_x(const G2Aff& q) {
-  const G2Aff neg_q = q.neg();
-  G2::Acc r = G2::Acc::from_affine(q);
+bool g2_in_subgroup(const G2Aff& affine) {
+  if (affine.is_inf()) return true;
+  const G2F q = fast_point(affine);
+  // [x]Q by NAF with mixed additions.
+  const G2F neg_q = q.neg();
+  G2FAcc xq = G2FAcc::from_affine(q);
   for (int i = kXNaf.len - 2; i >= 0; --i) {
-    r.dbl();
-    if (kXNaf.d[i] == 1) r.add_affine(q);
-    if (kXNaf.d[i] == -1) r.add_affine(neg_q);
+    xq.dbl();
+    if (kXNaf.d[i] == 1) xq.add_affine(q);
+    if (kXNaf.d[i] == -1) xq.add_affine(neg_q);
   }
-  return r;
-}
-
-bool g2_in_subgroup(const G2Aff& q) {
-  if (q.is_inf()) return true;
-  const G2::Acc xq = g2_mul_by_x(q);
-  G2::Acc lhs = xq;
+  G2FAcc lhs = xq;
   lhs.add_affine(q);
-  const G2::Acc psi_xq = g2_psi(xq);
+  const G2FAcc psi_xq = psi(xq);
   lhs.add(psi_xq);
-  lhs.add(g2_psi(psi_xq));
-  G2::Acc rhs = xq;
+  lhs.add(psi(psi_xq));
+  G2FAcc rhs = xq;
   rhs.dbl();
-  rhs = g2_psi(g2_psi(g2_psi(rhs)));
+  rhs = psi(psi(psi(rhs)));
   if (lhs.is_inf() || rhs.is_inf()) return lhs.is_inf() && rhs.is_inf();
   return lhs.X * rhs.ZZ == rhs.X * lhs.ZZ && lhs.Y * rhs.ZZZ == rhs.Y * lhs.ZZZ;
 }

@@ -22,7 +22,7 @@ constexpr uint64_t kBnX = 4965661367192848881ULL;
 // One Miller loop line, l(P) = a * yP + (b * xP) w + c w^3, up to a factor in Fq2 that the
 // final exponentiation removes.
 struct LineCoeffs {
-  Fq2 a, b, c;
+  F2 a, b, c;
 };
 
 class G2Prepared {
@@ -54,8 +54,6 @@ Fq12 fq12_pow(const Fq12& f, const uint64_t e[4]);
 
 // The untwist-Frobenius-twist endomorphism; on G2 it is multiplication by p.
 G2Aff g2_psi(const G2Aff& q);
-G2::Acc g2_psi(const G2::Acc& q);
-G2::Acc g2_mul_by_x(const G2Aff& q);
 
 // Membership in the order-r subgroup G2 of a point already known to be on the twist:
 // [x+1]Q + psi([x]Q) + psi^2([x]Q) == psi^3([2x]Q) (Dai, Lin, Zhao, Zhou, ePrint 2022/348;

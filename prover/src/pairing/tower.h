@@ -1,4 +1,4 @@
-// The BN254 extension tower above the prover's Fq2 = Fq[u]/(u^2 + 1):
+// The BN254 extension tower above Fq2 = Fq[u]/(u^2 + 1):
 //   Fq6  = Fq2[v]/(v^3 - xi),  xi = 9 + u
 //   Fq12 = Fq6[w]/(w^2 - v)
 // so w^6 = xi, and an Fq12 element is sum_i g_i w^i with g_i in Fq2, stored as
@@ -6,26 +6,61 @@
 // Host-only: the verifier runs on the CPU (a pairing is far too small to ship to a GPU).
 #pragma once
 #include "ff/bn254.h"
+#include "pairing/fq_fast.h"
 
 namespace pw {
 
+// Fq2 as the prover's pw::Fq2 (same layout, convertible both ways) with its arithmetic on
+// the fast Fq routines of fq_fast.h. It also serves as the field of Xyzz<F2> points for
+// the G2 work on the verifier's hot path (line preparation, the subgroup test).
+struct F2 {
+  Fq c0, c1;
+
+  static constexpr F2 zero() { return F2{Fq::zero(), Fq::zero()}; }
+  static constexpr F2 one() { return F2{Fq::one(), Fq::zero()}; }
+  static F2 of(const Fq2& a) { return F2{a.c0, a.c1}; }
+  Fq2 fq2() const { return Fq2{c0, c1}; }
+  bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
+  bool operator==(const F2& o) const { return c0 == o.c0 && c1 == o.c1; }
+  bool operator!=(const F2& o) const { return !(*this == o); }
+  F2 operator+(const F2& b) const { return F2{fast::add(c0, b.c0), fast::add(c1, b.c1)}; }
+  F2 operator-(const F2& b) const { return F2{fast::sub(c0, b.c0), fast::sub(c1, b.c1)}; }
+  F2 operator-() const { return F2{fast::neg(c0), fast::neg(c1)}; }
+  F2 dbl() const { return *this + *this; }
+  // Karatsuba: three Fq products.
+  F2 operator*(const F2& b) const {
+    const Fq t0 = fast::mul(c0, b.c0), t1 = fast::mul(c1, b.c1);
+    const Fq t2 = fast::mul(fast::add(c0, c1), fast::add(b.c0, b.c1));
+    return F2{fast::sub(t0, t1), fast::sub(fast::sub(t2, t0), t1)};
+  }
+  F2 sqr() const {
+    const Fq t = fast::mul(c0, c1);
+    return F2{fast::mul(fast::add(c0, c1), fast::sub(c0, c1)), fast::dbl(t)};
+  }
+  F2& operator+=(const F2& b) { return *this = *this + b; }
+  F2& operator-=(const F2& b) { return *this = *this - b; }
+  F2& operator*=(const F2& b) { return *this = *this * b; }
+  F2 inverse() const { return of(fq2().inverse()); }
+};
+
 // (a0 + a1 u)(9 + u) = (9 a0 - a1) + (a0 + 9 a1) u
-inline Fq2 mul_by_xi(const Fq2& a) {
-  const Fq nine_a0 = a.c0.dbl().dbl().dbl() + a.c0;
-  const Fq nine_a1 = a.c1.dbl().dbl().dbl() + a.c1;
-  return Fq2{nine_a0 - a.c1, a.c0 + nine_a1};
+inline F2 mul_by_xi(const F2& a) {
+  const Fq nine_a0 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c0))), a.c0);
+  const Fq nine_a1 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c1))), a.c1);
+  return F2{fast::sub(nine_a0, a.c1), fast::add(a.c0, nine_a1)};
 }
 
 // The p-power Frobenius on Fq2 (u^p = -u since p = 3 mod 4).
+inline F2 conj(const F2& a) { return F2{a.c0, fast::neg(a.c1)}; }
 inline Fq2 conj(const Fq2& a) { return Fq2{a.c0, -a.c1}; }
 
-inline Fq2 mul_by_fq(const Fq2& a, const Fq& b) { return Fq2{a.c0 * b, a.c1 * b}; }
+inline F2 mul_by_fq(const F2& a, const Fq& b) { return F2{fast::mul(a.c0, b), fast::mul(a.c1, b)}; }
 
 struct Fq6 {
-  Fq2 c0, c1, c2;
+  F2 c0, c1, c2;
 
-  static Fq6 zero() { return Fq6{Fq2::zero(), Fq2::zero(), Fq2::zero()}; }
-  static Fq6 one() { return Fq6{Fq2::one(), Fq2::zero(), Fq2::zero()}; }
+  static Fq6 zero() { return Fq6{F2::zero(), F2::zero(), F2::zero()}; }
+  static Fq6 one() { return Fq6{F2::one(), F2::zero(), F2::zero()}; }
   bool is_zero() const { return c0.is_zero() && c1.is_zero() && c2.is_zero(); }
   bool operator==(const Fq6& o) const { return c0 == o.c0 && c1 == o.c1 && c2 == o.c2; }
   bool operator!=(const Fq6& o) const { return !(*this == o); }
@@ -35,42 +70,42 @@ struct Fq6 {
   Fq6 operator-() const { return Fq6{-c0, -c1, -c2}; }
   Fq6 dbl() const { return *this + *this; }
 
-  // Karatsuba over three coefficients: six Fq2 products.
+  // Karatsuba over three coefficients: six F2 products.
   Fq6 operator*(const Fq6& b) const {
-    const Fq2 t0 = c0 * b.c0, t1 = c1 * b.c1, t2 = c2 * b.c2;
+    const F2 t0 = c0 * b.c0, t1 = c1 * b.c1, t2 = c2 * b.c2;
     return Fq6{t0 + mul_by_xi((c1 + c2) * (b.c1 + b.c2) - t1 - t2),
                (c0 + c1) * (b.c0 + b.c1) - t0 - t1 + mul_by_xi(t2),
                (c0 + c2) * (b.c0 + b.c2) - t0 - t2 + t1};
   }
 
-  // Chung-Hasan SQR2: two squarings and three products in Fq2.
+  // Chung-Hasan SQR2: two squarings and three products in F2.
   Fq6 sqr() const {
-    const Fq2 s0 = c0.sqr();
-    const Fq2 s1 = (c0 * c1).dbl();
-    const Fq2 s2 = (c0 - c1 + c2).sqr();
-    const Fq2 s3 = (c1 * c2).dbl();
-    const Fq2 s4 = c2.sqr();
+    const F2 s0 = c0.sqr();
+    const F2 s1 = (c0 * c1).dbl();
+    const F2 s2 = (c0 - c1 + c2).sqr();
+    const F2 s3 = (c1 * c2).dbl();
+    const F2 s4 = c2.sqr();
     return Fq6{s0 + mul_by_xi(s3), s1 + mul_by_xi(s4), s1 + s2 + s3 - s0 - s4};
   }
 
   // this * v = (xi c2, c0, c1)
   Fq6 mul_by_v() const { return Fq6{mul_by_xi(c2), c0, c1}; }
 
-  Fq6 mul_by_fq2(const Fq2& b) const { return Fq6{c0 * b, c1 * b, c2 * b}; }
+  Fq6 mul_by_fq2(const F2& b) const { return Fq6{c0 * b, c1 * b, c2 * b}; }
 
   // this * (b0 + b1 v): the shape a line function takes in the Miller loop.
-  Fq6 mul_by_01(const Fq2& b0, const Fq2& b1) const {
-    const Fq2 t0 = c0 * b0, t1 = c1 * b1;
+  Fq6 mul_by_01(const F2& b0, const F2& b1) const {
+    const F2 t0 = c0 * b0, t1 = c1 * b1;
     return Fq6{t0 + mul_by_xi((c1 + c2) * b1 - t1), (c0 + c1) * (b0 + b1) - t0 - t1,
                (c0 + c2) * b0 - t0 + t1};
   }
 
   Fq6 inverse() const {
-    const Fq2 A = c0.sqr() - mul_by_xi(c1 * c2);
-    const Fq2 B = mul_by_xi(c2.sqr()) - c0 * c1;
-    const Fq2 C = c1.sqr() - c0 * c2;
-    const Fq2 F = c0 * A + mul_by_xi(c2 * B + c1 * C);
-    const Fq2 f = F.inverse();
+    const F2 A = c0.sqr() - mul_by_xi(c1 * c2);
+    const F2 B = mul_by_xi(c2.sqr()) - c0 * c1;
+    const F2 C = c1.sqr() - c0 * c2;
+    const F2 F = c0 * A + mul_by_xi(c2 * B + c1 * C);
+    const F2 f = F.inverse();
     return Fq6{A * f, B * f, C * f};
   }
 };
@@ -79,7 +114,7 @@ struct Fq6 {
 // and i = 0..5: (g w^i)^(p^k) = conj^k(g) * gamma[k][i] * w^i. Computed once from xi
 // rather than copied, so there is no table to mistype; tests check them against p-th powers.
 struct FrobeniusCoeffs {
-  Fq2 gamma[3][6];
+  F2 gamma[3][6];
 };
 const FrobeniusCoeffs& frobenius_coeffs();
 
@@ -114,8 +149,8 @@ struct Fq12 {
   }
 
   // this * (a + b w + c w^3), a line function evaluated at a G1 point (D-type twist):
-  // in this basis the line is (a, 0, 0) + (b, c, 0) w. Thirteen Fq2 products.
-  void mul_by_line(const Fq2& a, const Fq2& b, const Fq2& c) {
+  // in this basis the line is (a, 0, 0) + (b, c, 0) w. Thirteen F2 products.
+  void mul_by_line(const F2& a, const F2& b, const F2& c) {
     const Fq6 t0 = c0.mul_by_fq2(a);
     const Fq6 t1 = c1.mul_by_01(b, c);
     c1 = (c0 + c1).mul_by_01(a + b, c) - t0 - t1;
@@ -123,17 +158,17 @@ struct Fq12 {
   }
 
   // Squaring in the cyclotomic subgroup (elements with f^(p^6 + 1) = 1), Granger-Scott
-  // 2010: view Fq12 as Fq4[t]/(t^3 - s), Fq4 = Fq2[s]/(s^2 - xi), t = w, s = w^3; then
+  // 2010: view Fq12 as Fq4[t]/(t^3 - s), Fq4 = F2[s]/(s^2 - xi), t = w, s = w^3; then
   // for f = A0 + A1 t + A2 t^2, f^2 = (3A0^2 - 2 A0') + (3 s A2^2 + 2 A1') t + (3 A1^2 - 2 A2') t^2
   // where ' is the Fq4 conjugate (s -> -s). Only valid on that subgroup.
   Fq12 cyclotomic_sqr() const {
     // Fq4 pairs (g0, g3), (g1, g4), (g2, g5).
-    const Fq2 g0 = c0.c0, g1 = c1.c0, g2 = c0.c1, g3 = c1.c1, g4 = c0.c2, g5 = c1.c2;
-    Fq2 a0, a1, b0, b1, e0, e1;
+    const F2 g0 = c0.c0, g1 = c1.c0, g2 = c0.c1, g3 = c1.c1, g4 = c0.c2, g5 = c1.c2;
+    F2 a0, a1, b0, b1, e0, e1;
     fq4_sqr(g0, g3, a0, a1);
     fq4_sqr(g1, g4, b0, b1);
     fq4_sqr(g2, g5, e0, e1);
-    const Fq2 xe1 = mul_by_xi(e1);
+    const F2 xe1 = mul_by_xi(e1);
     Fq12 r;
     r.c0.c0 = three_minus_two(a0, g0);  // A0: s^0 part
     r.c1.c1 = three_plus_two(a1, g3);   //     s^1 part
@@ -146,8 +181,8 @@ struct Fq12 {
 
   // this^(p^k) for k = 1, 2, 3.
   Fq12 frobenius(int k) const {
-    const Fq2* g = frobenius_coeffs().gamma[k - 1];
-    auto f = [k](const Fq2& x) { return (k & 1) ? pw::conj(x) : x; };
+    const F2* g = frobenius_coeffs().gamma[k - 1];
+    auto f = [k](const F2& x) { return (k & 1) ? pw::conj(x) : x; };
     Fq12 r;
     r.c0.c0 = f(c0.c0);
     r.c1.c0 = f(c1.c0) * g[1];
@@ -160,13 +195,13 @@ struct Fq12 {
 
  private:
   // (x + y s)^2 = (x^2 + xi y^2) + 2xy s
-  static void fq4_sqr(const Fq2& x, const Fq2& y, Fq2& r0, Fq2& r1) {
-    const Fq2 t0 = x.sqr(), t1 = y.sqr();
+  static void fq4_sqr(const F2& x, const F2& y, F2& r0, F2& r1) {
+    const F2 t0 = x.sqr(), t1 = y.sqr();
     r0 = t0 + mul_by_xi(t1);
     r1 = (x + y).sqr() - t0 - t1;
   }
-  static Fq2 three_minus_two(const Fq2& t, const Fq2& g) { return (t - g).dbl() + t; }
-  static Fq2 three_plus_two(const Fq2& t, const Fq2& g) { return (t + g).dbl() + t; }
+  static F2 three_minus_two(const F2& t, const F2& g) { return (t - g).dbl() + t; }
+  static F2 three_plus_two(const F2& t, const F2& g) { return (t + g).dbl() + t; }
 };
 
 }  // namespace pw
