@@ -1,7 +1,9 @@
 // The quarantine list: a listed GPU takes no new job within seconds and its jobs go to the
 // others; the job it is proving is finished and flagged (default) or cancelled and moved.
+import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { listen } from "../../common/listen.js";
 import type { RunningProverService } from "../../prover/service/src/index.js";
 import {
   finished,
@@ -54,7 +56,7 @@ describe("quarantine with the default setting (flag)", () => {
     const witnessFile = fixture(ws, "multiplier").wtns;
     // A slow GPU, so that its job is still in flight when the list changes.
     expect(
-      (await post(`${prover.url}/v1/admin/faults`, { uuid: SICK, fault: "stall", stallMs: 3000 }))
+      (await post(`${prover.url}/v1/admin/faults`, { uuid: SICK, fault: "stall", stallMs: 4000 }))
         .status,
     ).toBe(200);
     const inFlight = await submitJob(prover.url, { circuit: "multiplier", witnessFile });
@@ -152,5 +154,56 @@ describe("quarantine with --on-quarantine cancel", () => {
         result: "cancelled",
       }),
     ).toBe(1);
+  });
+});
+
+describe("quarantine list over HTTP", () => {
+  let ws: Workspace;
+  let prover: RunningProverService;
+  let server: Server;
+  let answer: { status: number; body: unknown } = { status: 200, body: {} };
+
+  beforeAll(async () => {
+    ws = await workspace("quarantine-url", 2);
+    server = createServer((_req, res) => {
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer.body));
+    });
+    const bound = await listen(server, { host: "127.0.0.1", port: 0 });
+    answer = { status: 200, body: { version: 1, gpus: [{ uuid: gpuUuid(1) }], hosts: [] } };
+    prover = await start(ws, {
+      quarantineUrl: `http://127.0.0.1:${bound.port}/v1/quarantine`,
+      quarantineIntervalMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await prover?.close();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await ws?.cleanup();
+  });
+
+  it("follows GET /v1/quarantine and keeps the last list while it fails", async () => {
+    const state = async () =>
+      Object.fromEntries((await workers(prover.url)).map((w) => [w.uuid, w.quarantined]));
+    // Read before the service took its first job.
+    expect(await state()).toEqual({ [gpuUuid(0)]: false, [gpuUuid(1)]: true });
+
+    answer = { status: 503, body: { error: "down" } };
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await state())[gpuUuid(1)]).toBe(true);
+    answer = { status: 200, body: { version: 1, gpus: "nonsense" } };
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await state())[gpuUuid(1)]).toBe(true);
+
+    answer = { status: 200, body: { version: 1, gpus: [], hosts: [{ host: "test-host" }] } };
+    await until(
+      async () => (Object.values(await state()).every(Boolean) ? true : undefined),
+      "the whole host quarantined",
+    );
+    answer = { status: 200, body: { version: 1, gpus: [], hosts: [] } };
+    await until(
+      async () => (Object.values(await state()).every((q) => !q) ? true : undefined),
+      "release",
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { Spool } from "./spool.js";
 import { createTracing } from "./tracing.js";
 import type { Fault } from "./types.js";
 import { VerifierClient } from "./verifier-client.js";
-import { Worker } from "./workers.js";
+import { Worker, zkeyPath } from "./workers.js";
 
 export type * from "./types.js";
 
@@ -73,6 +75,15 @@ export async function startProverService(
   options: ProverServiceOptions,
 ): Promise<RunningProverService> {
   const log = createLogger("prover");
+  // Fail at start, not on every job: both are fixed by configuration, not by retrying.
+  const circuits = await readdir(options.circuitsDir, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new Error(`circuits folder ${options.circuitsDir}: ${error.code ?? error.message}`);
+    },
+  );
+  if (!existsSync(options.daemonBinary)) {
+    throw new Error(`prover daemon not found at ${options.daemonBinary}; run \`npm run build\``);
+  }
   let gpus: Gpu[] = await discoverGpus(log);
   if (gpus.length === 0) {
     if (options.cpuWorkers === 0) throw new Error("no GPU found and --cpu-workers is 0");
@@ -191,6 +202,12 @@ export async function startProverService(
   log.info("listening", {
     url: urlOf(address),
     workers: workers.map((w) => w.uuid).join(","),
+    circuits: circuits
+      .filter(
+        (entry) => entry.isDirectory() && existsSync(zkeyPath(options.circuitsDir, entry.name)),
+      )
+      .map((entry) => entry.name)
+      .join(","),
     threadsPerDaemon: threads,
     verifier: options.verifierUrl ?? "none",
     quarantine: options.quarantineFile ?? options.quarantineUrl ?? "none",
