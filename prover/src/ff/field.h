@@ -38,14 +38,17 @@ struct Fp {
   PW_HOST_DEVICE PW_FORCE_INLINE static void reduce_once(uint64_t t[4], uint64_t top) {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t r[4], br = 0;
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) r[i] = subb(t[i], m[i], br, br);
     const uint64_t keep = (uint64_t)0 - (br & (top ^ 1));  // all ones: t < m, keep t
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) t[i] = (t[i] & keep) | (r[i] & ~keep);
   }
 
   PW_HOST_DEVICE PW_FORCE_INLINE Fp operator+(const Fp& b) const {
     Fp r;
     uint64_t c = 0;
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) r.l[i] = addc(l[i], b.l[i], c, c);
     reduce_once(r.l, c);
     return r;
@@ -55,9 +58,11 @@ struct Fp {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     Fp r;
     uint64_t br = 0;
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) r.l[i] = subb(l[i], b.l[i], br, br);
     const uint64_t mask = (uint64_t)0 - br;  // add the modulus back after a borrow
     uint64_t c = 0;
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) r.l[i] = addc(r.l[i], m[i] & mask, c, c);
     return r;
   }
@@ -70,11 +75,13 @@ struct Fp {
   PW_HOST_DEVICE PW_FORCE_INLINE Fp operator*(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t t[4] = {0, 0, 0, 0};
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) {
       uint64_t A, C;
       t[0] = mac(l[0], b.l[i], t[0], 0, A);
       const uint64_t k = t[0] * P::INV;
       mac(k, m[0], t[0], 0, C);
+      PW_UNROLL
       for (int j = 1; j < 4; ++j) {
         t[j] = mac(l[j], b.l[i], t[j], A, A);
         t[j - 1] = mac(k, m[j], t[j], C, C);
@@ -102,6 +109,7 @@ struct Fp {
   }
   PW_HOST_DEVICE void to_normal(uint64_t out[4]) const {
     Fp r = *this * Fp{{1, 0, 0, 0}};
+    PW_UNROLL
     for (int i = 0; i < 4; ++i) out[i] = r.l[i];
   }
 

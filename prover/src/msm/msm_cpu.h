@@ -108,6 +108,8 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
   return total;
 }
 
+// sum_i scalars[i] * bases[i]. Scalars are normal-form and below 2^254 (any Fr value),
+// which the signed recoding's last window relies on.
 template <class C>
 typename C::Acc msm_cpu(const typename C::Aff* bases, const Scalar* scalars, size_t n, ThreadPool& pool) {
   using Acc = typename C::Acc;

@@ -20,6 +20,13 @@
 #define PW_FORCE_INLINE inline __attribute__((always_inline))
 #endif
 
+// Full unrolling of the fixed 4-limb loops (gcc -O3 leaves some of them rolled).
+#if defined(__CUDACC__)
+#define PW_UNROLL _Pragma("unroll")
+#else
+#define PW_UNROLL _Pragma("GCC unroll 8")
+#endif
+
 namespace pw {
 
 // lo + carry_out*2^64 = a*b + c + carry_in. Never overflows: (2^64-1)^2 + 2(2^64-1) < 2^128.
