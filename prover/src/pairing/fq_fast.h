@@ -12,6 +12,14 @@
 #define PW_FAST_FQ 1
 #endif
 
+// Inlined into every caller: as out-of-line calls the operands go through memory, which
+// costs more than the arithmetic saves.
+#if defined(__GNUC__)
+#define PW_FAST_INLINE inline __attribute__((always_inline))
+#else
+#define PW_FAST_INLINE inline
+#endif
+
 namespace pw::fast {
 
 #if PW_FAST_FQ
@@ -19,7 +27,7 @@ using u64 = unsigned long long;  // what the intrinsics take
 constexpr u64 kM[4] = {FqParams::M0, FqParams::M1, FqParams::M2, FqParams::M3};
 
 // t - q when t >= q, for t < 2q.
-inline Fq reduce(u64 t0, u64 t1, u64 t2, u64 t3) {
+PW_FAST_INLINE Fq reduce(u64 t0, u64 t1, u64 t2, u64 t3) {
   u64 r0, r1, r2, r3;
   unsigned char b = _subborrow_u64(0, t0, kM[0], &r0);
   b = _subborrow_u64(b, t1, kM[1], &r1);
@@ -30,7 +38,7 @@ inline Fq reduce(u64 t0, u64 t1, u64 t2, u64 t3) {
              (t3 & keep) | (r3 & ~keep)}};
 }
 
-inline Fq add(const Fq& a, const Fq& b) {
+PW_FAST_INLINE Fq add(const Fq& a, const Fq& b) {
   u64 s0, s1, s2, s3;
   unsigned char c = _addcarry_u64(0, a.l[0], b.l[0], &s0);
   c = _addcarry_u64(c, a.l[1], b.l[1], &s1);
@@ -39,7 +47,7 @@ inline Fq add(const Fq& a, const Fq& b) {
   return reduce(s0, s1, s2, s3);
 }
 
-inline Fq sub(const Fq& a, const Fq& b) {
+PW_FAST_INLINE Fq sub(const Fq& a, const Fq& b) {
   u64 d0, d1, d2, d3;
   unsigned char br = _subborrow_u64(0, a.l[0], b.l[0], &d0);
   br = _subborrow_u64(br, a.l[1], b.l[1], &d1);
@@ -54,7 +62,7 @@ inline Fq sub(const Fq& a, const Fq& b) {
 }
 
 // (hi, lo) = x*y + s; never overflows.
-inline void mac(u64 x, u64 y, u64 s, u64& lo, u64& hi) {
+PW_FAST_INLINE void mac(u64 x, u64 y, u64 s, u64& lo, u64& hi) {
   const unsigned __int128 p = (unsigned __int128)x * y;
   u64 l = (u64)p;
   hi = (u64)(p >> 64) + _addcarry_u64(0, l, s, &l);
@@ -62,13 +70,13 @@ inline void mac(u64 x, u64 y, u64 s, u64& lo, u64& hi) {
 }
 
 // (hi, lo) = x*y + s + c; never overflows: (2^64 - 1)^2 + 2(2^64 - 1) < 2^128.
-inline void mac2(u64 x, u64 y, u64 s, u64 c, u64& lo, u64& hi) {
+PW_FAST_INLINE void mac2(u64 x, u64 y, u64 s, u64 c, u64& lo, u64& hi) {
   mac(x, y, s, lo, hi);
   hi += _addcarry_u64(0, lo, c, &lo);
 }
 
 // CIOS Montgomery product in the "no carry" form ff/field.h uses (q's top limb < 2^62).
-inline Fq mul(const Fq& a, const Fq& b) {
+PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) {
   u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0;
   for (int i = 0; i < 4; ++i) {
     const u64 bi = b.l[i];
@@ -87,12 +95,12 @@ inline Fq mul(const Fq& a, const Fq& b) {
   return reduce(t0, t1, t2, t3);
 }
 #else
-inline Fq add(const Fq& a, const Fq& b) { return a + b; }
-inline Fq sub(const Fq& a, const Fq& b) { return a - b; }
-inline Fq mul(const Fq& a, const Fq& b) { return a * b; }
+PW_FAST_INLINE Fq add(const Fq& a, const Fq& b) { return a + b; }
+PW_FAST_INLINE Fq sub(const Fq& a, const Fq& b) { return a - b; }
+PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) { return a * b; }
 #endif
 
-inline Fq dbl(const Fq& a) { return add(a, a); }
-inline Fq neg(const Fq& a) { return sub(Fq::zero(), a); }
+PW_FAST_INLINE Fq dbl(const Fq& a) { return add(a, a); }
+PW_FAST_INLINE Fq neg(const Fq& a) { return sub(Fq::zero(), a); }
 
 }  // namespace pw::fast

@@ -5,7 +5,7 @@
 //   c0 = (g0, g2, g4), c1 = (g1, g3, g5).
 // Host-only: the verifier runs on the CPU (a pairing is far too small to ship to a GPU).
 #pragma once
-#include "ec/curve.h"
+#include "ff/bn254.h"
 #include "pairing/fq_fast.h"
 
 namespace pw {
@@ -206,36 +206,3 @@ struct Fq12 {
 
 }  // namespace pw
 
-namespace pw {
-
-// Fq with the fast routines, for Xyzz<F1> G1 arithmetic on the verifier's hot path
-// (scaling proof points by batch coefficients, the public-input combination).
-struct F1 {
-  Fq v;
-
-  static constexpr F1 zero() { return F1{Fq::zero()}; }
-  static constexpr F1 one() { return F1{Fq::one()}; }
-  bool is_zero() const { return v.is_zero(); }
-  bool operator==(const F1& o) const { return v == o.v; }
-  bool operator!=(const F1& o) const { return v != o.v; }
-  F1 operator+(const F1& b) const { return F1{fast::add(v, b.v)}; }
-  F1 operator-(const F1& b) const { return F1{fast::sub(v, b.v)}; }
-  F1 operator-() const { return F1{fast::neg(v)}; }
-  F1 operator*(const F1& b) const { return F1{fast::mul(v, b.v)}; }
-  F1& operator*=(const F1& b) { return *this = *this * b; }
-  F1 dbl() const { return F1{fast::dbl(v)}; }
-  F1 sqr() const { return F1{fast::mul(v, v)}; }
-  F1 inverse() const { return F1{v.inverse()}; }
-};
-
-// G1 over F1, in the shape curve.h's algorithms (batch_to_affine, FixedBase, Pippenger
-// buckets) take; points convert to and from G1Aff field by field.
-struct G1Fast {
-  using F = F1;
-  using Aff = Affine<F1>;
-  using Acc = Xyzz<F1>;
-  static Aff of(const G1Aff& p) { return Aff{F1{p.x}, F1{p.y}}; }
-  static G1Aff to(const Aff& p) { return G1Aff{p.x.v, p.y.v}; }
-};
-
-}  // namespace pw
