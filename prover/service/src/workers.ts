@@ -100,6 +100,11 @@ export class Worker {
         const code = error instanceof DaemonStartError ? error.code : 1;
         return { kind: "failed", reason: reasonForCode(code), error: (error as Error).message };
       }
+      if (this.closed) {
+        // Shut down while the zkey loaded: nobody would close this daemon later.
+        await daemon.close();
+        return { kind: "cancelled" };
+      }
       zkeyLoadSeconds = daemon.loadSeconds;
       this.backend = daemon.backend;
       this.log.info("daemon started", {

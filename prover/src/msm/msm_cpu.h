@@ -28,64 +28,90 @@ inline int msm_window_bits(size_t n) {
 
 // One Pippenger window with affine buckets: bucket += point additions are queued and
 // done in batches that share one field inversion (about 6 multiplications per addition
-// instead of 10 for an XYZZ mixed addition). A point whose bucket already waits in the
-// current batch goes into that bucket's XYZZ overflow accumulator instead, so repeated
-// scalars never serialise the batches; equal x (doubling or cancellation) also takes
-// the XYZZ path, which handles it.
+// instead of 10 for an XYZZ mixed addition). A point whose bucket is already in the
+// batch waits for the next batch; if it meets a busy bucket again there (heavily
+// repeated scalars), or the waiting list is full, it goes into that bucket's XYZZ
+// overflow accumulator, so nothing can stall. Equal x (doubling or cancellation) also
+// takes the XYZZ path, which handles both.
 template <class C>
 typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, const typename C::Aff* bases, size_t m,
                                     int nb) {
   using Aff = typename C::Aff;
   using Acc = typename C::Acc;
   using F = typename C::F;
-  constexpr size_t kBatch = 512;
+  constexpr size_t kBatch = 512, kWait = kBatch / 2;
   std::vector<Aff> bucket(nb, Aff::infinity());
   std::vector<Acc> overflow(nb, Acc::infinity());
   std::vector<uint32_t> busy(nb, 0);
   uint32_t epoch = 1;
-  size_t k = 0;
-  uint32_t pend_b[kBatch];
-  Aff pend_p[kBatch];
+  size_t k = 0, nwait = 0;
+  uint32_t pend_b[kBatch], wait_b[kWait], retry_b[kWait];
+  Aff pend_p[kBatch], wait_p[kWait], retry_p[kWait];
   F dx[kBatch], prefix[kBatch];
 
+  // Schedules bucket[b] += p; false when b is busy in this batch.
+  auto schedule = [&](uint32_t b, const Aff& p) -> bool {
+    if (busy[b] == epoch) return false;
+    Aff& q = bucket[b];
+    if (q.is_inf()) {
+      q = p;
+    } else if (q.x == p.x) {
+      overflow[b].add_affine(p);
+    } else {
+      busy[b] = epoch;
+      dx[k] = p.x - q.x;
+      pend_b[k] = b;
+      pend_p[k] = p;
+      ++k;
+    }
+    return true;
+  };
+
+  // Runs the batch, then moves the waiting points into the next one (at most kWait of
+  // them, so that cannot fill it).
   auto flush = [&]() {
-    if (k == 0) return;
-    F acc = F::one();
-    for (size_t i = 0; i < k; ++i) {
-      prefix[i] = acc;
-      acc *= dx[i];
+    if (k > 0) {
+      F acc = F::one();
+      for (size_t i = 0; i < k; ++i) {
+        prefix[i] = acc;
+        acc *= dx[i];
+      }
+      F inv = acc.inverse();
+      for (size_t i = k; i-- > 0;) {
+        F di = inv * prefix[i];
+        inv *= dx[i];
+        Aff& q = bucket[pend_b[i]];
+        const Aff& p = pend_p[i];
+        F lambda = (p.y - q.y) * di;
+        F x3 = lambda.sqr() - q.x - p.x;
+        q.y = lambda * (q.x - x3) - q.y;
+        q.x = x3;
+      }
+      k = 0;
     }
-    F inv = acc.inverse();
-    for (size_t i = k; i-- > 0;) {
-      F di = inv * prefix[i];
-      inv *= dx[i];
-      Aff& q = bucket[pend_b[i]];
-      const Aff& p = pend_p[i];
-      F lambda = (p.y - q.y) * di;
-      F x3 = lambda.sqr() - q.x - p.x;
-      q.y = lambda * (q.x - x3) - q.y;
-      q.x = x3;
-    }
-    k = 0;
     ++epoch;
+    const size_t n = nwait;
+    for (size_t i = 0; i < n; ++i) {
+      retry_b[i] = wait_b[i];
+      retry_p[i] = wait_p[i];
+    }
+    nwait = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!schedule(retry_b[i], retry_p[i])) overflow[retry_b[i]].add_affine(retry_p[i]);
+    }
   };
 
   auto add = [&](uint32_t b, const Aff& p) {
-    Aff& q = bucket[b];
-    if (q.is_inf()) {
-      if (busy[b] != epoch) q = p;
-      else overflow[b].add_affine(p);
-      return;
+    if (!schedule(b, p)) {
+      if (nwait < kWait) {
+        wait_b[nwait] = b;
+        wait_p[nwait] = p;
+        ++nwait;
+      } else {
+        overflow[b].add_affine(p);
+      }
     }
-    if (busy[b] == epoch || q.x == p.x) {
-      overflow[b].add_affine(p);
-      return;
-    }
-    busy[b] = epoch;
-    dx[k] = p.x - q.x;
-    pend_b[k] = b;
-    pend_p[k] = p;
-    if (++k == kBatch) flush();
+    if (k == kBatch) flush();
   };
 
   for (size_t j = 0; j < m; ++j) {
@@ -96,7 +122,7 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
       add((uint32_t)(-d - 1), bases[gen[j]].neg());
     }
   }
-  flush();
+  while (k > 0 || nwait > 0) flush();
 
   // Running-sum reduction: sum_b (b+1) * bucket[b].
   Acc running = Acc::infinity(), total = Acc::infinity();

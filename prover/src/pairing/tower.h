@@ -23,10 +23,10 @@ struct F2 {
   bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
   bool operator==(const F2& o) const { return c0 == o.c0 && c1 == o.c1; }
   bool operator!=(const F2& o) const { return !(*this == o); }
-  F2 operator+(const F2& b) const { return F2{fast::add(c0, b.c0), fast::add(c1, b.c1)}; }
-  F2 operator-(const F2& b) const { return F2{fast::sub(c0, b.c0), fast::sub(c1, b.c1)}; }
-  F2 operator-() const { return F2{fast::neg(c0), fast::neg(c1)}; }
-  F2 dbl() const { return *this + *this; }
+  PW_FAST_INLINE F2 operator+(const F2& b) const { return F2{fast::add(c0, b.c0), fast::add(c1, b.c1)}; }
+  PW_FAST_INLINE F2 operator-(const F2& b) const { return F2{fast::sub(c0, b.c0), fast::sub(c1, b.c1)}; }
+  PW_FAST_INLINE F2 operator-() const { return F2{fast::neg(c0), fast::neg(c1)}; }
+  PW_FAST_INLINE F2 dbl() const { return *this + *this; }
   // Karatsuba: three Fq products.
   F2 operator*(const F2& b) const {
     const Fq t0 = fast::mul(c0, b.c0), t1 = fast::mul(c1, b.c1);
@@ -44,17 +44,17 @@ struct F2 {
 };
 
 // (a0 + a1 u)(9 + u) = (9 a0 - a1) + (a0 + 9 a1) u
-inline F2 mul_by_xi(const F2& a) {
+PW_FAST_INLINE F2 mul_by_xi(const F2& a) {
   const Fq nine_a0 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c0))), a.c0);
   const Fq nine_a1 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c1))), a.c1);
   return F2{fast::sub(nine_a0, a.c1), fast::add(a.c0, nine_a1)};
 }
 
 // The p-power Frobenius on Fq2 (u^p = -u since p = 3 mod 4).
-inline F2 conj(const F2& a) { return F2{a.c0, fast::neg(a.c1)}; }
+PW_FAST_INLINE F2 conj(const F2& a) { return F2{a.c0, fast::neg(a.c1)}; }
 inline Fq2 conj(const Fq2& a) { return Fq2{a.c0, -a.c1}; }
 
-inline F2 mul_by_fq(const F2& a, const Fq& b) { return F2{fast::mul(a.c0, b), fast::mul(a.c1, b)}; }
+PW_FAST_INLINE F2 mul_by_fq(const F2& a, const Fq& b) { return F2{fast::mul(a.c0, b), fast::mul(a.c1, b)}; }
 
 struct Fq6 {
   F2 c0, c1, c2;
