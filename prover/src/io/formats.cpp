@@ -8,11 +8,12 @@ namespace pw {
 
 namespace {
 
-bool eq_limbs(const uint64_t a[4], const Fr& m) {
+template <class F>
+bool eq_limbs(const uint64_t a[4], const F& m) {
   return a[0] == m.l[0] && a[1] == m.l[1] && a[2] == m.l[2] && a[3] == m.l[3];
 }
 
-template <class F>
+// A coordinate as stored: Montgomery limbs, which must be a canonical residue.
 bool read_fq(Cursor& c, Fq& out) {
   uint64_t v[4];
   c.limbs(v);
@@ -23,14 +24,14 @@ bool read_fq(Cursor& c, Fq& out) {
 
 G1Aff read_g1(Cursor& c, const std::string& what, bool check) {
   G1Aff p;
-  if (!read_fq<Fq>(c, p.x) || !read_fq<Fq>(c, p.y)) throw ProverError(kExitBadZkey, what + ": coordinate >= q");
+  if (!read_fq(c, p.x) || !read_fq(c, p.y)) throw ProverError(kExitBadZkey, what + ": coordinate >= q");
   if (check && !on_curve<G1>(p)) throw ProverError(kExitBadZkey, what + ": point is not on the BN254 G1 curve");
   return p;
 }
 
 G2Aff read_g2(Cursor& c, const std::string& what, bool check) {
   G2Aff p;
-  if (!read_fq<Fq>(c, p.x.c0) || !read_fq<Fq>(c, p.x.c1) || !read_fq<Fq>(c, p.y.c0) || !read_fq<Fq>(c, p.y.c1))
+  if (!read_fq(c, p.x.c0) || !read_fq(c, p.x.c1) || !read_fq(c, p.y.c0) || !read_fq(c, p.y.c1))
     throw ProverError(kExitBadZkey, what + ": coordinate >= q");
   if (check && !on_curve<G2>(p)) throw ProverError(kExitBadZkey, what + ": point is not on the BN254 G2 twist");
   return p;
@@ -75,10 +76,7 @@ std::vector<typename C::Aff> read_points(const BinFile& f, uint32_t id, const ch
 
 }  // namespace
 
-bool limbs_equal_fq_modulus(const uint64_t v[4]) {
-  Fq m = Fq::modulus();
-  return v[0] == m.l[0] && v[1] == m.l[1] && v[2] == m.l[2] && v[3] == m.l[3];
-}
+bool limbs_equal_fq_modulus(const uint64_t v[4]) { return eq_limbs(v, Fq::modulus()); }
 bool limbs_equal_fr_modulus(const uint64_t v[4]) { return eq_limbs(v, Fr::modulus()); }
 
 Zkey load_zkey(const std::string& path, bool check_points, ThreadPool* pool) {
