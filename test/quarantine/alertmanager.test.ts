@@ -1,9 +1,9 @@
 // A real Alertmanager (Debian's prometheus-alertmanager 0.25, loopback, gossip off) sends to
 // the webhook: one quarantine for a firing alert however often it is sent again.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALERTMANAGER_BINARY as ALERTMANAGER, Alertmanager } from "../../common/alertmanager.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
 import {
   events,
@@ -16,64 +16,6 @@ import {
   type Workspace,
   workspace,
 } from "./helpers.js";
-
-const ALERTMANAGER = process.env.ALERTMANAGER_BINARY ?? "/usr/bin/prometheus-alertmanager";
-
-class Alertmanager {
-  private child: ChildProcess | undefined;
-  private log = "";
-  readonly url: string;
-
-  constructor(
-    private readonly config: string,
-    private readonly storage: string,
-    private readonly port: number,
-  ) {
-    this.url = `http://127.0.0.1:${port}`;
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.storage, { recursive: true });
-    this.log = "";
-    const child = spawn(
-      ALERTMANAGER,
-      [
-        `--config.file=${this.config}`,
-        `--storage.path=${this.storage}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
-        "--cluster.listen-address=",
-        "--log.level=warn",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    child.stderr?.on("data", (chunk: Buffer) => {
-      this.log += chunk.toString();
-    });
-    this.child = child;
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited:\n${this.log}`);
-      return (await fetch(`${this.url}/-/ready`)).ok ? true : undefined;
-    }, "alertmanager to be ready");
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
-
-  async post(alerts: unknown[]): Promise<void> {
-    const response = await fetch(`${this.url}/api/v2/alerts`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(alerts),
-    });
-    if (!response.ok)
-      throw new Error(`alertmanager: HTTP ${response.status} ${await response.text()}`);
-  }
-}
 
 describe("Alertmanager 0.25 sending to the webhook", () => {
   let ws: Workspace;
