@@ -241,6 +241,7 @@ describe("alert conventions", () => {
     const quarantine = alerts.filter((alert) => "proofwatch_action" in alert.labels);
     expect(quarantine.map((alert) => alert.name).sort()).toEqual([
       "ProofwatchGpuFatalXid",
+      "ProofwatchGpuInvalidProofs",
       "ProofwatchGpuLost",
       "ProofwatchGpuRowRemapFailure",
       "ProofwatchGpuUncorrectedEccErrors",
