@@ -2,8 +2,18 @@
 // enumeration, and reads under a deadline that a hung driver cannot stretch.
 
 import type { Logger } from "../../common/log.js";
-import { loadNvml, NvmlError } from "../../native/index.js";
-import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "../../native/types.js";
+import { loadNvml, NVML_ERROR_GPU_IS_LOST, NvmlError } from "../../native/index.js";
+import type {
+  DeviceReading,
+  DeviceValues,
+  FieldGroup,
+  FieldName,
+  NvmlBinding,
+  XidEvent,
+} from "../../native/types.js";
+
+export type FieldErrors = Partial<Record<FieldName, number>>;
+
 import { DeadlineExceeded, withDeadline } from "./deadline.js";
 
 export interface GpuIdentity {
@@ -15,7 +25,13 @@ export interface GpuIdentity {
 }
 
 export type GpuState =
-  | { index: number; status: "up"; identity: GpuIdentity }
+  | {
+      index: number;
+      status: "up";
+      identity: GpuIdentity;
+      values: DeviceValues;
+      errors: FieldErrors;
+    }
   /** NVML says the GPU fell off the bus, or the handle could not be had. */
   | { index: number; status: "lost"; uuid: string; reason: string }
   /** No answer before the deadline: the driver may be hung on this GPU. */
@@ -89,13 +105,31 @@ export class GpuSource {
     return this.knownUuids.get(index) ?? "";
   }
 
-  /** Identity read that decides whether a GPU is up for this scrape. */
-  async probe(index: number, deadline: number): Promise<GpuState> {
+  /**
+   * One read of every field this scrape needs from one GPU, identity included, so that a
+   * scrape costs a single native round trip per GPU. Decides whether the GPU is up.
+   */
+  async readGpu(index: number, groups: readonly FieldGroup[], deadline: number): Promise<GpuState> {
     try {
-      const reading = await this.read(index, ["identity"], deadline);
-      const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = reading.values;
+      // Learn a GPU's UUID on its own first, so that even a GPU whose driver hangs on the
+      // bigger read below is reported under its identity.
+      if (!this.knownUuids.has(index)) {
+        const first = await this.read(index, ["identity"], deadline);
+        this.knownUuids.set(index, first.values.uuid ?? "");
+      }
+      const { values, errors } = await this.read(index, ["identity", ...groups], deadline);
+      if (Object.values(errors).includes(NVML_ERROR_GPU_IS_LOST)) {
+        return {
+          index,
+          status: "lost",
+          uuid: this.uuidOf(index),
+          reason: "GPU_IS_LOST during the read",
+        };
+      }
+      const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = values;
       this.knownUuids.set(index, uuid);
-      return { index, status: "up", identity: { index, uuid, name, serial, pciBusId } };
+      const identity = { index, uuid, name, serial, pciBusId };
+      return { index, status: "up", identity, values, errors };
     } catch (error) {
       const uuid = this.uuidOf(index);
       const reason = (error as Error).message;
@@ -108,7 +142,11 @@ export class GpuSource {
    * Reads field groups of one GPU on its native thread. Rejects with DeadlineExceeded when
    * the driver does not answer in time; the GPU is then skipped until that call returns.
    */
-  read(index: number, groups: readonly FieldGroup[], deadline: number): Promise<DeviceReading> {
+  private read(
+    index: number,
+    groups: readonly FieldGroup[],
+    deadline: number,
+  ): Promise<DeviceReading> {
     const nvml = this.nvml;
     if (!nvml) return Promise.reject(new Error("NVML is not initialised"));
     if (this.stuck.has(index)) {

@@ -34,6 +34,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const enabled = COLLECTORS.filter((factory) => options.collectors.includes(factory.name));
   const collectors = enabled.map((factory) => ({
     name: factory.name,
+    groups: factory.groups,
     collector: factory.create(scrapeRegistry, shared),
   }));
   const xidEnabled = enabled.some((factory) => factory.name === "xid");

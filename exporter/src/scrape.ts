@@ -1,20 +1,30 @@
-// One scrape: probe every GPU, run the enabled collectors side by side under one deadline,
-// and report each collector's duration and success. No collector can fail the scrape.
+// One scrape: a single NVML read per GPU under one deadline, then every enabled collector
+// turns the readings into metrics. No collector and no GPU can fail the scrape.
 import type { Registry } from "prom-client";
 import type { Logger } from "../../common/log.js";
-import { nvmlErrorName } from "../../native/index.js";
-import type { Collector, ScrapeContext } from "./collectors/index.js";
-import type { GpuIdentity, GpuSource, GpuState } from "./gpu-source.js";
+import {
+  NVML_ERROR_FUNCTION_NOT_FOUND,
+  NVML_ERROR_NOT_SUPPORTED,
+  nvmlErrorName,
+} from "../../native/index.js";
+import type { FieldGroup } from "../../native/types.js";
+import type { Collector, GpuReading, ScrapeContext } from "./collectors/index.js";
+import type { GpuSource, GpuState } from "./gpu-source.js";
 import type { LifetimeMetrics, ScrapeHealthMetrics } from "./self-metrics.js";
 
 export interface NamedCollector {
   name: string;
+  groups: readonly FieldGroup[];
   collector: Collector;
 }
+
+/** Codes that mean "this GPU or driver has no such value": the series is simply absent. */
+const NO_VALUE_CODES = new Set([NVML_ERROR_NOT_SUPPORTED, NVML_ERROR_FUNCTION_NOT_FOUND]);
 
 export class Scraper {
   private inFlight: Promise<string> | undefined;
   private readonly lastStatus = new Map<number, GpuState["status"]>();
+  private readonly groups: readonly FieldGroup[];
 
   constructor(
     private readonly source: GpuSource,
@@ -25,7 +35,9 @@ export class Scraper {
     private readonly lifetime: LifetimeMetrics,
     private readonly deadlineMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.groups = [...new Set(collectors.flatMap((named) => named.groups))];
+  }
 
   /** Concurrent scrapes share one collection: the metrics are rebuilt in place. */
   scrape(): Promise<string> {
@@ -48,36 +60,31 @@ export class Scraper {
     const count = this.countGpus();
     this.health.gpusDetected.set(count);
     const states = await Promise.all(
-      Array.from({ length: count }, (_, index) => this.source.probe(index, deadline)),
+      Array.from({ length: count }, (_, index) =>
+        this.source.readGpu(index, this.groups, deadline),
+      ),
     );
-    const upGpus: GpuIdentity[] = [];
+
+    const readings: GpuReading[] = [];
     for (const state of states) {
       this.noteTransition(state);
-      const uuid = state.status === "up" ? state.identity.uuid : state.uuid;
-      this.health.gpuUp.set({ gpu: String(state.index), uuid }, state.status === "up" ? 1 : 0);
-      if (state.status === "up") upGpus.push(state.identity);
+      const read = state.status === "up";
+      const labels = { gpu: String(state.index), uuid: read ? state.identity.uuid : state.uuid };
+      // A late answer is not a lost GPU: `up` stays 1 and only the collection fails, so
+      // that a slow driver pages as a collection problem and does not quarantine the GPU.
+      this.health.gpuUp.set(labels, state.status === "lost" ? 0 : 1);
+      this.health.gpuCollectionSuccess.set(labels, read ? 1 : 0);
+      if (!read) continue;
+      readings.push({ gpu: state.identity, values: state.values });
+      for (const [field, code] of Object.entries(state.errors)) {
+        if (code !== undefined && !NO_VALUE_CODES.has(code)) {
+          this.lifetime.fieldErrors.inc({ field, code: nvmlErrorName(code) });
+        }
+      }
     }
 
-    const failed = new Set<number>();
-    const context: ScrapeContext = {
-      driverVersion,
-      gpus: upGpus,
-      read: (gpu, groups) => this.source.read(gpu.index, groups, deadline),
-      markFailed: (gpu, reason) => {
-        if (!failed.has(gpu.index))
-          this.log.debug("GPU collection failed", { gpu: gpu.index, reason });
-        failed.add(gpu.index);
-      },
-      countFieldError: (collector, code) =>
-        this.lifetime.fieldErrors.inc({ collector, code: nvmlErrorName(code) }),
-    };
-    await Promise.all(this.collectors.map((named) => this.runCollector(named, context)));
-
-    for (const state of states) {
-      const uuid = state.status === "up" ? state.identity.uuid : state.uuid;
-      const ok = state.status === "up" && !failed.has(state.index);
-      this.health.gpuCollectionSuccess.set({ gpu: String(state.index), uuid }, ok ? 1 : 0);
-    }
+    const context: ScrapeContext = { driverVersion };
+    for (const named of this.collectors) this.runCollector(named, readings, context);
   }
 
   private countGpus(): number {
@@ -89,14 +96,19 @@ export class Scraper {
     }
   }
 
-  private async runCollector({ name, collector }: NamedCollector, context: ScrapeContext) {
+  /** A collector that throws loses its own series for this scrape, never the scrape. */
+  private runCollector(
+    { name, collector }: NamedCollector,
+    readings: readonly GpuReading[],
+    context: ScrapeContext,
+  ): void {
     const started = process.hrtime.bigint();
     let ok = 1;
     try {
-      await collector.collect(context);
+      collector.collect(readings, context);
     } catch (error) {
       ok = 0;
-      this.log.debug("collector failed", { collector: name, error: (error as Error).message });
+      this.log.warn("collector failed", { collector: name, error: (error as Error).message });
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.health.collectorDuration.set({ collector: name }, seconds);

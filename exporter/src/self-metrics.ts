@@ -15,13 +15,13 @@ export function createScrapeHealthMetrics(registry: Registry) {
     }),
     gpuUp: new Gauge({
       name: "proofwatch_gpu_up",
-      help: "1 when the GPU answered this scrape; 0 when it is lost or its driver did not answer in time.",
+      help: "0 when NVML reports the GPU lost (fallen off the bus, handle unavailable); 1 otherwise.",
       labelNames: ["gpu", "uuid"],
       registers: [registry],
     }),
     gpuCollectionSuccess: new Gauge({
       name: "proofwatch_gpu_collection_success",
-      help: "1 when every enabled collector read this GPU within the scrape deadline.",
+      help: "1 when this GPU's fields were read within the scrape deadline; 0 when lost or late (a hung driver).",
       labelNames: ["gpu", "uuid"],
       registers: [registry],
     }),
@@ -33,7 +33,7 @@ export function createScrapeHealthMetrics(registry: Registry) {
     }),
     collectorSuccess: new Gauge({
       name: "proofwatch_exporter_collector_success",
-      help: "1 when the collector read every GPU it was asked for in this scrape.",
+      help: "1 when the collector turned this scrape's readings into metrics without error.",
       labelNames: ["collector"],
       registers: [registry],
     }),
@@ -51,8 +51,8 @@ export function createLifetimeMetrics(registry: Registry, version: string) {
   return {
     fieldErrors: new Counter({
       name: "proofwatch_exporter_nvml_field_errors_total",
-      help: "NVML field reads that failed with an error other than NOT_SUPPORTED, by collector and NVML return code name.",
-      labelNames: ["collector", "code"],
+      help: "NVML field reads that failed with an error other than NOT_SUPPORTED, by field and NVML return code name.",
+      labelNames: ["field", "code"],
       registers: [registry],
     }),
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { find, sampleValue } from "../../common/exposition.js";
+import { sampleValue } from "../../common/exposition.js";
 import {
   fullGpu,
   labelsOfGpu,
@@ -32,7 +32,7 @@ describe("a lost GPU and a hung driver call", () => {
   });
   afterAll(() => exporter?.close());
 
-  it("cuts a hung call at the deadline: the scrape answers in time and the others keep their values", async () => {
+  it("cuts a hung call at the deadline: the scrape answers in time, the others keep their values", async () => {
     const started = Date.now();
     const metrics = await exporter.scrape();
     const elapsed = Date.now() - started;
@@ -40,10 +40,11 @@ describe("a lost GPU and a hung driver call", () => {
     expect(elapsed).toBeLessThan(HUNG_CALL_MS);
     expect(sampleValue(metrics, "proofwatch_gpu_up", hung)).toBe(1);
     expect(sampleValue(metrics, "proofwatch_gpu_collection_success", hung)).toBe(0);
-    expect(
-      sampleValue(metrics, "proofwatch_exporter_collector_success", { collector: "thermal" }),
-    ).toBe(0);
-    expect(find(metrics, "proofwatch_gpu_temperature_celsius", hung)).toHaveLength(0);
+    // Late is not lost: no values for this scrape, but no quarantine-worthy `up 0` either.
+    const hungSeries = metrics.samples
+      .filter((sample) => sample.labels.uuid === hung.uuid)
+      .map((sample) => sample.name);
+    expect(hungSeries.sort()).toEqual(["proofwatch_gpu_collection_success", "proofwatch_gpu_up"]);
     expect(sampleValue(metrics, "proofwatch_gpu_temperature_celsius", healthy)).toBe(61);
     expect(sampleValue(metrics, "proofwatch_gpu_collection_success", healthy)).toBe(1);
   });

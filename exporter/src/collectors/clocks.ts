@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MEGAHERTZ = 1e6;
@@ -19,6 +19,7 @@ export const CLOCKS_EVENT_REASONS: ReadonlyArray<readonly [reason: string, bit: 
 export const clocks: CollectorFactory = {
   name: "clocks",
   defaultEnabled: true,
+  groups: ["clocks"],
   description: "SM and memory clocks, and why the clocks are held below their maximum",
   create(registry) {
     const sm = gpuGauge(
@@ -34,18 +35,19 @@ export const clocks: CollectorFactory = {
       ["reason"],
     );
     return {
-      collect: (context) =>
-        readAll(context, "clocks", ["clocks"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(sm, labels, values.smClockMegahertz, MEGAHERTZ);
           setIfPresent(mem, labels, values.memoryClockMegahertz, MEGAHERTZ);
           const mask = values.clocksEventReasons;
-          if (mask === undefined) return;
+          if (mask === undefined) continue;
           for (const [reason, bit] of CLOCKS_EVENT_REASONS) {
             // The mask is a u64 in NVML; the defined bits all fit in 32, where `&` is exact.
             reasons.set({ ...labels, reason }, (mask & bit) !== 0 ? 1 : 0);
           }
-        }),
+        }
+      },
     };
   },
 };

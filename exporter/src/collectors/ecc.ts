@@ -1,16 +1,10 @@
-import {
-  gpuCounter,
-  gpuGauge,
-  labelsOf,
-  readAll,
-  setCounterIfPresent,
-  setIfPresent,
-} from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const ecc: CollectorFactory = {
   name: "ecc",
   defaultEnabled: true,
+  groups: ["ecc"],
   description: "ECC mode and corrected/uncorrected error totals, volatile and aggregate",
   create(registry) {
     const enabled = gpuGauge(registry, "proofwatch_gpu_ecc_enabled", "1 when ECC is on now.");
@@ -26,8 +20,8 @@ export const ecc: CollectorFactory = {
       ["type", "counter"],
     );
     return {
-      collect: (context) =>
-        readAll(context, "ecc", ["ecc"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(enabled, labels, values.eccModeCurrent);
           setIfPresent(pending, labels, values.eccModePending);
@@ -40,7 +34,8 @@ export const ecc: CollectorFactory = {
           for (const [type, counter, value] of totals) {
             setCounterIfPresent(errors, { ...labels, type, counter }, value);
           }
-        }),
+        }
+      },
     };
   },
 };

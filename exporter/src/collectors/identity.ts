@@ -5,6 +5,7 @@ import type { CollectorFactory } from "./types.js";
 export const identity: CollectorFactory = {
   name: "identity",
   defaultEnabled: true,
+  groups: ["identity"],
   description: "proofwatch_gpu_info: name, driver, PCI bus id and serial of each GPU",
   create(registry) {
     const info = new Gauge({
@@ -14,9 +15,8 @@ export const identity: CollectorFactory = {
       registers: [registry],
     });
     return {
-      // The identity was read by the scrape's probe of each GPU: no second NVML call.
-      async collect(context) {
-        for (const gpu of context.gpus) {
+      collect(readings, context) {
+        for (const { gpu } of readings) {
           info.set(
             {
               ...labelsOf(gpu),

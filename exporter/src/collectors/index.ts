@@ -28,5 +28,11 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   xid,
 ];
 
-export type { Collector, CollectorFactory, ScrapeContext, SharedState } from "./types.js";
+export type {
+  Collector,
+  CollectorFactory,
+  GpuReading,
+  ScrapeContext,
+  SharedState,
+} from "./types.js";
 export { XidCounts } from "./xid.js";

@@ -1,9 +1,10 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const memory: CollectorFactory = {
   name: "memory",
   defaultEnabled: true,
+  groups: ["memory"],
   description: "Device memory used, free, reserved and total",
   create(registry) {
     const total = gpuGauge(
@@ -23,14 +24,15 @@ export const memory: CollectorFactory = {
       "Device memory the driver and firmware keep for themselves.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "memory", ["memory"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(total, labels, values.memoryTotalBytes);
           setIfPresent(used, labels, values.memoryUsedBytes);
           setIfPresent(free, labels, values.memoryFreeBytes);
           setIfPresent(reserved, labels, values.memoryReservedBytes);
-        }),
+        }
+      },
     };
   },
 };

@@ -1,11 +1,4 @@
-import {
-  gpuCounter,
-  gpuGauge,
-  labelsOf,
-  readAll,
-  setCounterIfPresent,
-  setIfPresent,
-} from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 /** NVML's PCIe throughput is in KB/s of 1024 bytes, sampled over its last 20 ms. */
@@ -14,6 +7,7 @@ const KIB = 1024;
 export const pcie: CollectorFactory = {
   name: "pcie",
   defaultEnabled: true,
+  groups: ["pcie"],
   description: "PCIe throughput, replay errors, and current and maximum link generation and width",
   create(registry) {
     const tx = gpuGauge(
@@ -52,8 +46,8 @@ export const pcie: CollectorFactory = {
       "Widest PCIe link the GPU and the slot support together, in lanes.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "pcie", ["pcie"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(tx, labels, values.pcieTxKilobytesPerSecond, KIB);
           setIfPresent(rx, labels, values.pcieRxKilobytesPerSecond, KIB);
@@ -62,7 +56,8 @@ export const pcie: CollectorFactory = {
           setIfPresent(width, labels, values.pcieLinkWidth);
           setIfPresent(maxGeneration, labels, values.pcieMaxLinkGeneration);
           setIfPresent(maxWidth, labels, values.pcieMaxLinkWidth);
-        }),
+        }
+      },
     };
   },
 };

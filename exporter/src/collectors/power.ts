@@ -1,11 +1,4 @@
-import {
-  gpuCounter,
-  gpuGauge,
-  labelsOf,
-  readAll,
-  setCounterIfPresent,
-  setIfPresent,
-} from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MILLI = 1e-3;
@@ -15,6 +8,7 @@ const PSTATE_UNKNOWN = 32;
 export const power: CollectorFactory = {
   name: "power",
   defaultEnabled: true,
+  groups: ["power"],
   description: "Power draw, enforced limit, energy since driver load and performance state",
   create(registry) {
     const draw = gpuGauge(registry, "proofwatch_gpu_power_watts", "Power drawn by the board.");
@@ -34,15 +28,16 @@ export const power: CollectorFactory = {
       "Performance state, 0 (fastest) to 15 (slowest).",
     );
     return {
-      collect: (context) =>
-        readAll(context, "power", ["power"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(draw, labels, values.powerUsageMilliwatts, MILLI);
           setIfPresent(limit, labels, values.powerLimitMilliwatts, MILLI);
           setCounterIfPresent(energy, labels, values.totalEnergyMillijoules, MILLI);
           if (values.performanceState !== PSTATE_UNKNOWN)
             setIfPresent(pstate, labels, values.performanceState);
-        }),
+        }
+      },
     };
   },
 };

@@ -1,9 +1,10 @@
-import { gpuGauge, labelsOf, readAll } from "./per-gpu.js";
+import { gpuGauge, labelsOf } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const processes: CollectorFactory = {
   name: "processes",
   defaultEnabled: true,
+  groups: ["processes"],
   description: "Compute processes on each GPU and the device memory they hold",
   create(registry) {
     // Per-process series would be unbounded (pids); a count and a sum are what alerts need.
@@ -18,17 +19,18 @@ export const processes: CollectorFactory = {
       "Device memory held by compute processes, where the driver can tell.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "processes", ["processes"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const list = values.computeProcesses;
-          if (list === undefined) return;
+          if (list === undefined) continue;
           const labels = labelsOf(gpu);
           count.set(labels, list.length);
           used.set(
             labels,
             list.reduce((sum, process) => sum + (process.usedGpuMemoryBytes ?? 0), 0),
           );
-        }),
+        }
+      },
     };
   },
 };

@@ -1,9 +1,10 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const remappedRows: CollectorFactory = {
   name: "remapped_rows",
   defaultEnabled: true,
+  groups: ["remappedRows"],
   description: "HBM rows remapped for ECC errors (Ampere and later), pending remaps and failures",
   create(registry) {
     const remapped = gpuGauge(
@@ -23,15 +24,16 @@ export const remappedRows: CollectorFactory = {
       "1 when a row remap failed: the GPU has no spare rows left for that bank.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "remapped_rows", ["remappedRows"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           const kind = (name: string) => ({ ...labels, kind: name });
           setIfPresent(remapped, kind("correctable"), values.remappedRowsCorrectable);
           setIfPresent(remapped, kind("uncorrectable"), values.remappedRowsUncorrectable);
           setIfPresent(pending, labels, values.remappedRowsPending);
           setIfPresent(failure, labels, values.remappedRowsFailure);
-        }),
+        }
+      },
     };
   },
 };

@@ -1,9 +1,10 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const retiredPages: CollectorFactory = {
   name: "retired_pages",
   defaultEnabled: true,
+  groups: ["retiredPages"],
   description:
     "Memory pages retired for ECC errors (pre-Ampere GPUs), and whether a retirement awaits reboot",
   create(registry) {
@@ -19,14 +20,15 @@ export const retiredPages: CollectorFactory = {
       "1 when a page retirement waits for the next GPU reset or reboot.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "retired_pages", ["retiredPages"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           const cause = (name: string) => ({ ...labels, cause: name });
           setIfPresent(retired, cause("multiple_single_bit_ecc"), values.retiredPagesSingleBitEcc);
           setIfPresent(retired, cause("double_bit_ecc"), values.retiredPagesDoubleBitEcc);
           setIfPresent(pending, labels, values.retiredPagesPending);
-        }),
+        }
+      },
     };
   },
 };

@@ -1,9 +1,10 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const thermal: CollectorFactory = {
   name: "thermal",
   defaultEnabled: true,
+  groups: ["thermal"],
   description: "GPU die temperature and fan speed",
   create(registry) {
     const temperature = gpuGauge(
@@ -17,12 +18,13 @@ export const thermal: CollectorFactory = {
       "Intended fan speed as a fraction of its maximum (0..1); absent on passively cooled GPUs.",
     );
     return {
-      collect: (context) =>
-        readAll(context, "thermal", ["thermal"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(temperature, labels, values.temperatureGpuCelsius);
           setIfPresent(fan, labels, values.fanSpeedPercent, 0.01);
-        }),
+        }
+      },
     };
   },
 };

@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import type { DeviceReading, FieldGroup } from "../../../native/types.js";
+import type { DeviceValues, FieldGroup } from "../../../native/types.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { XidCounts } from "./xid.js";
 
@@ -9,21 +9,22 @@ export type GpuLabels = {
   uuid: string;
 };
 
+/** What one GPU answered this scrape: its identity and the values NVML gave. */
+export interface GpuReading {
+  gpu: GpuIdentity;
+  values: DeviceValues;
+}
+
 export interface ScrapeContext {
   readonly driverVersion: string;
-  /** GPUs that answered this scrape's identity probe. */
-  readonly gpus: readonly GpuIdentity[];
-  /** Reads field groups of one GPU under the scrape's deadline. */
-  read(gpu: GpuIdentity, groups: readonly FieldGroup[]): Promise<DeviceReading>;
-  /** Records that a GPU could not be fully collected this scrape. */
-  markFailed(gpu: GpuIdentity, reason: string): void;
-  /** Records a field that NVML refused with something other than "not supported". */
-  countFieldError(collector: string, code: number): void;
 }
 
 export interface Collector {
-  /** Fills this collector's metrics for one scrape; metrics were reset before. */
-  collect(context: ScrapeContext): Promise<void>;
+  /**
+   * Fills this collector's metrics from the GPUs that answered this scrape; metrics were
+   * reset before. A value NVML did not give leaves its series absent.
+   */
+  collect(readings: readonly GpuReading[], context: ScrapeContext): void;
 }
 
 /** State that outlives a scrape, owned by the exporter and handed to collectors. */
@@ -35,5 +36,7 @@ export interface CollectorFactory {
   readonly name: string;
   readonly defaultEnabled: boolean;
   readonly description: string;
+  /** NVML field groups the collector needs; each scrape reads their union once per GPU. */
+  readonly groups: readonly FieldGroup[];
   create(registry: Registry, shared: SharedState): Collector;
 }

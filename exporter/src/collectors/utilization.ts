@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf, readAll, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const PERCENT = 0.01;
@@ -6,6 +6,7 @@ const PERCENT = 0.01;
 export const utilization: CollectorFactory = {
   name: "utilization",
   defaultEnabled: true,
+  groups: ["utilization"],
   description: "GPU and memory-controller busy ratios",
   create(registry) {
     const gpuBusy = gpuGauge(
@@ -19,12 +20,13 @@ export const utilization: CollectorFactory = {
       "Fraction of the last sample period in which device memory was read or written (0..1).",
     );
     return {
-      collect: (context) =>
-        readAll(context, "utilization", ["utilization"], (gpu, values) => {
+      collect(readings) {
+        for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(gpuBusy, labels, values.gpuUtilPercent, PERCENT);
           setIfPresent(memoryBusy, labels, values.memoryUtilPercent, PERCENT);
-        }),
+        }
+      },
     };
   },
 };

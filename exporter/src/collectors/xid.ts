@@ -29,6 +29,8 @@ export class XidCounts {
 export const xid: CollectorFactory = {
   name: "xid",
   defaultEnabled: true,
+  // Events come from NVML's event set, not from field reads.
+  groups: [],
   description: "XID errors the driver reported, counted by code",
   create(registry, shared) {
     const errors = new Counter({
@@ -38,7 +40,7 @@ export const xid: CollectorFactory = {
       registers: [registry],
     });
     return {
-      async collect() {
+      collect() {
         for (const { count, ...labels } of shared.xidCounts.all()) errors.inc(labels, count);
       },
     };
