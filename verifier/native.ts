@@ -179,7 +179,7 @@ function nativeKey(key: PreparedKey): NativeKey {
 
 type Item = { proof: string[]; publics: string[] };
 
-function parseItem(key: NativeKey, proofJson: string, publicSignalsJson: string): Parsed<Item> {
+function parseItem(key: NativeKey, proofJson: unknown, publicSignalsJson: unknown): Parsed<Item> {
   const proof = parseJson("proof", proofJson, MAX_PROOF_JSON_BYTES, proofSchema);
   if (!proof.ok) return proof;
   const publics = parseJson(
@@ -237,7 +237,8 @@ export function verifyBatch(
   const publics: string[][] = [];
   const where: number[] = [];
   items.forEach((it, i) => {
-    const item = parseItem(k, it.proofJson, it.publicSignalsJson);
+    // Items come from callers' JSON too: a missing item reads as missing texts.
+    const item = parseItem(k, it?.proofJson, it?.publicSignalsJson);
     if (!item.ok) {
       verdicts[i] = { result: "malformed", reason: item.reason };
       return;

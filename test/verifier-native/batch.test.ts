@@ -82,6 +82,19 @@ describe.skipIf(!available)("verifyBatch", () => {
     expect(verdicts[4]?.reason).toBe("pi_a is not on the curve");
   });
 
+  it("reports missing or mistyped items as malformed", () => {
+    const items = [
+      ...goodItems(2),
+      null,
+      { proofJson: 5, publicSignalsJson: "[]" },
+    ] as unknown as Parameters<typeof verifyBatch>[1];
+
+    const verdicts = verifyBatch(key, items);
+
+    expect(verdicts.map((v) => v.result)).toEqual(["valid", "valid", "malformed", "malformed"]);
+    expect(verdicts[3]?.reason).toBe("proof JSON is not a string");
+  });
+
   it("handles empty and single-item batches", () => {
     expect(verifyBatch(key, [])).toEqual([]);
     expect(verifyBatch(key, goodItems(1))).toEqual([{ result: "valid" }]);

@@ -366,3 +366,23 @@ describe.skipIf(!available)("malformed proofs and keys", () => {
     });
   });
 });
+
+describe.skipIf(!available)("the raw binding", () => {
+  it("survives arguments that throw while it reads them", async () => {
+    const { createRequire } = await import("node:module");
+    const { addonPath } = await import("../../verifier/native.js");
+    const raw = createRequire(import.meta.url)(addonPath()) as {
+      prepareKey(strings: unknown): unknown;
+    };
+    const hostile = new Proxy(["1"], {
+      get(target, prop) {
+        if (prop === "0") throw new Error("getter says no");
+        return Reflect.get(target, prop);
+      },
+    });
+
+    expect(() => raw.prepareKey(hostile)).toThrow();
+    expect(() => raw.prepareKey("not an array")).toThrow(TypeError);
+    expect(() => raw.prepareKey(Array(24).fill(5))).toThrow(TypeError);
+  });
+});

@@ -67,8 +67,10 @@ bool read_proof(const Napi::Value& proof, const Napi::Value& publics, ProofText&
   return true;
 }
 
+// With C++ exceptions off, throwing while another exception is pending (an array getter
+// that threw) would be a fatal error: that one is left to propagate instead.
 Napi::Value type_error(Napi::Env env, const char* what) {
-  Napi::TypeError::New(env, what).ThrowAsJavaScriptException();
+  if (!env.IsExceptionPending()) Napi::TypeError::New(env, what).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
