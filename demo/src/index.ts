@@ -1,64 +1,69 @@
-// `proofwatch demo`: the suite on one machine without GPUs. fake-nvml plays a fleet in which
-// one GPU's memory degrades; the exporter reports it, Prometheus (when installed) evaluates
-// the shipped alert rules, and a live table shows each GPU's health and firing alerts.
-import { existsSync, readdirSync } from "node:fs";
+// `proofwatch demo`: the whole suite on one machine without GPUs (suite.ts), playing a story
+// in about two minutes. fake-nvml shows 4 GPUs; GPU 2's memory degrades (ECC errors, then an
+// XID 48: demo/scenario.json) and GPU 1 starts making invalid proofs (the prover's fault
+// injection). Prometheus fires the shipped alerts, Alertmanager sends them to the quarantine
+// webhook, the prover moves the work of both to the healthy GPUs, and a live table shows it.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseDuration } from "../../common/duration.js";
-import { parseExposition } from "../../common/exposition.js";
 import { createLogger } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
+import { type Feeder, startFeeder } from "./feeder.js";
 import {
-  PROMETHEUS_BINARY,
-  type RunningPrometheus,
-  startPrometheus,
-} from "../../common/prometheus.js";
-import { fakeNvmlLibraryPath } from "../../native/index.js";
-import { type FiringAlert, renderTable } from "./table.js";
+  DEFAULT_PORTS,
+  injectInvalidProofs,
+  PARTS,
+  type Part,
+  type Suite,
+  startSuite,
+  workers,
+} from "./suite.js";
+import { renderTable } from "./table.js";
+import { FleetWatcher } from "./view.js";
 
 export const USAGE = `Usage: proofwatch demo [options]
 
-Starts the demo fleet on loopback: fake-nvml with 4 GPUs (one of them degrading), the
-exporter, and Prometheus with the shipped alert rules when it is installed.
+Starts the whole suite on loopback: fake-nvml with 4 GPUs, the exporter, the prover service
+(CPU backend, the small circuit in demo/circuits), the verifier, the quarantine webhook, and
+Prometheus and Alertmanager with the shipped rules and routes when they are installed. A job
+feeder keeps the prover busy. GPU 2's memory degrades (ECC errors from about 35 s, XID 48 at
+45 s) and GPU 1 starts making invalid proofs at 20 s: both end quarantined and their work
+moves to the others. A live table shows each GPU. Ctrl-C stops everything.
 
 Options:
-  --exporter-port PORT    default 9840
-  --prometheus-port PORT  default 9090
-  --duration DURATION     stop by itself after this long (default: run until Ctrl-C)
+  --exporter-port PORT      default 9840 (0: any free port; the same for each port option)
+  --verifier-port PORT      default 9841
+  --quarantine-port PORT    default 9842
+  --prover-port PORT        default 9843
+  --prometheus-port PORT    default 9090
+  --alertmanager-port PORT  default 9093
+  --interval DURATION       Prometheus scrape and evaluation interval (default 5s)
+  --jobs-per-second N       proof jobs submitted a second (default 4)
+  --invalid-proofs-at DURATION
+                            when GPU 1 starts making invalid proofs (default 20s)
+  --duration DURATION       stop by itself after this long (default: run until Ctrl-C)
   --help
 `;
 
 const log = createLogger("demo");
 
-async function firingAlerts(prometheus: RunningPrometheus | undefined): Promise<FiringAlert[]> {
-  if (!prometheus) return [];
-  const response = await fetch(`${prometheus.url}/api/v1/alerts`);
-  const body = (await response.json()) as {
-    data: { alerts: Array<{ state: string; labels: Record<string, string> }> };
-  };
-  return body.data.alerts
-    .filter((alert) => alert.state === "firing")
-    .map(({ labels }) => ({
-      alertname: labels.alertname ?? "?",
-      ...(labels.uuid ? { uuid: labels.uuid } : {}),
-      ...(labels.severity ? { severity: labels.severity } : {}),
-    }));
-}
+/** The GPU whose proofs go bad (the prover's fault injection); GPU 2's hardware fails. */
+const INVALID_PROOF_GPU = 1;
 
-function ruleFiles(root: string): string[] {
-  const dir = join(root, "alerts");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".rules.yml"))
-    .map((name) => join(dir, name));
+function portOptions() {
+  return Object.fromEntries(
+    PARTS.map((part) => [`${part}-port`, { type: "string", default: String(DEFAULT_PORTS[part]) }]),
+  ) as Record<`${Part}-port`, { type: "string"; default: string }>;
 }
 
 export async function runDemo(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      "exporter-port": { type: "string", default: "9840" },
-      "prometheus-port": { type: "string", default: "9090" },
+      ...portOptions(),
+      interval: { type: "string", default: "5s" },
+      "jobs-per-second": { type: "string", default: "4" },
+      "invalid-proofs-at": { type: "string", default: "20s" },
       duration: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -67,61 +72,127 @@ export async function runDemo(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const root = packageRoot();
-  process.env.PROOFWATCH_NVML_LIBRARY = fakeNvmlLibraryPath();
-  process.env.FAKE_NVML_SCENARIO = join(root, "demo/scenario.json");
-  // Imported after the environment is set: the exporter loads NVML as it starts.
-  const { COLLECTORS, startExporter } = await import("../../exporter/src/index.js");
-  const exporter = await startExporter({
-    listen: { host: "127.0.0.1", port: Number(values["exporter-port"]) },
-    collectors: COLLECTORS.map((c) => c.name),
-    scrapeDeadlineMs: 2000,
+  const ports = Object.fromEntries(
+    PARTS.map((part) => [part, Number(values[`${part}-port`])]),
+  ) as Record<Part, number>;
+  const durationMs = values.duration ? parseDuration(values.duration) : undefined;
+  const invalidAtMs = parseDuration(values["invalid-proofs-at"]);
+  const jobsPerSecond = Number(values["jobs-per-second"]);
+  if (!(jobsPerSecond > 0)) throw new Error("--jobs-per-second must be a positive number");
+
+  // Ctrl-C at any time, also while starting, ends in the same clean stop.
+  let stopRequested: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    stopRequested = resolve;
   });
-
-  let prometheus: RunningPrometheus | undefined;
-  if (existsSync(PROMETHEUS_BINARY)) {
-    prometheus = await startPrometheus({
-      port: Number(values["prometheus-port"]),
-      targets: [`127.0.0.1:${exporter.address.port}`],
-      scrapeInterval: "5s",
-      evaluationInterval: "5s",
-      ruleFiles: ruleFiles(root),
-    });
-  } else {
-    log.warn(`${PROMETHEUS_BINARY} not found: running without Prometheus and alerts`);
-  }
-
-  process.stdout.write(
-    [
-      "proofwatch demo is running:",
-      `  exporter    ${exporter.url}/metrics`,
-      `  prometheus  ${prometheus ? `${prometheus.url}/alerts` : "not installed (apt-get install prometheus)"}`,
-      "",
-    ].join("\n"),
-  );
-
-  const started = Date.now();
-  const interactive = process.stdout.isTTY === true;
-  const refresh = async () => {
-    const metrics = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text());
-    const table = renderTable(
-      metrics,
-      await firingAlerts(prometheus),
-      (Date.now() - started) / 1000,
-    );
-    process.stdout.write(interactive ? `\x1b[2J\x1b[H${table}\n` : `${table}\n\n`);
+  const onSignal = () => {
+    process.stdout.write("\nstopping…\n");
+    stopRequested();
   };
-  const timer = setInterval(() => {
-    refresh().catch((error: unknown) => log.warn("refresh failed", { error: String(error) }));
-  }, 2000);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-    if (values.duration) setTimeout(resolve, parseDuration(values.duration));
-  });
-  clearInterval(timer);
-  await prometheus?.stop();
-  await exporter.close();
-  process.stdout.write("proofwatch demo stopped; nothing left running.\n");
+  const root = packageRoot();
+  let suite: Suite | undefined;
+  let feeder: Feeder | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const starting = startSuite({
+      scenario: join(root, "demo/scenario.json"),
+      ports,
+      scrapeInterval: values.interval,
+      evaluationInterval: values.interval,
+      onProgress: (line) => process.stdout.write(`${line}…\n`),
+    });
+    suite = await Promise.race([starting, stopping.then(() => undefined)]);
+    if (!suite) {
+      // Stopped while starting: wait for what was started, to stop it (finally, below).
+      suite = await starting;
+      return;
+    }
+    const running = suite;
+    const started = Date.now();
+    const addresses = [
+      "proofwatch demo is running (all on loopback):",
+      `  exporter      ${running.urls.exporter}/metrics`,
+      `  verifier      ${running.urls.verifier}/v1/gpus`,
+      `  quarantine    ${running.urls.quarantine}/v1/quarantine`,
+      `  prover        ${running.urls.prover}/v1/workers`,
+      `  prometheus    ${running.urls.prometheus ? `${running.urls.prometheus}/alerts` : "not running"}`,
+      `  alertmanager  ${running.urls.alertmanager ? `${running.urls.alertmanager}/#/alerts` : "not running"}`,
+      `  logs          ${join(running.dir, "logs")}`,
+      ...running.missing.map((line) => `  without ${line}`),
+    ];
+    process.stdout.write(`${addresses.join("\n")}\n\n`);
+
+    feeder = startFeeder(running.urls.prover as string, jobsPerSecond);
+    const interactive = process.stdout.isTTY === true;
+    const story: string[] = [];
+    const tell = (line: string) => {
+      const entry = `${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${line}`;
+      story.push(entry);
+      if (!interactive) process.stdout.write(`${entry}\n`);
+    };
+    timers.push(
+      setTimeout(() => {
+        workers(running)
+          .then(async (list) => {
+            const worker = list.find((w) => w.index === INVALID_PROOF_GPU) ?? list[1];
+            if (!worker) throw new Error("the prover has fewer than 2 GPUs");
+            await injectInvalidProofs(running, worker.uuid);
+            tell(`GPU ${worker.index} starts making invalid proofs (fault injected in the prover)`);
+          })
+          .catch((error: unknown) => log.warn("fault injection failed", { error: String(error) }));
+      }, invalidAtMs),
+    );
+
+    const watcher = new FleetWatcher(running);
+    const seen = new Set<string>();
+    const refresh = async () => {
+      const view = await watcher.read();
+      for (const row of view.rows) {
+        for (const [key, happened, line] of [
+          [`ecc-${row.uuid}`, (row.eccUncorrected ?? 0) > 0, "reports uncorrected ECC errors"],
+          [`xid-${row.uuid}`, row.xids > 0, "reports an XID error"],
+          [`invalid-${row.uuid}`, row.lastVerdict === "invalid", "made an invalid proof"],
+          [`q-${row.uuid}`, row.quarantined !== undefined, `is quarantined (${row.quarantined})`],
+          [`drained-${row.uuid}`, row.drained, "gets no more work from the prover"],
+        ] as const) {
+          if (happened && !seen.has(key)) {
+            seen.add(key);
+            tell(`GPU ${row.gpu} ${line}`);
+          }
+        }
+      }
+      const table = renderTable(view, (Date.now() - started) / 1000);
+      if (interactive) {
+        process.stdout.write(
+          `\x1b[2J\x1b[H${addresses.join("\n")}\n\n${table}\n\n${story.join("\n")}\n`,
+        );
+      } else {
+        process.stdout.write(`${table}\n\n`);
+      }
+    };
+    let refreshing = false;
+    timers.push(
+      setInterval(() => {
+        if (refreshing) return;
+        refreshing = true;
+        refresh()
+          .catch((error: unknown) => log.warn("refresh failed", { error: String(error) }))
+          .finally(() => {
+            refreshing = false;
+          });
+      }, 2000),
+    );
+    if (durationMs !== undefined) timers.push(setTimeout(stopRequested, durationMs));
+    await stopping;
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    await feeder?.stop();
+    await suite?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (suite) process.stdout.write("proofwatch demo stopped; nothing left running.\n");
+  }
 }
