@@ -1,0 +1,97 @@
+// Shared set-up for the end-to-end tests: a fake-nvml fleet file that a test can change mid-run,
+// polling, the quarantine audit log, and the process tree of a child.
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+
+/** Stable uuids for the end-to-end fleet. */
+export const uuidOf = (index: number) => `GPU-e2e0000${index}-0000-4000-8000-00000000000${index}`;
+
+/** A fake-nvml scenario of `gpus` healthy GPUs, with `fields` for some of them. */
+export function writeFleet(
+  path: string,
+  gpus: number,
+  fields: Record<number, Record<string, number>> = {},
+): void {
+  const scenario = {
+    driverVersion: "550.54.15",
+    devices: Array.from({ length: gpus }, (_, index) => ({
+      uuid: uuidOf(index),
+      ...(fields[index] ? { fields: fields[index] } : {}),
+    })),
+  };
+  // Aside, then renamed over: fake-nvml never reads half a file (native/fake-nvml/README.md).
+  writeFileSync(`${path}.tmp`, JSON.stringify(scenario));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Polls `check` every 200 ms until it returns a value other than undefined. */
+export async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  event: string;
+  actor: string;
+  uuid: string | null;
+  host: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export async function auditLog(quarantineUrl: string, token: string): Promise<AuditEntry[]> {
+  const response = await fetch(`${quarantineUrl}/v1/audit?limit=10000`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(`audit: HTTP ${response.status}`);
+  return ((await response.json()) as { entries: AuditEntry[] }).entries;
+}
+
+/** Every process below `pid` now (children, grandchildren …), from /proc. */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ")".
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const child of parents.get(parent) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** Whether a process is still there (a zombie counts as gone: it runs nothing). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
