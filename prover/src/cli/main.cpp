@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/backend.h"
 #include "groth16/dev_setup.h"
 #include "groth16/prover.h"
 #include "io/proof_json.h"
@@ -25,7 +26,8 @@ const char* kUsage =
     "Groth16 prover over BN254 for snarkjs .zkey/.wtns files; writes snarkjs proof.json and public.json.\n"
     "\n"
     "options:\n"
-    "  --backend cpu|cuda|auto  compute backend (default auto = cpu; cuda is not built yet)\n"
+    "  --backend cpu|cuda|auto  compute backend (default auto: cuda when a usable device is present, else cpu)\n"
+    "                           (cuda-emu: the cuda pipeline on the CPU grid emulator, tests only)\n"
     "  --device N               GPU index for the cuda backend (default 0)\n"
     "  --threads N              worker threads (default: all cores)\n"
     "  --timings FILE           write seconds per phase as JSON\n"
@@ -67,6 +69,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> pos;
   std::string backend = "auto", timings_path, fault_name;
   unsigned threads = 0;
+  int device = 0;
   bool seeded = false, trust = false;
   uint64_t seed = 0;
   for (int i = 1; i < argc; ++i) {
@@ -81,7 +84,9 @@ int run(int argc, char** argv) {
     } else if (a == "--backend") {
       backend = value();
     } else if (a == "--device") {
-      parse_u64(a, value());
+      uint64_t d = parse_u64(a, value());
+      if (d > 1023) fail(kExitUsage, "--device must be between 0 and 1023");
+      device = (int)d;
     } else if (a == "--threads") {
       uint64_t t = parse_u64(a, value());
       if (t == 0 || t > 1024) fail(kExitUsage, "--threads must be between 1 and 1024");
@@ -101,8 +106,8 @@ int run(int argc, char** argv) {
       pos.push_back(a);
     }
   }
-  if (backend != "cpu" && backend != "cuda" && backend != "auto") fail(kExitUsage, "--backend must be cpu, cuda or auto");
-  if (backend == "cuda") fail(kExitNoBackend, "CUDA backend not built");
+  if (backend != "cpu" && backend != "cuda" && backend != "auto" && backend != "cuda-emu")
+    fail(kExitUsage, "--backend must be cpu, cuda or auto");
 
   auto pool = std::make_shared<ThreadPool>(threads);
 
@@ -130,8 +135,40 @@ int run(int argc, char** argv) {
   Timings timings;
   opt.timings = &timings;
 
+  BackendOptions bo;
+  bo.device = device;
+  if (backend == "cuda") {
+    // Refused before the zkey is read: operators scripting a fleet want the answer fast.
+    std::string why;
+    const int count = cuda_device_count(&why);
+    if (count == 0) fail(kExitNoBackend, "CUDA backend not available: " + why);
+    if (device >= count)
+      fail(kExitNoBackend, "CUDA backend: --device " + std::to_string(device) + " but " + std::to_string(count) +
+                               " device(s) present");
+    bo.kind = Backend::kCuda;
+  } else if (backend == "cuda-emu") {
+    bo.kind = Backend::kCudaEmulated;
+  } else if (backend == "auto") {
+    std::string why;
+    const int count = cuda_device_count(&why);
+    bo.kind = count > device ? Backend::kCuda : Backend::kCpu;
+  }
+
   auto t0 = std::chrono::steady_clock::now();
-  Groth16Prover prover(pos[0], pool, !trust);
+  std::unique_ptr<Groth16Prover> made;
+  if (bo.kind == Backend::kCuda && backend == "auto") {
+    // auto never fails for want of a GPU: a device that will not take the circuit
+    // (out of memory, a driver error) leaves the proof to the CPU, said on stderr.
+    try {
+      made.reset(new Groth16Prover(pos[0], pool, !trust, bo));
+    } catch (const ProverError& e) {
+      if (e.code != kExitNoBackend && e.code != kExitInternal) throw;
+      std::fprintf(stderr, "proofwatch-prover: warning: --backend auto: CUDA unusable (%s); proving on the CPU\n", e.what());
+      bo.kind = Backend::kCpu;
+    }
+  }
+  if (!made) made.reset(new Groth16Prover(pos[0], pool, !trust, bo));
+  Groth16Prover& prover = *made;
   Witness w = load_wtns(pos[1]);
   auto t1 = std::chrono::steady_clock::now();
   Timings load{{"load", std::chrono::duration<double>(t1 - t0).count()}};

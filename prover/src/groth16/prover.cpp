@@ -1,8 +1,10 @@
 #include "groth16/prover.h"
 
 #include <chrono>
+#include <future>
 #include <random>
 
+#include "cuda/backend.h"
 #include "msm/msm_cpu.h"
 #include "util/error.h"
 
@@ -50,16 +52,22 @@ Fr random_fr(bool seeded, uint64_t& state) {
   }
 }
 
-Groth16Prover::Groth16Prover(const std::string& zkey_path, std::shared_ptr<ThreadPool> pool, bool check_points)
-    : zkey_(load_zkey(zkey_path, check_points, pool.get())), pool_(std::move(pool)) {
+Groth16Prover::Groth16Prover(const std::string& zkey_path, std::shared_ptr<ThreadPool> pool, bool check_points,
+                             BackendOptions backend)
+    : zkey_(load_zkey(zkey_path, check_points, pool.get())), backend_(backend), pool_(std::move(pool)) {
   init();
 }
 
-Groth16Prover::Groth16Prover(Zkey zkey, std::shared_ptr<ThreadPool> pool) : zkey_(std::move(zkey)), pool_(std::move(pool)) {
+Groth16Prover::Groth16Prover(Zkey zkey, std::shared_ptr<ThreadPool> pool, BackendOptions backend)
+    : zkey_(std::move(zkey)), backend_(backend), pool_(std::move(pool)) {
   init();
 }
+
+Groth16Prover::~Groth16Prover() = default;
 
 void Groth16Prover::init() {
+  if (backend_.kind == Backend::kCuda) gpu_ = make_cuda_circuit(zkey_, backend_.device);
+  if (backend_.kind == Backend::kCudaEmulated) gpu_ = make_emulated_circuit(zkey_, *pool_);
   domain_.reset(new NttDomain(zkey_.log_domain));
   const size_t n = zkey_.domain_size;
   coset_.resize(n);
@@ -98,39 +106,68 @@ Proof Groth16Prover::prove(const std::vector<Scalar>& witness, const ProveOption
   if (opt.fault == Fault::kCBitflip) c[n / 2] = flip_bit(c[n / 2]);
   timer.lap("build_abc");
 
-  // Values on the odd coset w_2N^(2i+1): interpolate, scale coefficient k by w_2N^k/N,
-  // evaluate. There Z = x^N - 1 = -2, so a*b - c is h up to a constant the zkey's H
-  // points already absorb.
-  for (std::vector<Fr>* v : {&a, &b, &c}) {
-    domain_->inverse(v->data(), pool, false);
-    Fr* p = v->data();
-    pool.parallel_range(n, [&](size_t lo, size_t hi) {
-      for (size_t i = lo; i < hi; ++i) p[i] *= coset_[i];
-    });
-    domain_->forward(p, pool);
-  }
-  std::vector<Scalar> h(n);
-  pool.parallel_range(n, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) (a[i] * b[i] - c[i]).to_normal(h[i].l);
-  });
-  if (opt.fault == Fault::kHBitflip) h[n / 2].l[0] ^= 1;  // stays below 2^254, a valid MSM scalar
-  std::vector<Fr>().swap(a);
-  std::vector<Fr>().swap(b);
-  std::vector<Fr>().swap(c);
-  timer.lap("ntt");
-
   using A1 = G1::Acc;
   using A2 = G2::Acc;
-  A1 pa = msm_cpu<G1>(z.a.data(), witness.data(), z.n_vars, pool);
-  timer.lap("msm_a");
-  A1 pb1 = msm_cpu<G1>(z.b1.data(), witness.data(), z.n_vars, pool);
-  timer.lap("msm_b1");
-  A2 pb = msm_cpu<G2>(z.b2.data(), witness.data(), z.n_vars, pool);
-  timer.lap("msm_b2");
-  A1 pc = msm_cpu<G1>(z.c.data(), witness.data() + z.n_public + 1, z.n_vars - z.n_public - 1, pool);
-  timer.lap("msm_c");
-  A1 ph = msm_cpu<G1>(z.h.data(), h.data(), n, pool);
-  timer.lap("msm_h");
+  A1 pa, pb1, pc, ph;
+  A2 pb;
+  if (gpu_) {
+    // The G2 MSM runs on the CPU pool while this thread drives the GPU (which needs no
+    // pool), so its time hides behind the device's.
+    auto t_b2 = Clock::now();
+    double b2_seconds = 0;
+    std::future<A2> b2 = std::async(std::launch::async, [&] {
+      A2 r = msm_cpu<G2>(z.b2.data(), witness.data(), z.n_vars, pool);
+      b2_seconds = std::chrono::duration<double>(Clock::now() - t_b2).count();
+      return r;
+    });
+    GpuCircuit::G1Results g;
+    try {
+      g = gpu_->prove_g1(a, b, c, witness, opt.fault == Fault::kHBitflip, opt.timings);
+    } catch (...) {
+      b2.wait();
+      throw;
+    }
+    timer.start = Clock::now();
+    pb = b2.get();
+    timer.lap("msm_b2_wait");
+    if (opt.timings) opt.timings->emplace_back("msm_b2_cpu", b2_seconds);
+    pa = g.a;
+    pb1 = g.b1;
+    pc = g.c;
+    ph = g.h;
+  } else {
+    // Values on the odd coset w_2N^(2i+1): interpolate, scale coefficient k by w_2N^k/N,
+    // evaluate. There Z = x^N - 1 = -2, so a*b - c is h up to a constant the zkey's H
+    // points already absorb.
+    for (std::vector<Fr>* v : {&a, &b, &c}) {
+      domain_->inverse(v->data(), pool, false);
+      Fr* p = v->data();
+      pool.parallel_range(n, [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) p[i] *= coset_[i];
+      });
+      domain_->forward(p, pool);
+    }
+    std::vector<Scalar> h(n);
+    pool.parallel_range(n, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) (a[i] * b[i] - c[i]).to_normal(h[i].l);
+    });
+    if (opt.fault == Fault::kHBitflip) h[n / 2].l[0] ^= 1;  // stays below 2^254, a valid MSM scalar
+    std::vector<Fr>().swap(a);
+    std::vector<Fr>().swap(b);
+    std::vector<Fr>().swap(c);
+    timer.lap("ntt");
+
+    pa = msm_cpu<G1>(z.a.data(), witness.data(), z.n_vars, pool);
+    timer.lap("msm_a");
+    pb1 = msm_cpu<G1>(z.b1.data(), witness.data(), z.n_vars, pool);
+    timer.lap("msm_b1");
+    pb = msm_cpu<G2>(z.b2.data(), witness.data(), z.n_vars, pool);
+    timer.lap("msm_b2");
+    pc = msm_cpu<G1>(z.c.data(), witness.data() + z.n_public + 1, z.n_vars - z.n_public - 1, pool);
+    timer.lap("msm_c");
+    ph = msm_cpu<G1>(z.h.data(), h.data(), n, pool);
+    timer.lap("msm_h");
+  }
 
   uint64_t state = opt.seed;
   Fr r = random_fr(opt.seeded, state), s = random_fr(opt.seeded, state);

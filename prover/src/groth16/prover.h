@@ -1,5 +1,7 @@
 // Groth16 prover over BN254 for snarkjs zkeys: load a proving key once, prove many
-// witnesses. The CPU backend lives here; a CUDA backend reuses the same algorithm bodies.
+// witnesses. The CPU backend lives here; the CUDA backend (src/cuda) keeps the zkey's G1
+// points resident on the GPU and runs the NTTs and G1 MSMs there, the G2 MSM overlapped
+// on the CPU.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -32,19 +34,37 @@ struct ProveOptions {
   Timings* timings = nullptr;
 };
 
+class GpuCircuit;
+
+// kCudaEmulated: the CUDA pipeline on the CPU grid emulator (tests of the GPU code
+// without a GPU; slow).
+enum class Backend { kCpu, kCuda, kCudaEmulated };
+
+struct BackendOptions {
+  Backend kind = Backend::kCpu;
+  int device = 0;  // CUDA device index
+};
+
 class Groth16Prover {
  public:
   // check_points: verify every zkey point is on its curve while loading.
-  Groth16Prover(const std::string& zkey_path, std::shared_ptr<ThreadPool> pool, bool check_points = true);
-  Groth16Prover(Zkey zkey, std::shared_ptr<ThreadPool> pool);
+  // A CUDA backend that cannot start throws ProverError (kExitNoBackend: not built, no
+  // such device; kExitInternal: a CUDA error, out of device memory).
+  Groth16Prover(const std::string& zkey_path, std::shared_ptr<ThreadPool> pool, bool check_points = true,
+                BackendOptions backend = {});
+  Groth16Prover(Zkey zkey, std::shared_ptr<ThreadPool> pool, BackendOptions backend = {});
+  ~Groth16Prover();
 
   const Zkey& zkey() const { return zkey_; }
+  Backend backend() const { return backend_.kind; }
   // Throws ProverError(kExitMismatch) when the witness does not fit the circuit.
   Proof prove(const std::vector<Scalar>& witness, const ProveOptions& opt = {}) const;
 
  private:
   void init();
   Zkey zkey_;
+  BackendOptions backend_;
+  std::unique_ptr<GpuCircuit> gpu_;
   std::shared_ptr<ThreadPool> pool_;
   std::unique_ptr<NttDomain> domain_;
   std::vector<Fr> coset_;  // w_2N^k / N: unscaled inverse NTT -> odd-coset coefficients

@@ -1,0 +1,47 @@
+// GPU backend of the Groth16 prover, as the rest of the prover sees it: a circuit whose
+// zkey points live on the device, proving the G1 side of many witnesses (NTTs, h, and
+// the a, b1, c, h MSMs); the CPU does build_abc, the G2 MSM (overlapped) and finalize.
+// Plain C++: no CUDA header here, so the CPU build and the CLI need none.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ec/curve.h"
+#include "msm/pippenger.h"
+
+namespace pw {
+
+struct Zkey;
+class ThreadPool;
+using Timings = std::vector<std::pair<std::string, double>>;
+
+class GpuCircuit {
+ public:
+  virtual ~GpuCircuit() = default;
+  struct G1Results {
+    G1::Acc a, b1, c, h;
+  };
+  // a, b, c: QAP evaluations on the domain (Montgomery Fr, domain_size each);
+  // witness: nVars normal-form values. Appends per-phase seconds and, for every
+  // transfer, "<label>_bytes" and "<label>_seconds" to timings when given.
+  // Safe to call from several threads (proofs run one at a time).
+  virtual G1Results prove_g1(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
+                             const std::vector<Scalar>& witness, bool h_bitflip, Timings* timings) = 0;
+  virtual std::string describe() const = 0;
+};
+
+// True when this binary was built with the CUDA backend (nvcc found at configure time).
+bool cuda_backend_built();
+// Usable CUDA devices; 0 without a CUDA build, a driver or a device (never throws).
+// why, when given, receives the reason for 0.
+int cuda_device_count(std::string* why = nullptr);
+// Uploads the zkey's G1 points, twiddles and coset table to device `device` once.
+// Throws ProverError(kExitNoBackend) when CUDA is not built or the device is missing,
+// ProverError(kExitInternal) with the failing call and place on a CUDA error,
+// including out of device memory.
+std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey& zkey, int device);
+// The same pipeline on the grid emulator (host memory, CPU threads): for tests.
+std::unique_ptr<GpuCircuit> make_emulated_circuit(const Zkey& zkey, ThreadPool& pool);
+
+}  // namespace pw

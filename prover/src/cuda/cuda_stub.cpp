@@ -1,0 +1,19 @@
+// Built instead of cuda_backend.cu when CMake found no CUDA compiler (or
+// -DPROOFWATCH_CUDA=OFF): the CUDA backend reports itself absent.
+#include "cuda/backend.h"
+#include "util/error.h"
+
+namespace pw {
+
+bool cuda_backend_built() { return false; }
+
+int cuda_device_count(std::string* why) {
+  if (why) *why = "CUDA backend not built (no nvcc when this prover was configured)";
+  return 0;
+}
+
+std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey&, int) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
+}  // namespace pw

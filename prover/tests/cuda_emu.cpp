@@ -1,0 +1,365 @@
+// prover-cuda-emu: the CUDA backend's kernel bodies (src/cuda/kernels.h) run on the CPU
+// grid emulator and checked against the CPU backend, for test/prover-cuda. One request a
+// line on stdin, whitespace-separated words, one JSON answer a line on stdout
+// ({"error": "..."} on a bad request; the process goes on). Decimals are normal form.
+//
+//   g1_msm N x_1 y_1 s_1 ... x_N y_N s_N   -> {"emulated":[x,y],"cpu":[x,y],"window_bits":c,"pairs":P}
+//   g1_msm_random LOG_N SEED SHAPE          -> {"equal":b,"emulated":[x,y],"cpu":[x,y],...}
+//   msm_stages LOG_N SEED SHAPE             -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
+//   ntt INVERSE N v_1 ... v_N               -> {"emulated":[...],"cpu":[...]}
+//   ntt_random LOG_N SEED                   -> {"forward":b,"inverse":b,"stages":b,"launches":L}
+//   sort_random N KEY_BITS SEED             -> {"equal":b}
+// SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
+// repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cuda/emulator.h"
+#include "cuda/msm_pipeline.h"
+#include "ff/decimal.h"
+#include "msm/msm_cpu.h"
+#include "ntt/ntt_cpu.h"
+
+using namespace pw;
+using namespace pw::gpu;
+
+namespace {
+
+uint64_t splitmix64(uint64_t& s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+Scalar random_scalar(uint64_t& st) {
+  for (;;) {
+    Scalar k;
+    for (auto& x : k.l) x = splitmix64(st);
+    k.l[3] &= 0x3fffffffffffffffULL;
+    if (Fr::is_canonical(k.l)) return k;
+  }
+}
+
+Scalar small(uint64_t v) { return Scalar{{v, 0, 0, 0}}; }
+
+std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st) {
+  std::vector<Scalar> s(n);
+  const Scalar rm1{{FrParams::M0 - 1, FrParams::M1, FrParams::M2, FrParams::M3}};
+  const Scalar same = random_scalar(st);
+  for (size_t i = 0; i < n; ++i) {
+    if (shape == "bits") {
+      s[i] = small(splitmix64(st) & 1);
+    } else if (shape == "zero") {
+      s[i] = small(0);
+    } else if (shape == "one") {
+      s[i] = small(1);
+    } else if (shape == "repeated") {
+      s[i] = same;
+    } else if (shape == "full" || shape == "infinity") {
+      s[i] = random_scalar(st);
+    } else if (shape == "mixed") {
+      switch (i % 8) {
+        case 0: s[i] = small(0); break;
+        case 1: s[i] = small(1); break;
+        case 2: s[i] = rm1; break;
+        case 3: s[i] = small(splitmix64(st) & 0xffff); break;
+        case 4: s[i] = same; break;
+        default: s[i] = random_scalar(st);
+      }
+    } else {
+      throw std::runtime_error("unknown shape '" + shape + "'");
+    }
+  }
+  return s;
+}
+
+// Random multiples of the generator (distinct with overwhelming probability).
+std::vector<G1Aff> random_bases(size_t n, uint64_t& st, ThreadPool& pool, bool some_infinity) {
+  std::vector<Scalar> k(n);
+  for (auto& x : k) x = random_scalar(st);
+  std::vector<G1Aff> p(n);
+  const G1::Acc g = G1::Acc::from_affine(G1::generator());
+  pool.parallel_for(n, [&](size_t i) {
+    p[i] = (some_infinity && i % 7 == 3) ? G1Aff::infinity() : scalar_mul(g, k[i].l).to_affine();
+  });
+  return p;
+}
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+std::string dec(const Fq& x) { return quote(field_to_decimal(x)); }
+std::string out_g1(const G1::Acc& p) {
+  G1Aff a = p.to_affine();
+  return "[" + dec(a.x) + "," + dec(a.y) + "]";
+}
+const char* tf(bool b) { return b ? "true" : "false"; }
+bool same_point(const G1::Acc& a, const G1::Acc& b) {
+  G1Aff x = a.to_affine(), y = b.to_affine();
+  return x.x == y.x && x.y == y.y;
+}
+
+template <class F>
+F read_field(std::istream& in, const char* what) {
+  std::string w;
+  if (!(in >> w)) throw std::runtime_error(std::string("missing ") + what);
+  F x;
+  if (!parse_field(w, x)) throw std::runtime_error(std::string(what) + ": not a canonical field element: " + w);
+  return x;
+}
+uint64_t read_u64(std::istream& in, const char* what) {
+  std::string w;
+  if (!(in >> w) || w.empty() || w.find_first_not_of("0123456789") != std::string::npos)
+    throw std::runtime_error(std::string("missing or bad ") + what);
+  return std::stoull(w);
+}
+std::string read_word(std::istream& in, const char* what) {
+  std::string w;
+  if (!(in >> w)) throw std::runtime_error(std::string("missing ") + what);
+  return w;
+}
+int read_log(std::istream& in, int max) {
+  uint64_t v = read_u64(in, "log_n");
+  if ((int)v > max) throw std::runtime_error("log_n above " + std::to_string(max));
+  return (int)v;
+}
+
+std::string msm_answer(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool) {
+  EmuExec ex(pool);
+  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), p.size());
+  G1::Acc emu = pipe.run();
+  G1::Acc cpu = msm_cpu<G1>(p.data(), s.data(), p.size(), pool);
+  std::ostringstream o;
+  o << "{\"equal\":" << tf(same_point(emu, cpu)) << ",\"emulated\":" << out_g1(emu) << ",\"cpu\":" << out_g1(cpu)
+    << ",\"window_bits\":" << pipe.layout().c << ",\"windows\":" << pipe.layout().nwin << ",\"pairs\":" << pipe.pairs()
+    << ",\"launches\":" << ex.launches() << ",\"sorts\":" << ex.sorts() << "}";
+  return o.str();
+}
+
+// Each MSM stage against an independent host computation from the CPU backend's pieces
+// (recode_signed, bucket_add, bucket_reduce of msm/pippenger.h; std::stable_sort).
+std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool) {
+  const size_t n = p.size();
+  EmuExec ex(pool);
+  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), n);
+  const MsmLayout& L = pipe.layout();
+  const size_t P = pipe.pairs();
+  pipe.ones();
+  pipe.assign();
+
+  // Assignment: digits as the CPU recoder gives them.
+  std::vector<int32_t> dig((size_t)L.nwin * n);
+  for (size_t i = 0; i < n; ++i) recode_signed(s[i], L.c, L.nwin, &dig[i], n);
+  bool assign = true;
+  size_t live = 0;
+  for (int w = 0; w < L.nwin; ++w) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t at = (size_t)w * n + i;
+      const int32_t d = dig[at];
+      const bool skip = s[i].is_zero() || s[i].is_one() || p[i].is_inf() || d == 0;
+      const uint32_t key = skip ? L.nkeys : (uint32_t)w * L.nb + (uint32_t)(d < 0 ? -d : d) - 1;
+      const uint32_t val = ((uint32_t)i << 1) | (d < 0 ? 1u : 0u);
+      if (pipe.keys()[at] != key || pipe.vals()[at] != val) assign = false;
+      live += !skip;
+    }
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> ref(P);
+  for (size_t t = 0; t < P; ++t) ref[t] = {pipe.keys()[t], pipe.vals()[t]};
+  std::stable_sort(ref.begin(), ref.end(), [](auto& a, auto& b) { return a.first < b.first; });
+
+  pipe.sort();
+  bool sort = true;
+  for (size_t t = 0; t < P; ++t)
+    if (pipe.sorted_keys()[t] != ref[t].first || pipe.sorted_vals()[t] != ref[t].second) sort = false;
+
+  pipe.bounds();
+  bool bounds = true;
+  size_t nonempty = 0;
+  for (uint32_t k = 0; k < L.nkeys; ++k) {
+    auto lo = std::lower_bound(ref.begin(), ref.end(), k, [](auto& a, uint32_t v) { return a.first < v; });
+    auto hi = std::upper_bound(ref.begin(), ref.end(), k, [](uint32_t v, auto& a) { return v < a.first; });
+    const uint32_t b = (uint32_t)(lo - ref.begin()), e = (uint32_t)(hi - ref.begin());
+    if (b == e) {
+      if (pipe.bucket_end()[k] != pipe.bucket_start()[k]) bounds = false;
+    } else {
+      ++nonempty;
+      if (pipe.bucket_start()[k] != b || pipe.bucket_end()[k] != e) bounds = false;
+    }
+  }
+
+  pipe.accumulate();
+  std::vector<G1::Acc> ref_buckets(L.nkeys, G1::Acc::infinity());
+  for (int w = 0; w < L.nwin; ++w) {
+    for (size_t i = 0; i < n; ++i) {
+      if (s[i].is_zero() || s[i].is_one() || p[i].is_inf()) continue;
+      bucket_add<G1>(&ref_buckets[(size_t)w * L.nb], dig[(size_t)w * n + i], p[i]);
+    }
+  }
+  bool buckets = true;
+  for (uint32_t k = 0; k < L.nkeys; ++k)
+    if (!same_point(pipe.buckets()[k], ref_buckets[k])) buckets = false;
+
+  pipe.reduce();
+  bool windows = true;
+  std::vector<G1::Acc> win(L.nwin);
+  for (int w = 0; w < L.nwin; ++w) {
+    win[w] = bucket_reduce<G1>(&ref_buckets[(size_t)w * L.nb], (int)L.nb);
+    if (!same_point(pipe.windows()[w], win[w])) windows = false;
+  }
+  G1::Acc emu = pipe.finish("msm");
+  G1::Acc cpu = msm_cpu<G1>(p.data(), s.data(), n, pool);
+  std::ostringstream o;
+  o << "{\"assign\":" << tf(assign) << ",\"sort\":" << tf(sort) << ",\"bounds\":" << tf(bounds)
+    << ",\"buckets\":" << tf(buckets) << ",\"windows\":" << tf(windows) << ",\"result\":" << tf(same_point(emu, cpu))
+    << ",\"window_bits\":" << L.c << ",\"pairs\":" << P << ",\"live_pairs\":" << live << ",\"nonempty_buckets\":" << nonempty
+    << ",\"segments\":" << L.nseg << "}";
+  return o.str();
+}
+
+void emulated_ntt(EmuExec& ex, std::vector<Fr>& v, int log_n, bool inverse) {
+  std::vector<Fr> tw = twiddles(log_n, inverse);
+  ntt(ex, v.data(), tw.data(), log_n);
+  if (inverse) ex.launch(MulScalar{v.data(), Fr::from_u64(v.size()).inverse()}, v.size());
+}
+
+std::string fr_list(const std::vector<Fr>& v) {
+  std::string o = "[";
+  for (size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + quote(field_to_decimal(v[i]));
+  return o + "]";
+}
+
+std::string handle(const std::string& line, ThreadPool& pool) {
+  std::istringstream in(line);
+  const std::string op = read_word(in, "op");
+  if (op == "g1_msm") {
+    const uint64_t n = read_u64(in, "N");
+    std::vector<G1Aff> p(n);
+    std::vector<Scalar> s(n);
+    for (size_t i = 0; i < n; ++i) {
+      p[i].x = read_field<Fq>(in, "x");
+      p[i].y = read_field<Fq>(in, "y");
+      if (!on_curve<G1>(p[i])) throw std::runtime_error("point " + std::to_string(i) + " is not on the curve");
+      read_field<Fr>(in, "scalar").to_normal(s[i].l);
+    }
+    return msm_answer(p, s, pool);
+  }
+  if (op == "g1_msm_random" || op == "msm_stages") {
+    const int log_n = read_log(in, 20);
+    uint64_t st = read_u64(in, "seed");
+    const std::string shape = read_word(in, "shape");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Scalar> s = scalars_of(shape, n, st);
+    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
+    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool);
+  }
+  if (op == "ntt") {
+    const bool inverse = read_u64(in, "inverse") != 0;
+    const uint64_t n = read_u64(in, "N");
+    if (n == 0 || (n & (n - 1)) || n > (1u << 20)) throw std::runtime_error("N must be a power of two <= 2^20");
+    int log_n = 0;
+    while ((size_t(1) << log_n) < n) ++log_n;
+    std::vector<Fr> v(n);
+    for (auto& x : v) x = read_field<Fr>(in, "value");
+    std::vector<Fr> cpu = v;
+    EmuExec ex(pool);
+    emulated_ntt(ex, v, log_n, inverse);
+    NttDomain d(log_n);
+    if (inverse) {
+      d.inverse(cpu.data(), pool);
+    } else {
+      d.forward(cpu.data(), pool);
+    }
+    return "{\"emulated\":" + fr_list(v) + ",\"cpu\":" + fr_list(cpu) + "}";
+  }
+  if (op == "ntt_random") {
+    const int log_n = read_log(in, 22);
+    uint64_t st = read_u64(in, "seed");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Fr> v(n);
+    for (auto& x : v) {
+      Scalar k = random_scalar(st);
+      x = Fr::from_normal(k.l);
+    }
+    EmuExec ex(pool);
+    NttDomain d(log_n);
+    std::vector<Fr> emu = v, cpu = v;
+    emulated_ntt(ex, emu, log_n, false);
+    d.forward(cpu.data(), pool);
+    const bool forward = emu == cpu;
+    emulated_ntt(ex, emu, log_n, true);
+    d.inverse(cpu.data(), pool);
+    const bool inverse = emu == cpu && emu == v;
+    // Stage by stage against the serial butterfly loop of ntt.h.
+    std::vector<Fr> tw = twiddles(log_n, false), a = v, b = v;
+    ex.launch(BitReverse{a.data(), log_n}, n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t j = bit_reverse((uint32_t)i, log_n);
+      if (i < j) std::swap(b[i], b[j]);
+    }
+    bool stages = a == b;
+    for (int s = 0; s < log_n; ++s) {
+      ex.launch(Butterfly{a.data(), tw.data(), s, log_n}, n / 2);
+      for (size_t j = 0; j < n / 2; ++j) ntt_butterfly(b.data(), tw.data(), j, s, log_n);
+      stages = stages && a == b;
+    }
+    std::ostringstream o;
+    o << "{\"forward\":" << tf(forward) << ",\"inverse\":" << tf(inverse) << ",\"stages\":" << tf(stages)
+      << ",\"launches\":" << ex.launches() << "}";
+    return o.str();
+  }
+  if (op == "sort_random") {
+    const uint64_t n = read_u64(in, "N");
+    const int bits = (int)read_u64(in, "key_bits");
+    uint64_t st = read_u64(in, "seed");
+    if (n > (1u << 24) || bits < 1 || bits > 32) throw std::runtime_error("N <= 2^24 and 1 <= key_bits <= 32");
+    std::vector<uint32_t> k(n), v(n), ko(n), vo(n);
+    const uint64_t mask = bits == 32 ? 0xffffffffULL : ((1ULL << bits) - 1);
+    for (size_t i = 0; i < n; ++i) {
+      k[i] = (uint32_t)(splitmix64(st) & mask & (i % 3 ? ~0ULL : 0xfULL));  // many repeats
+      v[i] = (uint32_t)i;
+    }
+    counting_sort_pairs(k.data(), v.data(), ko.data(), vo.data(), n, bits);
+    std::vector<uint32_t> idx(n);
+    for (size_t i = 0; i < n; ++i) idx[i] = (uint32_t)i;
+    std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) { return k[a] < k[b]; });
+    bool eq = true;
+    for (size_t i = 0; i < n; ++i)
+      if (ko[i] != k[idx[i]] || vo[i] != v[idx[i]]) eq = false;
+    return std::string("{\"equal\":") + tf(eq) + "}";
+  }
+  throw std::runtime_error("unknown op '" + op + "'");
+}
+
+std::string escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o.push_back('\\');
+    if ((unsigned char)c >= 0x20) o.push_back(c);
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned threads = 0;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--threads") threads = (unsigned)std::stoul(argv[i + 1]);
+  ThreadPool pool(threads);
+  std::ios::sync_with_stdio(false);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      std::cout << handle(line, pool) << "\n";
+    } catch (const std::exception& e) {
+      std::cout << "{\"error\":\"" << escape(e.what()) << "\"}\n";
+    }
+    std::cout.flush();
+  }
+  return 0;
+}
