@@ -56,6 +56,21 @@ function portOptions() {
   ) as Record<`${Part}-port`, { type: "string"; default: string }>;
 }
 
+/**
+ * Prometheus' alerts page: `/alerts`, or `/classic/alerts` in Debian's package, which ships
+ * only the classic UI (the React one is not packaged).
+ */
+async function alertsPage(prometheusUrl: string): Promise<string> {
+  for (const path of ["/alerts", "/classic/alerts"]) {
+    const ok = await fetch(`${prometheusUrl}${path}`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return `${prometheusUrl}${path}`;
+  }
+  return `${prometheusUrl}/api/v1/alerts`;
+}
+
 export async function runDemo(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -112,13 +127,16 @@ export async function runDemo(argv: string[]): Promise<void> {
     }
     const running = suite;
     const started = Date.now();
+    const prometheusPage = running.urls.prometheus
+      ? await alertsPage(running.urls.prometheus)
+      : "not running";
     const addresses = [
       "proofwatch demo is running (all on loopback):",
       `  exporter      ${running.urls.exporter}/metrics`,
       `  verifier      ${running.urls.verifier}/v1/gpus`,
       `  quarantine    ${running.urls.quarantine}/v1/quarantine`,
       `  prover        ${running.urls.prover}/v1/workers`,
-      `  prometheus    ${running.urls.prometheus ? `${running.urls.prometheus}/alerts` : "not running"}`,
+      `  prometheus    ${prometheusPage}`,
       `  alertmanager  ${running.urls.alertmanager ? `${running.urls.alertmanager}/#/alerts` : "not running"}`,
       `  logs          ${join(running.dir, "logs")}`,
       ...running.missing.map((line) => `  without ${line}`),

@@ -1,0 +1,158 @@
+// `proofwatch demo` as a person runs it: a child process on free ports that prints where each
+// part listens, plays its story (GPU 1's invalid proofs, GPU 2's ECC errors and XID 48) until
+// both are quarantined, and leaves no process behind after Ctrl-C, after --duration, or after
+// a Ctrl-C while it is still starting.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ALERTMANAGER_BINARY } from "../../common/alertmanager.js";
+import { packageRoot } from "../../common/package-root.js";
+import { PROMETHEUS_BINARY } from "../../common/prometheus.js";
+import type { QuarantineList, Worker } from "../../demo/src/suite.js";
+import { alive, descendants, until } from "./helpers.js";
+
+interface Demo {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every descendant seen so far (sampled every 500 ms while it runs). */
+  seen: Set<number>;
+}
+
+function startDemo(args: string[]): Demo {
+  const root = packageRoot();
+  const ports = ["exporter", "verifier", "quarantine", "prover", "prometheus", "alertmanager"];
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(root, "cli/main.ts"),
+      "demo",
+      ...ports.flatMap((part) => [`--${part}-port`, "0"]),
+      ...args,
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const seen = new Set<number>();
+  const sampler = setInterval(() => {
+    if (child.pid) for (const pid of descendants(child.pid)) seen.add(pid);
+  }, 500);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      clearInterval(sampler);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, output: () => output, exited, seen };
+}
+
+/** The addresses the demo printed, by part. */
+function addresses(output: string): Record<string, string> {
+  return Object.fromEntries(
+    [...output.matchAll(/^ {2}(\w+) +(http:\/\/127\.0\.0\.1:\d+\S*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}
+
+async function expectNothingLeft(demo: Demo): Promise<void> {
+  const { code } = await demo.exited;
+  expect(code, demo.output()).toBe(0);
+  expect(demo.seen.size).toBeGreaterThan(0);
+  // Give the kernel a moment to reap what was killed last.
+  const left = await until(
+    () => {
+      const running = [...demo.seen].filter(alive);
+      return running.length === 0 ? running : undefined;
+    },
+    "every child of the demo to be gone",
+    10_000,
+  ).catch(() => [...demo.seen].filter(alive));
+  expect(left).toEqual([]);
+}
+
+const missing = [PROMETHEUS_BINARY, ALERTMANAGER_BINARY].filter((path) => !existsSync(path));
+
+describe.skipIf(missing.length > 0)("proofwatch demo", () => {
+  it("prints where each part listens, quarantines both faulty GPUs, and stops everything on Ctrl-C", {
+    timeout: 180_000,
+  }, async () => {
+    const demo = startDemo(["--duration", "170s"]);
+    try {
+      const urls = await until(
+        () => {
+          const found = addresses(demo.output());
+          return Object.keys(found).length === 6 ? found : undefined;
+        },
+        "the demo's addresses",
+        90_000,
+      );
+      expect(Object.keys(urls).sort()).toEqual(
+        ["alertmanager", "exporter", "prometheus", "prover", "quarantine", "verifier"].sort(),
+      );
+      for (const [part, url] of Object.entries(urls)) {
+        const response = await fetch(url);
+        expect(response.status, `${part} ${url}`).toBe(200);
+      }
+
+      // The story: GPU 1 (invalid proofs from 20 s) and GPU 2 (ECC from 35 s, XID 48 at 45 s).
+      const list = await until(
+        async () => {
+          const current = (await (await fetch(urls.quarantine as string)).json()) as QuarantineList;
+          return current.gpus.length >= 2 ? current : undefined;
+        },
+        "both faulty GPUs quarantined",
+        120_000,
+      );
+      const prover = (await (await fetch(urls.prover as string)).json()) as { workers: Worker[] };
+      const byUuid = new Map(prover.workers.map((w) => [w.uuid, w.index]));
+      expect(list.gpus.map((gpu) => byUuid.get(gpu.uuid)).sort()).toEqual([1, 2]);
+      expect(list.gpus.map((gpu) => gpu.reason).sort()).toEqual(
+        expect.arrayContaining(["ProofwatchGpuInvalidProofs"]),
+      );
+      // The table shows it.
+      await until(
+        () =>
+          /QUARANTINED[\s\S]*QUARANTINED/.test(
+            demo.output().split("proofwatch demo —").at(-1) ?? "",
+          )
+            ? true
+            : undefined,
+        "the table showing both quarantined",
+        10_000,
+      );
+    } finally {
+      demo.child.kill("SIGINT");
+    }
+    await expectNothingLeft(demo);
+    expect(demo.output()).toContain("proofwatch demo stopped; nothing left running.");
+  });
+
+  it("stops by itself after --duration, leaving nothing running", {
+    timeout: 120_000,
+  }, async () => {
+    const demo = startDemo(["--duration", "8s"]);
+    await expectNothingLeft(demo);
+    expect(Object.keys(addresses(demo.output()))).toHaveLength(6);
+  });
+
+  it("stops everything it started on a Ctrl-C while still starting", {
+    timeout: 120_000,
+  }, async () => {
+    const demo = startDemo([]);
+    await until(
+      () => (demo.output().includes("starting the prover service") ? true : undefined),
+      "the demo to be half way up",
+      90_000,
+    );
+    demo.child.kill("SIGINT");
+    await expectNothingLeft(demo);
+  });
+});
