@@ -1,6 +1,7 @@
 // The quarantine service's only state: one SQLite file in WAL mode. Every decision and every
 // intent to act is committed here before anything outside the process is touched.
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDatabase } from "../../common/sqlite.js";
 import type { QuarantinedGpu, QuarantinedNode, QuarantineList } from "./types.js";
 
 /** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
@@ -136,27 +137,7 @@ export class Store {
   readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    // FULL: a commit survives power loss, not only a process crash; the write rate is tiny.
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    this.migrate();
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `database schema version ${current} is newer than this proofwatch (${MIGRATIONS.length})`,
-      );
-    }
-    for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version] as string);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
+    this.db = openDatabase(file, MIGRATIONS);
   }
 
   close(): void {

@@ -1,7 +1,8 @@
 // The verifier's only state: one SQLite file in WAL mode. A submission is committed here,
 // with its sampling decision, before the prover hears 202; a verdict is committed in the
 // same transaction as the GPU's probation state it changes.
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDatabase } from "../../common/sqlite.js";
 import type { GpuSummary, SubmissionStatus, VerdictRecord, VerdictResult } from "./types.js";
 
 /** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
@@ -174,27 +175,7 @@ export class Store {
   readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    // FULL: an accepted proof survives power loss, not only a crash of this process.
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    this.migrate();
-  }
-
-  private migrate(): void {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `database schema version ${current} is newer than this proofwatch (${MIGRATIONS.length})`,
-      );
-    }
-    for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version] as string);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
+    this.db = openDatabase(file, MIGRATIONS);
   }
 
   close(): void {

@@ -1,0 +1,28 @@
+import Database from "better-sqlite3";
+
+/**
+ * Opens a service's SQLite database the way every proofwatch store needs it: WAL, so that
+ * readers never block the writer; synchronous FULL, so that a commit survives power loss
+ * and not only a crash of the process (the write rates are small); and the schema brought
+ * up to date by numbered migrations kept in `user_version`.
+ */
+export function openDatabase(file: string, migrations: readonly string[]): Database.Database {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    db.close();
+    throw new Error(
+      `database schema version ${current} is newer than this proofwatch (${migrations.length})`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return db;
+}
