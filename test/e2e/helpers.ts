@@ -1,27 +1,8 @@
-// Shared set-up for the end-to-end tests: a fake-nvml fleet file that a test can change mid-run,
-// polling, the quarantine audit log, and the process tree of a child.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// Shared set-up for the end-to-end tests: the fleet file (demo/src/fleet.ts), polling, the
+// quarantine audit log, and the process tree of a child.
+import { readdirSync, readFileSync } from "node:fs";
 
-/** Stable uuids for the end-to-end fleet. */
-export const uuidOf = (index: number) => `GPU-e2e0000${index}-0000-4000-8000-00000000000${index}`;
-
-/** A fake-nvml scenario of `gpus` healthy GPUs, with `fields` for some of them. */
-export function writeFleet(
-  path: string,
-  gpus: number,
-  fields: Record<number, Record<string, number>> = {},
-): void {
-  const scenario = {
-    driverVersion: "550.54.15",
-    devices: Array.from({ length: gpus }, (_, index) => ({
-      uuid: uuidOf(index),
-      ...(fields[index] ? { fields: fields[index] } : {}),
-    })),
-  };
-  // Aside, then renamed over: fake-nvml never reads half a file (native/fake-nvml/README.md).
-  writeFileSync(`${path}.tmp`, JSON.stringify(scenario));
-  renameSync(`${path}.tmp`, path);
-}
+export { uuidOf, writeFleet } from "../../demo/src/fleet.js";
 
 /** Polls `check` every 200 ms until it returns a value other than undefined. */
 export async function until<T>(
