@@ -6,19 +6,11 @@ import express, {
 } from "express";
 import type { Registry } from "prom-client";
 import { z } from "zod";
+import { serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import type { Authenticator } from "./auth.js";
 import type { RequestResult } from "./metrics.js";
 import type { QuarantineService, Reply } from "./service.js";
-
-const INDEX_PAGE = `<!doctype html>
-<html><head><title>proofwatch quarantine</title></head>
-<body><h1>proofwatch quarantine</h1>
-<p>Takes degrading GPUs out of service when Alertmanager says so.</p>
-<ul><li><a href="v1/quarantine">/v1/quarantine</a></li><li><a href="metrics">/metrics</a></li>
-<li><a href="healthz">/healthz</a></li></ul>
-</body></html>
-`;
 
 const ReasonBody = z.object({ reason: z.string().trim().min(3).max(500) }).strict();
 
@@ -60,18 +52,11 @@ export function createApp(
   const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
   const jsonBody = express.json({ type: () => true, limit: "16kb" });
 
-  app.get("/", (_req, res) => {
-    res.type("html").send(INDEX_PAGE);
-  });
-  app.get("/healthz", (_req, res) => {
-    res.type("text").send("ok\n");
-  });
-  app.get("/metrics", async (_req, res, next) => {
-    try {
-      res.type(registry.contentType).send(await registry.metrics());
-    } catch (error) {
-      next(error);
-    }
+  serveBasics(app, {
+    name: "quarantine",
+    description: "Takes degrading GPUs out of service when Alertmanager says so.",
+    links: ["/v1/quarantine"],
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });
 
   app.post("/v1/alertmanager", requireAuth, rawBody, async (req, res, next) => {

@@ -1,18 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type Response } from "express";
+import { serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
 import { describeIssues, parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
 import type { VerifierService } from "./service.js";
-
-const INDEX_PAGE = `<!doctype html>
-<html><head><title>proofwatch verifier</title></head>
-<body><h1>proofwatch verifier</h1>
-<p>Re-checks Groth16 proofs before they reach a chain, and says which GPU made each bad one.</p>
-<ul><li><a href="v1/gpus">/v1/gpus</a></li><li><a href="v1/verdicts?result=invalid">/v1/verdicts</a></li>
-<li><a href="v1/circuits">/v1/circuits</a></li><li><a href="metrics">/metrics</a></li>
-<li><a href="healthz">/healthz</a></li></ul>
-</body></html>
-`;
 
 // SQLite errors that mean "try again later" rather than "this will never work".
 const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
@@ -37,20 +28,12 @@ export function createApp(
     res.status(status).json({ error });
   };
 
-  app.get("/", (_req, res) => {
-    res.type("html").send(INDEX_PAGE);
-  });
-  app.get("/healthz", (_req, res) => {
-    res.type("text").send("ok\n");
-  });
-  app.get("/metrics", async (_req, res, next) => {
-    try {
-      const body = await metrics.render();
-      res.setHeader("content-type", CONTENT_TYPE);
-      res.send(body);
-    } catch (error) {
-      next(error);
-    }
+  serveBasics(app, {
+    name: "verifier",
+    description:
+      "Re-checks Groth16 proofs before they reach a chain, and says which GPU made each bad one.",
+    links: ["/v1/gpus", "/v1/verdicts?result=invalid", "/v1/circuits"],
+    metrics: async () => ({ contentType: CONTENT_TYPE, body: await metrics.render() }),
   });
 
   app.post("/v1/proofs", rawBody, (req, res) => {

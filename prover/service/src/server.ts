@@ -1,20 +1,12 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
+import { serveBasics } from "../../../common/http.js";
 import type { Logger } from "../../../common/log.js";
 import { toRecord } from "./jobs.js";
 import { CONTENT_TYPE, type ProverMetrics } from "./metrics.js";
 import { describeIssues, FaultRequest, JobRequest } from "./schema.js";
 import type { ProverService } from "./service.js";
 import type { Fault } from "./types.js";
-
-const INDEX_PAGE = `<!doctype html>
-<html><head><title>proofwatch prover</title></head>
-<body><h1>proofwatch prover</h1>
-<p>Proves Groth16 jobs on this host's GPUs and sends every proof to the verifier.</p>
-<ul><li><a href="v1/workers">/v1/workers</a></li><li><a href="v1/jobs">/v1/jobs</a></li>
-<li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li></ul>
-</body></html>
-`;
 
 const JobsQuery = z.object({
   state: z.enum(["queued", "running", "proved", "failed"]).optional(),
@@ -46,20 +38,11 @@ export function createApp(
     }
   };
 
-  app.get("/", (_req, res) => {
-    res.type("html").send(INDEX_PAGE);
-  });
-  app.get("/healthz", (_req, res) => {
-    res.type("text").send("ok\n");
-  });
-  app.get("/metrics", async (_req, res, next) => {
-    try {
-      const body = await metrics.render();
-      res.setHeader("content-type", CONTENT_TYPE);
-      res.send(body);
-    } catch (error) {
-      next(error);
-    }
+  serveBasics(app, {
+    name: "prover",
+    description: "Proves Groth16 jobs on this host's GPUs and sends every proof to the verifier.",
+    links: ["/v1/workers", "/v1/jobs"],
+    metrics: async () => ({ contentType: CONTENT_TYPE, body: await metrics.render() }),
   });
 
   app.post("/v1/jobs", rawBody, async (req, res, next) => {
