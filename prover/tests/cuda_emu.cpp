@@ -9,9 +9,15 @@
 //   ntt INVERSE N v_1 ... v_N               -> {"emulated":[...],"cpu":[...]}
 //   ntt_random LOG_N SEED                   -> {"forward":b,"inverse":b,"stages":b,"launches":L}
 //   sort_random N KEY_BITS SEED             -> {"equal":b}
+// On a GPU (exit code and message of the CUDA backend otherwise, as {"error":...,"code":8}):
+//   devices                                 -> {"count":N,"built":b,"why":"..."}
+//   gpu_msm_random LOG_N SEED SHAPE DEVICE  -> {"equal":b,"gpu":[x,y],"cpu":[x,y],"gpu_seconds":t,"cpu_seconds":t}
+//   gpu_ntt_random LOG_N SEED DEVICE        -> {"forward":b,"inverse":b,"gpu_seconds":t,"cpu_seconds":t}
+//   gpu_error_probe DEVICE                  -> {"message":"..."}
 // SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
 // repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -19,11 +25,13 @@
 #include <string>
 #include <vector>
 
+#include "cuda/backend.h"
 #include "cuda/emulator.h"
 #include "cuda/msm_pipeline.h"
 #include "ff/decimal.h"
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
+#include "util/error.h"
 
 using namespace pw;
 using namespace pw::gpu;
@@ -79,16 +87,37 @@ std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st)
   return s;
 }
 
-// Random multiples of the generator (distinct with overwhelming probability).
+// Random points: per chunk of 256, a random multiple of G then steps of a random Q
+// (distinct with overwhelming probability; cheap enough for 2^22 of them).
 std::vector<G1Aff> random_bases(size_t n, uint64_t& st, ThreadPool& pool, bool some_infinity) {
-  std::vector<Scalar> k(n);
+  const size_t chunk = 256, nchunks = (n + chunk - 1) / chunk;
+  std::vector<Scalar> k(nchunks);
   for (auto& x : k) x = random_scalar(st);
-  std::vector<G1Aff> p(n);
+  const Scalar q = random_scalar(st);
   const G1::Acc g = G1::Acc::from_affine(G1::generator());
-  pool.parallel_for(n, [&](size_t i) {
-    p[i] = (some_infinity && i % 7 == 3) ? G1Aff::infinity() : scalar_mul(g, k[i].l).to_affine();
+  const G1Aff step = scalar_mul(g, q.l).to_affine();
+  std::vector<G1Aff> p(n);
+  pool.parallel_for(nchunks, [&](size_t c) {
+    G1::Acc acc = scalar_mul(g, k[c].l);
+    for (size_t i = c * chunk; i < n && i < (c + 1) * chunk; ++i) {
+      p[i] = (some_infinity && i % 7 == 3) ? G1Aff::infinity() : acc.to_affine();
+      acc.add_affine(step);
+    }
   });
   return p;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o.push_back('\\');
+    if ((unsigned char)c >= 0x20) o.push_back(c);
+  }
+  return o;
 }
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
@@ -311,6 +340,59 @@ std::string handle(const std::string& line, ThreadPool& pool) {
       << ",\"launches\":" << ex.launches() << "}";
     return o.str();
   }
+  if (op == "devices") {
+    std::string why;
+    const int count = cuda_device_count(&why);
+    return "{\"count\":" + std::to_string(count) + ",\"built\":" + tf(cuda_backend_built()) + ",\"why\":\"" +
+           escape(why) + "\"}";
+  }
+  if (op == "gpu_msm_random") {
+    const int log_n = read_log(in, 24);
+    uint64_t st = read_u64(in, "seed");
+    const std::string shape = read_word(in, "shape");
+    const int device = (int)read_u64(in, "device");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Scalar> s = scalars_of(shape, n, st);
+    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
+    double gpu_s = 0;
+    G1::Acc gpu = cuda_g1_msm(device, p.data(), s.data(), n, &gpu_s);
+    auto t0 = std::chrono::steady_clock::now();
+    G1::Acc cpu = msm_cpu<G1>(p.data(), s.data(), n, pool);
+    const double cpu_s = seconds_since(t0);
+    std::ostringstream o;
+    o << "{\"equal\":" << tf(same_point(gpu, cpu)) << ",\"gpu\":" << out_g1(gpu) << ",\"cpu\":" << out_g1(cpu)
+      << ",\"gpu_seconds\":" << gpu_s << ",\"cpu_seconds\":" << cpu_s << ",\"cpu_threads\":" << pool.size() << "}";
+    return o.str();
+  }
+  if (op == "gpu_ntt_random") {
+    const int log_n = read_log(in, 26);
+    uint64_t st = read_u64(in, "seed");
+    const int device = (int)read_u64(in, "device");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Fr> v(n);
+    for (auto& x : v) {
+      Scalar k = random_scalar(st);
+      x = Fr::from_normal(k.l);
+    }
+    std::vector<Fr> gpu = v, cpu = v;
+    double gpu_s = 0, gpu_inv_s = 0;
+    cuda_ntt(device, gpu.data(), log_n, false, &gpu_s);
+    NttDomain d(log_n);
+    auto t0 = std::chrono::steady_clock::now();
+    d.forward(cpu.data(), pool);
+    const double cpu_s = seconds_since(t0);
+    const bool forward = gpu == cpu;
+    cuda_ntt(device, gpu.data(), log_n, true, &gpu_inv_s);
+    const bool inverse = gpu == v;
+    std::ostringstream o;
+    o << "{\"forward\":" << tf(forward) << ",\"inverse\":" << tf(inverse) << ",\"gpu_seconds\":" << gpu_s
+      << ",\"gpu_inverse_seconds\":" << gpu_inv_s << ",\"cpu_seconds\":" << cpu_s << "}";
+    return o.str();
+  }
+  if (op == "gpu_error_probe") {
+    const int device = (int)read_u64(in, "device");
+    return "{\"message\":\"" + escape(cuda_error_probe(device)) + "\"}";
+  }
   if (op == "sort_random") {
     const uint64_t n = read_u64(in, "N");
     const int bits = (int)read_u64(in, "key_bits");
@@ -334,15 +416,6 @@ std::string handle(const std::string& line, ThreadPool& pool) {
   throw std::runtime_error("unknown op '" + op + "'");
 }
 
-std::string escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o.push_back('\\');
-    if ((unsigned char)c >= 0x20) o.push_back(c);
-  }
-  return o;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -356,6 +429,8 @@ int main(int argc, char** argv) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       std::cout << handle(line, pool) << "\n";
+    } catch (const ProverError& e) {
+      std::cout << "{\"error\":\"" << escape(e.what()) << "\",\"code\":" << e.code << "}\n";
     } catch (const std::exception& e) {
       std::cout << "{\"error\":\"" << escape(e.what()) << "\"}\n";
     }

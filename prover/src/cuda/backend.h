@@ -44,4 +44,14 @@ std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey& zkey, int device);
 // The same pipeline on the grid emulator (host memory, CPU threads): for tests.
 std::unique_ptr<GpuCircuit> make_emulated_circuit(const Zkey& zkey, ThreadPool& pool);
 
+// Single operations on device `device`, for the GPU tests and benchmarks
+// (prover-cuda-emu gpu_*): host arrays in and out, transfers included; seconds, when
+// given, receives the wall time of the device part (upload to download).
+G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds = nullptr);
+// In place, natural order; the inverse includes 1/n.
+void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds = nullptr);
+// Asks device `device` for an impossible allocation through the same checked path as
+// every buffer, and returns the error message the prover would print.
+std::string cuda_error_probe(int device);
+
 }  // namespace pw

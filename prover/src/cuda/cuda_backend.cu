@@ -1,6 +1,7 @@
 // The CUDA backend: device selection, the memory check, and CircuitOn over CudaExec. A
 // thin launcher: every kernel body is in kernels.h and the launch order in
 // msm_pipeline.h / groth16_gpu.h, shared with the grid emulator the tests run.
+#include <chrono>
 #include <cstdio>
 
 #include "cuda/cuda_exec.cuh"
@@ -55,6 +56,65 @@ int cuda_device_count(std::string* why) {
   }
   if (count == 0 && why) *why = "no CUDA device";
   return count;
+}
+
+namespace {
+
+void need_device(int device) {
+  std::string why;
+  const int count = cuda_device_count(&why);
+  if (count == 0) throw ProverError(kExitNoBackend, "CUDA backend: no usable device (" + why + ")");
+  if (device < 0 || device >= count)
+    throw ProverError(kExitNoBackend, "CUDA backend: device " + std::to_string(device) + " but only " +
+                                          std::to_string(count) + " device(s) present");
+}
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
+  need_device(device);
+  gpu::CudaExec ex(device);
+  auto t0 = std::chrono::steady_clock::now();
+  auto b = ex.alloc<G1Aff>(n);
+  auto s = ex.alloc<Scalar>(n);
+  ex.wait(ex.upload(b.get(), bases, n, "bases"));
+  ex.wait(ex.upload(s.get(), scalars, n, "scalars"));
+  G1::Acc r = gpu::msm<G1>(ex, b.get(), s.get(), n);
+  ex.sync();
+  if (seconds) *seconds = since(t0);
+  return r;
+}
+
+void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds) {
+  need_device(device);
+  gpu::CudaExec ex(device);
+  const size_t n = size_t(1) << log_n;
+  std::vector<Fr> tw = gpu::twiddles(log_n, inverse);
+  auto t0 = std::chrono::steady_clock::now();
+  auto d = ex.alloc<Fr>(n);
+  auto dt = ex.alloc<Fr>(tw.size());
+  ex.wait(ex.upload(dt.get(), tw.data(), tw.size(), "twiddles"));
+  ex.wait(ex.upload(d.get(), values, n, "values"));
+  gpu::ntt(ex, d.get(), dt.get(), log_n);
+  if (inverse) ex.launch(gpu::MulScalar{d.get(), Fr::from_u64(n).inverse()}, n);
+  ex.download(values, d.get(), n, "values");
+  if (seconds) *seconds = since(t0);
+}
+
+std::string cuda_error_probe(int device) {
+  need_device(device);
+  gpu::CudaExec ex(device);
+  try {
+    auto huge = ex.alloc<Fr>(size_t(1) << 45);  // 1 PiB
+    ex.sync();
+  } catch (const ProverError& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey& zkey, int device) {

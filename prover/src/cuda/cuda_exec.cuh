@@ -70,6 +70,7 @@ class CudaExec {
     CUDA_OK(cudaSetDevice(device));
     CUDA_OK(cudaStreamCreateWithFlags(&compute_, cudaStreamNonBlocking));
     CUDA_OK(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking));
+    CUDA_OK(cudaEventCreateWithFlags(&compute_mark_, cudaEventDisableTiming));
     for (int i = 0; i < 2; ++i) {
       CUDA_OK(cudaMallocHost(reinterpret_cast<void**>(&stage_[i]), kStageBytes));
       CUDA_OK(cudaEventCreateWithFlags(&stage_free_[i], cudaEventDisableTiming));
@@ -80,6 +81,7 @@ class CudaExec {
     CUDA_WARN(cudaStreamSynchronize(compute_));
     CUDA_WARN(cudaStreamSynchronize(copy_));
     drop_transfers();
+    CUDA_WARN(cudaEventDestroy(compute_mark_));
     for (int i = 0; i < 2; ++i) {
       CUDA_WARN(cudaEventDestroy(stage_free_[i]));
       CUDA_WARN(cudaFreeHost(stage_[i]));
@@ -121,6 +123,10 @@ class CudaExec {
   template <class T>
   Token upload(T* dst, const T* src, size_t n, const char* label) {
     Transfer tr{std::string("h2d_") + label, n * sizeof(T)};
+    // dst comes from cudaMallocAsync on the compute stream: the copy stream may use it
+    // only once that allocation is ordered before it.
+    CUDA_OK(cudaEventRecord(compute_mark_, compute_));
+    CUDA_OK(cudaStreamWaitEvent(copy_, compute_mark_, 0));
     CUDA_OK(cudaEventCreate(&tr.start));
     CUDA_OK(cudaEventCreate(&tr.end));
     CUDA_OK(cudaEventRecord(tr.start, copy_));
@@ -198,6 +204,7 @@ class CudaExec {
 
   int device_;
   cudaStream_t compute_ = nullptr, copy_ = nullptr;
+  cudaEvent_t compute_mark_ = nullptr;
   char* stage_[2] = {nullptr, nullptr};
   cudaEvent_t stage_free_[2] = {nullptr, nullptr};
   int slot_ = 0;

@@ -16,4 +16,16 @@ std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey&, int) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
+G1::Acc cuda_g1_msm(int, const G1Aff*, const Scalar*, size_t, double*) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
+void cuda_ntt(int, Fr*, int, bool, double*) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
+std::string cuda_error_probe(int) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
 }  // namespace pw

@@ -70,6 +70,19 @@ struct OnesPartial {
   }
 };
 
+// Thread t sums in[t], in[t + stride], ... (the ones partials, folded before download).
+template <class C>
+struct AccFold {
+  const typename C::Acc* in;
+  size_t n, stride;
+  typename C::Acc* out;  // [stride]
+  PW_HOST_DEVICE void operator()(size_t t) const {
+    typename C::Acc acc = C::Acc::infinity();
+    for (size_t i = t; i < n; i += stride) acc.add(in[i]);
+    out[t] = acc;
+  }
+};
+
 // Bucket assignment: point i writes its nwin pairs at keys[w * n + i], vals[w * n + i].
 template <class C>
 struct Digits {

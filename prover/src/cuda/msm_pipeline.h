@@ -33,8 +33,10 @@ class MsmPipeline {
 
   // Scalars equal to one: per-thread partial sums.
   void ones() {
-    ones_ = ex_.template alloc<Acc>(ones_stride_);
-    ex_.launch(OnesPartial<C>{bases_, scalars_, n_, ones_stride_, ones_.get()}, ones_stride_);
+    Buf<Acc> partial = ex_.template alloc<Acc>(ones_stride_);
+    ex_.launch(OnesPartial<C>{bases_, scalars_, n_, ones_stride_, partial.get()}, ones_stride_);
+    ones_ = ex_.template alloc<Acc>(kOnesFolded);
+    ex_.launch(AccFold<C>{partial.get(), ones_stride_, kOnesFolded, ones_.get()}, kOnesFolded);
   }
   // Bucket assignment: nwin (key, value) pairs per point.
   void assign() {
@@ -71,7 +73,7 @@ class MsmPipeline {
   }
   // Downloads the window sums and the ones partials; Horner on the host.
   Acc finish(const char* label) {
-    std::vector<Acc> win(L_.nwin), ones(ones_stride_);
+    std::vector<Acc> win(L_.nwin), ones(kOnesFolded);
     ex_.download(win.data(), win_.get(), win.size(), label);
     ex_.download(ones.data(), ones_.get(), ones.size(), label);
     Acc r = combine_windows<C>(win.data(), L_);
@@ -100,6 +102,7 @@ class MsmPipeline {
   const Acc* windows() const { return win_.get(); }
 
  private:
+  static constexpr size_t kOnesFolded = 32;
   Exec& ex_;
   const Aff* bases_;
   const Scalar* scalars_;
