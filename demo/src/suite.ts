@@ -116,7 +116,14 @@ export function alertmanagerConfig(quarantineUrl: string, tokenFile: string): st
 
 async function ports(given: Partial<Record<Part, number>> = {}): Promise<Record<Part, number>> {
   const chosen = {} as Record<Part, number>;
-  for (const part of PARTS) chosen[part] = given[part] || (await freePort());
+  const taken = new Set(Object.values(given).filter(Boolean));
+  for (const part of PARTS) {
+    let port = given[part] || (await freePort());
+    // A port freed a moment ago may come back from the next pick.
+    while (!given[part] && taken.has(port)) port = await freePort();
+    taken.add(port);
+    chosen[part] = port;
+  }
   return chosen;
 }
 
@@ -141,13 +148,37 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
   let prometheus: RunningPrometheus | undefined;
   let alertmanager: RunningAlertmanager | undefined;
   const missing: string[] = [];
-  const service = (name: Part, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const started = startService(name, [name, ...args], {
-      env: { PROOFWATCH_LOG_LEVEL: "info", ...env },
-      logFile: join(logs, `${name}.log`),
+  /**
+   * Starts `proofwatch <part>` and waits for its /healthz. A port this suite picked itself can
+   * be taken between the pick and the bind (another program, or the ephemeral port of some
+   * outgoing connection): then it picks another, twice at most. A port given is kept.
+   */
+  const launch = async (part: Part, args: () => string[], env: NodeJS.ProcessEnv = {}) => {
+    await retryOnPortTaken(part, async () => {
+      const started = startService(part, [part, "--listen", `127.0.0.1:${port[part]}`, ...args()], {
+        env: { PROOFWATCH_LOG_LEVEL: "info", ...env },
+        logFile: join(logs, `${part}.log`),
+      });
+      services.push(started);
+      try {
+        await waitHealthy(started, `${url(part)}/healthz`);
+      } catch (error) {
+        await started.stop();
+        services.splice(services.indexOf(started), 1);
+        throw error;
+      }
     });
-    services.push(started);
-    return started;
+  };
+  const retryOnPortTaken = async (part: Part, start: () => Promise<void>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start();
+      } catch (error) {
+        const taken = /EADDRINUSE|address already in use/.test(String(error));
+        if (!taken || options.ports?.[part] || attempt >= 3) throw error;
+        port[part] = await freePort();
+      }
+    }
   };
   const stop = async () => {
     // Alerts first, so that nothing acts on a service going away; the prover before the
@@ -162,77 +193,69 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
 
   try {
     progress("starting the exporter, the verifier and the quarantine webhook");
-    const exporter = service("exporter", ["--listen", `127.0.0.1:${port.exporter}`], nvmlEnv);
-    const verifier = service("verifier", [
-      "--listen",
-      `127.0.0.1:${port.verifier}`,
-      "--circuits",
-      circuits,
-      "--db",
-      join(dir, "verifier.db"),
-      "--workers",
-      "1",
-    ]);
-    const quarantine = service("quarantine", [
-      "--listen",
-      `127.0.0.1:${port.quarantine}`,
-      "--db",
-      join(dir, "quarantine.db"),
-      "--token-file",
-      tokenFile,
-      "--fleet-size",
-      String(options.fleetSize ?? 4),
-      "--max-share",
-      String(options.maxShare ?? 0.5),
-      "--quarantine-file",
-      join(dir, "quarantine.json"),
-    ]);
     await Promise.all([
-      waitHealthy(exporter, `${url("exporter")}/healthz`),
-      waitHealthy(verifier, `${url("verifier")}/healthz`),
-      waitHealthy(quarantine, `${url("quarantine")}/healthz`),
+      launch("exporter", () => [], nvmlEnv),
+      launch("verifier", () => [
+        "--circuits",
+        circuits,
+        "--db",
+        join(dir, "verifier.db"),
+        "--workers",
+        "1",
+      ]),
+      launch("quarantine", () => [
+        "--db",
+        join(dir, "quarantine.db"),
+        "--token-file",
+        tokenFile,
+        "--fleet-size",
+        String(options.fleetSize ?? 4),
+        "--max-share",
+        String(options.maxShare ?? 0.5),
+        "--quarantine-file",
+        join(dir, "quarantine.json"),
+      ]),
     ]);
 
     progress("starting the prover service");
     // The prover reads the quarantine list at start, so it comes after the webhook.
-    const prover = service(
-      "prover",
-      [
-        "--listen",
-        `127.0.0.1:${port.prover}`,
-        "--circuits",
-        circuits,
-        "--out",
-        join(dir, "proofs"),
-        "--verifier",
-        url("verifier"),
-        // The host Prometheus sees the exporter on, so that the list names this host.
-        "--host",
-        "127.0.0.1",
-        "--quarantine-url",
-        `${url("quarantine")}/v1/quarantine`,
-        "--quarantine-interval",
-        options.quarantineInterval ?? "1s",
-        "--on-quarantine",
-        "cancel",
-        "--backend",
-        "cpu",
-        "--threads",
-        "1",
-        "--allow-fault-injection",
-      ],
-      nvmlEnv,
-    );
-
-    const starting: Array<Promise<void>> = [waitHealthy(prover, `${url("prover")}/healthz`)];
-    if (existsSync(ALERTMANAGER_BINARY)) {
+    const starting: Array<Promise<void>> = [
+      launch(
+        "prover",
+        () => [
+          "--circuits",
+          circuits,
+          "--out",
+          join(dir, "proofs"),
+          "--verifier",
+          url("verifier"),
+          // The host Prometheus sees the exporter on, so that the list names this host.
+          "--host",
+          "127.0.0.1",
+          "--quarantine-url",
+          `${url("quarantine")}/v1/quarantine`,
+          "--quarantine-interval",
+          options.quarantineInterval ?? "1s",
+          "--on-quarantine",
+          "cancel",
+          "--backend",
+          "cpu",
+          "--threads",
+          "1",
+          "--allow-fault-injection",
+        ],
+        nvmlEnv,
+      ),
+    ];
+    const withAlertmanager = existsSync(ALERTMANAGER_BINARY);
+    if (withAlertmanager) {
       progress("starting Alertmanager");
       starting.push(
-        startAlertmanager({
-          port: port.alertmanager,
-          configYaml: alertmanagerConfig(url("quarantine"), tokenFile),
-        }).then((running) => {
-          alertmanager = running;
+        retryOnPortTaken("alertmanager", async () => {
+          alertmanager = await startAlertmanager({
+            port: port.alertmanager,
+            configYaml: alertmanagerConfig(url("quarantine"), tokenFile),
+          });
         }),
       );
     } else {
@@ -240,28 +263,31 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
         `Alertmanager (${ALERTMANAGER_BINARY} not found: apt-get install prometheus-alertmanager): alerts fire but quarantine nothing`,
       );
     }
-    if (existsSync(PROMETHEUS_BINARY)) {
-      progress("starting Prometheus");
-      starting.push(
-        startPrometheus({
-          port: port.prometheus,
-          targets: (["exporter", "verifier", "quarantine", "prover"] as const).map(
-            (part) => `127.0.0.1:${port[part]}`,
-          ),
-          scrapeInterval: options.scrapeInterval,
-          evaluationInterval: options.evaluationInterval,
-          ruleFiles: shippedRuleFiles(root),
-          alertmanagers: existsSync(ALERTMANAGER_BINARY) ? [`127.0.0.1:${port.alertmanager}`] : [],
-        }).then((running) => {
-          prometheus = running;
-        }),
-      );
-    } else {
+    const withPrometheus = existsSync(PROMETHEUS_BINARY);
+    if (!withPrometheus) {
       missing.push(
         `Prometheus (${PROMETHEUS_BINARY} not found: apt-get install prometheus): no alerts, so nothing is quarantined`,
       );
     }
-    const results = await Promise.allSettled(starting);
+    let results = await Promise.allSettled(starting);
+    if (withPrometheus && results.every((result) => result.status === "fulfilled")) {
+      // Last: its targets and Alertmanager's address are final only now.
+      progress("starting Prometheus");
+      results = await Promise.allSettled([
+        retryOnPortTaken("prometheus", async () => {
+          prometheus = await startPrometheus({
+            port: port.prometheus,
+            targets: (["exporter", "verifier", "quarantine", "prover"] as const).map(
+              (part) => `127.0.0.1:${port[part]}`,
+            ),
+            scrapeInterval: options.scrapeInterval,
+            evaluationInterval: options.evaluationInterval,
+            ruleFiles: shippedRuleFiles(root),
+            alertmanagers: alertmanager ? [`127.0.0.1:${port.alertmanager}`] : [],
+          });
+        }),
+      ]);
+    }
     const failed = results.find((result) => result.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (error) {
