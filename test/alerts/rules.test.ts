@@ -244,6 +244,7 @@ describe("alert conventions", () => {
       "ProofwatchGpuInvalidProofs",
       "ProofwatchGpuLost",
       "ProofwatchGpuRowRemapFailure",
+      "ProofwatchGpuStuck",
       "ProofwatchGpuUncorrectedEccErrors",
     ]);
     for (const alert of quarantine) {
