@@ -6,6 +6,8 @@ import type { Scraper } from "./scrape.js";
 export function createApp(scraper: Scraper, registry: Registry): Express {
   const app = express();
   app.disable("x-powered-by");
+  // An ETag would hash every 48 KB scrape for a client (Prometheus) that never revalidates.
+  app.set("etag", false);
   serveBasics(app, {
     name: "exporter",
     description: "GPU health from NVML, for Prometheus.",
