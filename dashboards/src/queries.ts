@@ -7,8 +7,9 @@
 //   series lacks still matches under "All".
 // - Units are converted by the components (docs/metrics.md), never here; panels pick a
 //   Grafana unit that matches the metric's base unit.
-// - Verifier and quarantine series carry a GPU only as `uuid`. Per-GPU panels join them to
-//   the exporter's `proofwatch_gpu_up` (see `withGpuLabels`) for the host filter and legend.
+// - Prover, verifier and quarantine series carry a GPU only as `uuid`. Per-GPU panels join
+//   them to the exporter's `proofwatch_gpu_up` (see `withGpuLabels`) for the host filter and
+//   legend.
 
 /** Matchers for the GPUs the dashboard's variables select, on exporter series. */
 export const SELECTED = 'instance=~"$host", uuid=~"$gpu"';
@@ -142,7 +143,7 @@ const STORED = '{__name__=~"proofwatch_verifier_proofs_(checked|skipped)_total",
 const DURATION = "proofwatch_verifier_verification_duration_seconds";
 
 export const verifier = {
-  // Proofs per minute until the prover reports its own throughput (dashboards/README.md).
+  /** Proofs that reached the verifier; the prover's own count is `prover.provedPerMinutePerGpu`. */
   proofsPerMinutePerGpu: withGpuLabels(`sum by (uuid) (${rate(STORED)}) * 60`),
   proofsPerMinute: `sum(${rate(STORED)}) * 60`,
   invalidPerMinutePerGpu: withGpuLabels(`sum by (uuid) (${rate(BAD)}) * 60`),
@@ -169,6 +170,34 @@ export const verifier = {
   ),
   /** Share of stored proofs that were checked: what sampling actually did. */
   checkedShare: `sum(${rate(CHECKED)})\n/\nsum(${rate(STORED)})`,
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// Prover service; per-GPU panels join, fleet panels filter on `$gpu` only (the service's
+// own `instance` is not the exporter's, so `$host` cannot select it)
+// ---------------------------------------------------------------------------------------
+
+const PROOFS = 'proofwatch_prover_proofs_total{uuid=~"$gpu"}';
+const PROVED = 'proofwatch_prover_proofs_total{uuid=~"$gpu", result="proved"}';
+const IN_FLIGHT = 'proofwatch_prover_jobs_in_flight{uuid=~"$gpu"}';
+const phase = (part: "bucket" | "sum" | "count") =>
+  `proofwatch_prover_phase_duration_seconds_${part}{uuid=~"$gpu"}`;
+
+export const prover = {
+  provedPerMinutePerGpu: withGpuLabels(`sum by (uuid) (${rate(PROVED)}) * 60`),
+  provedPerMinute: `sum(${rate(PROVED)}) * 60`,
+  runsPerMinutePerGpuByResult: withGpuLabels(`sum by (uuid, result) (${rate(PROOFS)}) * 60`),
+  /** Failures carry no `uuid`: fleet-wide, by reason. */
+  failuresPerMinuteByReason: `sum by (reason) (${rate("proofwatch_prover_job_failures_total")}) * 60`,
+  jobsQueued: "sum(proofwatch_prover_jobs_queued)",
+  jobsInFlight: `sum(${IN_FLIGHT})`,
+  jobsInFlightPerGpu: withGpuLabels(`max by (uuid) (${IN_FLIGHT})`),
+  verifierBacklog: "sum(proofwatch_prover_verifier_backlog)",
+  phaseQuantilePerGpu: (q: number) =>
+    withGpuLabels(`histogram_quantile(${q}, sum by (le, uuid, phase) (${rate(phase("bucket"))}))`),
+  phaseMeanPerGpu: withGpuLabels(
+    `sum by (uuid, phase) (${rate(phase("sum"))})\n/\nsum by (uuid, phase) (${rate(phase("count"))})`,
+  ),
 } as const;
 
 // ---------------------------------------------------------------------------------------

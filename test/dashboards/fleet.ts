@@ -1,11 +1,14 @@
 // A small fleet for the dashboard queries: the exporter on fake-nvml with a GPU that has every
-// kind of trouble, the verifier with good and bad proofs from it, the quarantine service
-// holding it, and a real Prometheus scraping all three with the shipped rules.
+// kind of trouble, the prover service proving on the same fake GPUs, the verifier with good and
+// bad proofs from it, the quarantine service holding it, and a real Prometheus scraping all
+// four with the shipped rules.
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
+import { freePort } from "../../common/ports.js";
 import { type RunningPrometheus, startPrometheus } from "../../common/prometheus.js";
 import {
   type Checker,
@@ -16,6 +19,8 @@ import {
 import { parseVerificationKey } from "../../verifier/src/schema.js";
 import { ScenarioFile, startTestExporter, type TestExporter } from "../exporter/harness.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
+import { ensureCircuit } from "../prover/fixtures.js";
+import { finished, submitJob, until } from "../prover-service/helpers.js";
 import {
   alert,
   payload,
@@ -233,6 +238,70 @@ async function submitProofs(url: string, proofs: Proofs): Promise<void> {
   await fetch(`${url}/v1/proofs`, { method: "POST", body: "not json" }).then((r) => r.text());
 }
 
+// --- prover service ----------------------------------------------------------------------
+
+interface RunningProver {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `proofwatch prover` in its own process, as operators run it, on the exporter's fake-nvml
+ * scenario (the exporter set PROOFWATCH_NVML_LIBRARY and FAKE_NVML_SCENARIO in this process's
+ * environment), so its workers carry the exporter's GPU uuids.
+ */
+async function startProver(dir: string): Promise<RunningProver> {
+  const fixture = await ensureCircuit("multiplier");
+  const circuits = join(dir, "prover-circuits");
+  await mkdir(join(circuits, "multiplier"), { recursive: true });
+  await copyFile(fixture.zkey, join(circuits, "multiplier", "circuit.zkey"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = ["--import", "tsx", join(packageRoot(), "cli/main.ts"), "prover"];
+  args.push("--listen", `127.0.0.1:${port}`, "--circuits", circuits, "--out", join(dir, "proofs"));
+  args.push("--no-verifier", "--host", "127.0.0.1", "--threads", "1");
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: packageRoot(),
+    env: { ...process.env, PROOFWATCH_LOG_LEVEL: "error" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  try {
+    await until(
+      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+      "the prover to listen",
+      30_000,
+    );
+    // Two proofs per GPU (idle workers take jobs least recently used first, so every GPU
+    // proves) and one job with a bad witness, which fails on three GPUs: phase times, proofs
+    // and failures for every GPU the dashboards select.
+    const jobs = await Promise.all([
+      ...Array.from({ length: GPUS * 2 }, () =>
+        submitJob(url, { circuit: "multiplier", witnessFile: fixture.wtns }),
+      ),
+      submitJob(url, {
+        circuit: "multiplier",
+        witness: Buffer.from("not a witness file").toString("base64"),
+      }),
+    ]);
+    await Promise.all(jobs.map((id) => finished(url, id)));
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return { url, stop };
+}
+
 // --- all of it --------------------------------------------------------------------------
 
 export interface Fleet {
@@ -247,7 +316,10 @@ export interface Fleet {
 export async function startFleet(): Promise<Fleet> {
   const tmp = await makeTempDir("dashboards");
   const exporter = await startTestExporter(new ScenarioFile(scenario));
-  const { verifier, proofs } = await startVerifierWithProofs(tmp.dir);
+  const [{ verifier, proofs }, prover] = await Promise.all([
+    startVerifierWithProofs(tmp.dir),
+    startProver(tmp.dir),
+  ]);
   const ws = workspace();
   const quarantine = await startQuarantine(ws);
   const instance = `127.0.0.1:${exporter.address.port}`;
@@ -267,7 +339,12 @@ export async function startFleet(): Promise<Fleet> {
 
   const rulesDir = join(packageRoot(), "alerts");
   const prometheus = await startPrometheus({
-    targets: [instance, new URL(verifier.url).host, new URL(quarantine.url).host],
+    targets: [
+      instance,
+      new URL(prover.url).host,
+      new URL(verifier.url).host,
+      new URL(quarantine.url).host,
+    ],
     ruleFiles: readdirSync(rulesDir)
       .filter((name) => name.endsWith(".rules.yml"))
       .map((name) => join(rulesDir, name)),
@@ -281,6 +358,7 @@ export async function startFleet(): Promise<Fleet> {
     instance,
     async stop() {
       await prometheus.stop();
+      await prover.stop();
       await verifier.close();
       await quarantine.close();
       await exporter.close();

@@ -1,6 +1,7 @@
 // Every query in dashboards/json/*.json, run through a real Prometheus that scrapes the
-// exporter (fake-nvml), the verifier and the quarantine service with the shipped rules: each
-// must parse and return at least one series. A query that matches nothing fails.
+// exporter (fake-nvml), the prover service (on the same fake GPUs), the verifier and the
+// quarantine service with the shipped rules: each must parse and return at least one series.
+// A query that matches nothing fails.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,8 +1,8 @@
-// Proof throughput and bad proofs per GPU, from the verifier until the prover reports its own
-// throughput (dashboards/README.md, "Owed").
+// Proof throughput per GPU from the prover itself and from what reaches the verifier, bad
+// proofs per GPU, and the prover's queue and failures.
 import type { Row } from "../dashboard.js";
 import { timeseries } from "../panels.js";
-import { LEGEND, verifier } from "../queries.js";
+import { LEGEND, prover, verifier } from "../queries.js";
 
 export function proofsRow(): Row {
   return {
@@ -11,9 +11,9 @@ export function proofsRow(): Row {
       timeseries({
         title: "Proofs per minute per GPU",
         description:
-          "Proofs the verifier received per GPU per minute (checked plus left out by sampling). A GPU that stops producing drops to 0 here before any hardware alert.",
+          "Proofs the prover service completed per GPU per minute (result proved). A GPU that stops producing drops to 0 here before any hardware alert; one at under half its usual rate while busy fires ProofwatchProverThroughputDropped.",
         unit: "short",
-        queries: [{ expr: verifier.proofsPerMinutePerGpu, legend: LEGEND.gpu }],
+        queries: [{ expr: prover.provedPerMinutePerGpu, legend: LEGEND.gpu }],
       }),
       timeseries({
         title: "Invalid proofs per minute per GPU",
@@ -22,6 +22,36 @@ export function proofsRow(): Row {
         unit: "short",
         bars: true,
         queries: [{ expr: verifier.invalidPerMinutePerGpu, legend: LEGEND.gpu }],
+      }),
+      timeseries({
+        title: "Proofs reaching the verifier per minute per GPU",
+        description:
+          "Proofs the verifier received per GPU per minute (checked plus left out by sampling). Below the prover's count when deliveries back up (see the prover's verifier backlog).",
+        unit: "short",
+        width: 8,
+        queries: [{ expr: verifier.proofsPerMinutePerGpu, legend: LEGEND.gpu }],
+      }),
+      timeseries({
+        title: "Prover jobs",
+        description:
+          "Jobs waiting for a GPU, jobs being proved on the selected GPUs, and proofs waiting to be delivered to the verifier. Jobs queued while none is in flight: work and nobody proving.",
+        width: 8,
+        min: 0,
+        decimals: 0,
+        queries: [
+          { expr: prover.jobsQueued, legend: "queued" },
+          { expr: prover.jobsInFlight, legend: "in flight" },
+          { expr: prover.verifierBacklog, legend: "verifier backlog" },
+        ],
+      }),
+      timeseries({
+        title: "Prover failed runs per minute by reason",
+        description:
+          "Failed proof runs by reason (docs/prover-service.md). bad_witness, witness_mismatch and bad_request come with the job; the others are the service's or a GPU's and fire ProofwatchProverErrors above 5% of runs.",
+        unit: "short",
+        width: 8,
+        bars: true,
+        queries: [{ expr: prover.failuresPerMinuteByReason, legend: "{{reason}}" }],
       }),
     ],
   };
