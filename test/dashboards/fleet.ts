@@ -316,10 +316,24 @@ export interface Fleet {
 export async function startFleet(): Promise<Fleet> {
   const tmp = await makeTempDir("dashboards");
   const exporter = await startTestExporter(new ScenarioFile(scenario));
-  const [{ verifier, proofs }, prover] = await Promise.all([
+  // Side by side: the prover's start-up and proofs take a few seconds. Neither is left running
+  // when the other fails.
+  const [verifierStart, proverStart] = await Promise.allSettled([
     startVerifierWithProofs(tmp.dir),
     startProver(tmp.dir),
   ]);
+  if (verifierStart.status === "rejected" || proverStart.status === "rejected") {
+    if (verifierStart.status === "fulfilled") await verifierStart.value.verifier.close();
+    if (proverStart.status === "fulfilled") await proverStart.value.stop();
+    await exporter.close();
+    await tmp.cleanup();
+    const reasons = [verifierStart, proverStart].flatMap((start) =>
+      start.status === "rejected" ? [start.reason] : [],
+    );
+    throw reasons[0];
+  }
+  const { verifier, proofs } = verifierStart.value;
+  const prover = proverStart.value;
   const ws = workspace();
   const quarantine = await startQuarantine(ws);
   const instance = `127.0.0.1:${exporter.address.port}`;
