@@ -7,7 +7,7 @@ const format = (n: number | undefined, digits = 0, unit = "") =>
 function health(row: GpuRow): string {
   if (!row.up) return "LOST";
   const problems: string[] = [];
-  if ((row.eccUncorrected ?? 0) > 0) problems.push(`ECC ${row.eccUncorrected}`);
+  if ((row.eccUncorrected ?? 0) > 0) problems.push(`uncorrected ECC ${row.eccUncorrected}`);
   if (row.xids > 0) problems.push(`XIDs ${row.xids}`);
   return problems.length > 0 ? problems.join(", ") : "ok";
 }
@@ -53,5 +53,8 @@ export function renderTable(view: FleetView, elapsedSeconds: number): string {
     ...rows.map(line),
     "",
     `host alerts: ${view.hostAlerts.join(", ") || "none"}`,
+    view.jobs
+      ? `prover: ${view.jobs.proved} proofs made, ${view.jobs.queued} jobs waiting, ${view.jobs.failed} runs failed`
+      : "prover: not answering",
   ].join("\n");
 }

@@ -3,7 +3,7 @@
 // last verdict (the verifier) and whether it is quarantined (the webhook's list, and whether the
 // prover has taken it out of its schedule).
 import { type Exposition, find, parseExposition } from "../../common/exposition.js";
-import { getJson, quarantineList, type Suite, type Worker, workers } from "./suite.js";
+import { getJson, quarantineList, type Suite, type Worker } from "./suite.js";
 
 export interface FiringAlert {
   alertname: string;
@@ -29,6 +29,8 @@ export interface GpuRow {
 export interface FleetView {
   rows: GpuRow[];
   hostAlerts: string[];
+  /** The prover's jobs: waiting for a GPU, and runs proved and failed, over all GPUs. */
+  jobs?: { queued: number; proved: number; failed: number };
 }
 
 interface Verdict {
@@ -96,12 +98,15 @@ export class FleetWatcher {
 
   async read(): Promise<FleetView> {
     const now = Date.now();
-    const [metricsText, alerts, list, workerList] = await Promise.all([
+    const [metricsText, alerts, list, prover] = await Promise.all([
       fetch(`${this.suite.urls.exporter}/metrics`).then((response) => response.text()),
       firingAlerts(this.suite.urls.prometheus).catch(() => []),
       quarantineList(this.suite).catch(() => undefined),
-      workers(this.suite).catch(() => [] as Worker[]),
+      getJson<{ workers: Worker[]; queued: number }>(`${this.suite.urls.prover}/v1/workers`).catch(
+        () => undefined,
+      ),
     ]);
+    const workerList = prover?.workers ?? [];
     const metrics = parseExposition(metricsText);
     const rows = await Promise.all(
       find(metrics, "proofwatch_gpu_up").map(async (up): Promise<GpuRow> => {
@@ -132,9 +137,17 @@ export class FleetWatcher {
         return row;
       }),
     );
-    return {
+    const view: FleetView = {
       rows,
       hostAlerts: alerts.filter((alert) => !alert.uuid).map((alert) => alert.alertname),
     };
+    if (prover) {
+      view.jobs = {
+        queued: prover.queued,
+        proved: workerList.reduce((total, w) => total + w.proved, 0),
+        failed: workerList.reduce((total, w) => total + w.failed, 0),
+      };
+    }
+    return view;
   }
 }
