@@ -20,6 +20,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
   for s in bits zero one repeated full infinity; do echo "gpu_msm_random 16 77 $s $device"; done
   echo "gpu_msm_random 20 3 full $device"
   echo "gpu_msm_random 20 3 full $device"
+  echo "gpu_msm_random 22 4 full $device"
   for k in 1 10 16 20 22; do echo "gpu_ntt_random $k $((500 + k)) $device"; done
   echo "gpu_error_probe $device"
   echo "msm_stages 12 5 mixed"

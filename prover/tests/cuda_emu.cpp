@@ -5,7 +5,7 @@
 //
 //   g1_msm N x_1 y_1 s_1 ... x_N y_N s_N   -> {"emulated":[x,y],"cpu":[x,y],"window_bits":c,"pairs":P}
 //   g1_msm_random LOG_N SEED SHAPE          -> {"equal":b,"emulated":[x,y],"cpu":[x,y],...}
-//   msm_stages LOG_N SEED SHAPE             -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
+//   msm_stages LOG_N SEED SHAPE [CHUNK]     -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
 //   ntt INVERSE N v_1 ... v_N               -> {"emulated":[...],"cpu":[...]}
 //   ntt_random LOG_N SEED                   -> {"forward":b,"inverse":b,"stages":b,"launches":L}
 //   sort_random N KEY_BITS SEED             -> {"equal":b}
@@ -171,10 +171,10 @@ std::string msm_answer(const std::vector<G1Aff>& p, const std::vector<Scalar>& s
 
 // Each MSM stage against an independent host computation from the CPU backend's pieces
 // (recode_signed, bucket_add, bucket_reduce of msm/pippenger.h; std::stable_sort).
-std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool) {
+std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool, uint32_t chunk) {
   const size_t n = p.size();
   EmuExec ex(pool);
-  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), n);
+  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), n, chunk);
   const MsmLayout& L = pipe.layout();
   const size_t P = pipe.pairs();
   pipe.ones();
@@ -245,7 +245,7 @@ std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s
   o << "{\"assign\":" << tf(assign) << ",\"sort\":" << tf(sort) << ",\"bounds\":" << tf(bounds)
     << ",\"buckets\":" << tf(buckets) << ",\"windows\":" << tf(windows) << ",\"result\":" << tf(same_point(emu, cpu))
     << ",\"window_bits\":" << L.c << ",\"pairs\":" << P << ",\"live_pairs\":" << live << ",\"nonempty_buckets\":" << nonempty
-    << ",\"segments\":" << L.nseg << "}";
+    << ",\"segments\":" << L.nseg << ",\"chunk\":" << L.chunk << "}";
   return o.str();
 }
 
@@ -280,10 +280,12 @@ std::string handle(const std::string& line, ThreadPool& pool) {
     const int log_n = read_log(in, 20);
     uint64_t st = read_u64(in, "seed");
     const std::string shape = read_word(in, "shape");
+    std::string chunk_word;
+    const uint32_t chunk = (op == "msm_stages" && (in >> chunk_word)) ? (uint32_t)std::stoul(chunk_word) : 0;
     const size_t n = size_t(1) << log_n;
     std::vector<Scalar> s = scalars_of(shape, n, st);
     std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
-    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool);
+    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool, chunk);
   }
   if (op == "ntt") {
     const bool inverse = read_u64(in, "inverse") != 0;

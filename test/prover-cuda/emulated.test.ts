@@ -69,6 +69,23 @@ describeWithEmu("CUDA kernel bodies on the grid emulator", () => {
       },
     );
 
+    // Tiny chunks cut buckets across many accumulation threads: every way a run can meet
+    // a chunk edge (starts, ends, spans it, fills several chunks) is taken.
+    it.each([
+      ["mixed", 1],
+      ["repeated", 7],
+      ["full", 2],
+      ["infinity", 5],
+      ["mixed", 64],
+    ] as const)(
+      "%s scalars, 2^10 points, %i pairs a chunk: buckets cut across chunks",
+      async (shape, chunk) => {
+        const got = await emu.request("msm_stages", 10, rng.int(1 << 30), shape, chunk);
+
+        expect(got).toMatchObject({ buckets: true, windows: true, result: true, chunk });
+      },
+    );
+
     it("reduces 8 segments a window at 2^13 random full-size scalars", async () => {
       const got = await emu.request("msm_stages", 13, rng.int(1 << 30), "full");
 

@@ -33,6 +33,7 @@ struct MsmLayout {
   int key_bits = 0;        // bits a radix sort must look at: keys are <= nkeys
   uint32_t seg_len = 0;    // buckets per reduction segment (power of two, divides nb)
   uint32_t nseg = 0;       // segments per window
+  uint32_t chunk = 0;      // sorted pairs per accumulation thread
 };
 
 // Window size: about log2(n) - 3 between 4 and 16 (16 keeps the bucket array of the
@@ -49,6 +50,7 @@ inline MsmLayout msm_layout(size_t n) {
   while (L.key_bits < 32 && (uint64_t(1) << L.key_bits) <= L.nkeys) ++L.key_bits;
   L.seg_len = L.nb < 64 ? L.nb : 64;
   L.nseg = L.nb / L.seg_len;
+  L.chunk = 256;
   return L;
 }
 
@@ -128,21 +130,70 @@ struct BucketBounds {
   }
 };
 
-// One thread per bucket: XYZZ sum of its points (negated where the digit was negative).
+// Accumulation, balanced whatever the scalars: thread j sums the sorted pairs
+// [j*chunk, (j+1)*chunk), run by run (a run = one bucket's pairs). A run wholly inside the
+// chunk is that bucket's sum and goes to buckets[k]; a run cut by the chunk's start goes
+// to first_part[j], one cut only by its end to last_part[j]. One thread per bucket could
+// take a whole window's points into one bucket (r-1, a repeated constant: common in
+// circom witnesses) and run for seconds.
 template <class C>
-struct BucketAccumulate {
+struct ChunkAccumulate {
   const typename C::Aff* bases;
+  const uint32_t* keys;  // sorted
   const uint32_t* vals;  // sorted with the keys
+  size_t total;
+  uint32_t sentinel, chunk;
+  typename C::Acc* buckets;     // [nkeys]
+  typename C::Acc* first_part;  // [chunks]
+  typename C::Acc* last_part;   // [chunks]
+  PW_HOST_DEVICE void operator()(size_t j) const {
+    const size_t lo = j * chunk, hi = lo + chunk < total ? lo + chunk : total;
+    first_part[j] = C::Acc::infinity();
+    last_part[j] = C::Acc::infinity();
+    size_t t = lo;
+    while (t < hi) {
+      const uint32_t k = keys[t];
+      if (k >= sentinel) break;  // sentinels sort last
+      const size_t s = t;
+      typename C::Acc acc = C::Acc::infinity();
+      for (; t < hi && keys[t] == k; ++t) {
+        const uint32_t v = vals[t];
+        const typename C::Aff& p = bases[v >> 1];
+        acc.add_affine((v & 1) ? p.neg() : p);
+      }
+      const bool starts_here = !(s == lo && lo > 0 && keys[lo - 1] == k);
+      const bool ends_here = !(t == hi && hi < total && keys[hi] == k);
+      if (starts_here && ends_here) {
+        buckets[k] = acc;
+      } else if (!starts_here) {
+        first_part[j] = acc;
+      } else {
+        last_part[j] = acc;
+      }
+    }
+  }
+};
+
+// One thread per bucket: empty buckets to infinity; a bucket cut across chunks j0..j1
+// is last_part[j0] + first_part[j0+1] + ... + first_part[j1].
+template <class C>
+struct BucketFinalize {
   const uint32_t* start;
   const uint32_t* end;
-  typename C::Acc* buckets;  // [nkeys]
+  uint32_t chunk;
+  const typename C::Acc* first_part;
+  const typename C::Acc* last_part;
+  typename C::Acc* buckets;
   PW_HOST_DEVICE void operator()(size_t k) const {
-    typename C::Acc acc = C::Acc::infinity();
-    for (uint32_t t = start[k]; t < end[k]; ++t) {
-      const uint32_t v = vals[t];
-      const typename C::Aff& p = bases[v >> 1];
-      acc.add_affine((v & 1) ? p.neg() : p);
+    const uint32_t s = start[k], e = end[k];
+    if (s == e) {
+      buckets[k] = C::Acc::infinity();
+      return;
     }
+    const uint32_t j0 = s / chunk, j1 = (e - 1) / chunk;
+    if (j0 == j1) return;  // ChunkAccumulate wrote it
+    typename C::Acc acc = last_part[j0];
+    for (uint32_t j = j0 + 1; j <= j1; ++j) acc.add(first_part[j]);
     buckets[k] = acc;
   }
 };

@@ -23,9 +23,11 @@ class MsmPipeline {
   using Buf = typename Exec::template Buf<T>;
 
   // bases, scalars: executor memory (device pointers for CUDA), n of each.
-  MsmPipeline(Exec& ex, const Aff* bases, const Scalar* scalars, size_t n)
+  // chunk, when not 0, replaces the layout's pairs per accumulation thread (tests).
+  MsmPipeline(Exec& ex, const Aff* bases, const Scalar* scalars, size_t n, uint32_t chunk = 0)
       : ex_(ex), bases_(bases), scalars_(scalars), n_(n), L_(msm_layout(n)), pairs_((size_t)L_.nwin * n) {
     ones_stride_ = n < 4096 ? (n ? n : 1) : 4096;
+    if (chunk) L_.chunk = chunk;
   }
 
   const MsmLayout& layout() const { return L_; }
@@ -61,7 +63,12 @@ class MsmPipeline {
   }
   void accumulate() {
     buckets_ = ex_.template alloc<Acc>(L_.nkeys);
-    ex_.launch(BucketAccumulate<C>{bases_, svals_.get(), start_.get(), end_.get(), buckets_.get()}, L_.nkeys);
+    const size_t chunks = (pairs_ + L_.chunk - 1) / L_.chunk;
+    Buf<Acc> first = ex_.template alloc<Acc>(chunks), last = ex_.template alloc<Acc>(chunks);
+    ex_.launch(ChunkAccumulate<C>{bases_, skeys_.get(), svals_.get(), pairs_, L_.nkeys, L_.chunk, buckets_.get(),
+                                  first.get(), last.get()},
+               chunks);
+    ex_.launch(BucketFinalize<C>{start_.get(), end_.get(), L_.chunk, first.get(), last.get(), buckets_.get()}, L_.nkeys);
   }
   void reduce() {
     const size_t nseg = (size_t)L_.nwin * L_.nseg;
