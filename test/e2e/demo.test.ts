@@ -20,7 +20,7 @@ interface Demo {
   seen: Set<number>;
 }
 
-function startDemo(args: string[]): Demo {
+function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): Demo {
   const root = packageRoot();
   const ports = ["exporter", "verifier", "quarantine", "prover", "prometheus", "alertmanager"];
   const child = spawn(
@@ -33,7 +33,7 @@ function startDemo(args: string[]): Demo {
       ...ports.flatMap((part) => [`--${part}-port`, "0"]),
       ...args,
     ],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -159,5 +159,24 @@ describe("proofwatch demo", () => {
     );
     demo.child.kill("SIGINT");
     await expectNothingLeft(demo);
+  });
+
+  it("runs without Prometheus and Alertmanager, saying what it runs without", {
+    timeout: 120_000,
+  }, async () => {
+    const demo = startDemo(["--duration", "8s"], {
+      PROMETHEUS_BINARY: "/nonexistent/prometheus",
+      ALERTMANAGER_BINARY: "/nonexistent/prometheus-alertmanager",
+    });
+    await expectNothingLeft(demo);
+    const output = demo.output();
+    expect(output).toMatch(/prometheus +not running/);
+    expect(output).toMatch(/alertmanager +not running/);
+    expect(output).toContain("without Prometheus (/nonexistent/prometheus not found");
+    expect(output).toContain(
+      "without Alertmanager (/nonexistent/prometheus-alertmanager not found",
+    );
+    // The rest runs: the table has the fleet.
+    expect(output).toMatch(/^3 +GPU-/m);
   });
 });
