@@ -4,7 +4,7 @@
 // reports an uncorrected ECC error, another starts making invalid proofs: both must end
 // quarantined, nothing else, no proof job lost, the healthy GPUs still proving valid proofs,
 // and the audit log telling what happened.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { ALERTMANAGER_BINARY } from "../../common/alertmanager.js";
 import { PROMETHEUS_BINARY } from "../../common/prometheus.js";
 import { type Feeder, startFeeder } from "../../demo/src/feeder.js";
 import {
+  alertmanagerConfig,
   getJson,
   injectInvalidProofs,
   quarantineList,
@@ -19,6 +20,7 @@ import {
   startSuite,
   workers,
 } from "../../demo/src/suite.js";
+import { exec } from "../helpers/exec.js";
 import { auditLog, until, uuidOf, writeFleet } from "./helpers.js";
 
 const GPUS = 4;
@@ -76,6 +78,26 @@ describe("fault to quarantine, end to end", () => {
     await feeder?.stop();
     await suite?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("routes quarantine alerts to this run's webhook with the shipped routes", async () => {
+    const config = join(dir, "alertmanager.yml");
+    writeFileSync(config, alertmanagerConfig(suite.urls.quarantine as string, suite.tokenFile));
+    const amtool = process.env.AMTOOL_BINARY ?? "/usr/bin/amtool";
+    const check = await exec(amtool, ["check-config", config]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const routes = await exec(amtool, [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${config}`,
+      "proofwatch_action=quarantine",
+      "severity=critical",
+    ]);
+    expect(routes.stdout.trim().split(/[\s,]+/)).toEqual([
+      "proofwatch-quarantine",
+      "proofwatch-page",
+    ]);
   });
 
   it("quarantines the GPU with ECC errors and the one making invalid proofs, and only them", {
