@@ -285,16 +285,21 @@ async function startProver(dir: string): Promise<RunningProver> {
     // Two proofs per GPU (idle workers take jobs least recently used first, so every GPU
     // proves) and one job with a bad witness, which fails on three GPUs: phase times, proofs
     // and failures for every GPU the dashboards select.
-    const jobs = await Promise.all([
-      ...Array.from({ length: GPUS * 2 }, () =>
-        submitJob(url, { circuit: "multiplier", witnessFile: fixture.wtns }),
-      ),
-      submitJob(url, {
-        circuit: "multiplier",
-        witness: Buffer.from("not a witness file").toString("base64"),
-      }),
-    ]);
-    await Promise.all(jobs.map((id) => finished(url, id)));
+    const good = Array.from({ length: GPUS * 2 }, () =>
+      submitJob(url, { circuit: "multiplier", witnessFile: fixture.wtns }),
+    );
+    const bad = submitJob(url, {
+      circuit: "multiplier",
+      witness: Buffer.from("not a witness file").toString("base64"),
+    });
+    const jobs = await Promise.all([...good, bad].map(async (id) => finished(url, await id)));
+    // Say why here rather than as "no data" for every prover query a minute later (a daemon
+    // missing or being rebuilt fails every run).
+    const unproved = jobs.slice(0, good.length).filter((job) => job.state !== "proved");
+    if (unproved.length > 0) {
+      const why = unproved.map((job) => `${job.id}: ${job.failure?.reason} ${job.failure?.error}`);
+      throw new Error(`prover jobs failed:\n${why.join("\n")}`);
+    }
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${stderr}`);
