@@ -22,6 +22,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
   echo "gpu_msm_random 20 3 full $device"
   echo "gpu_msm_random 22 4 full $device"
   for k in 1 10 16 20 22; do echo "gpu_ntt_random $k $((500 + k)) $device"; done
+  for k in 16 20 22; do echo "gpu_msm_profile $k 5 full $device 5"; done
+  echo "gpu_msm_profile 20 5 mixed $device 5"
   echo "gpu_error_probe $device"
   echo "msm_stages 12 5 mixed"
 } | "$build/prover-cuda-emu" >"$out/gpu_checks.jsonl"

@@ -5,7 +5,7 @@
 //
 //   g1_msm N x_1 y_1 s_1 ... x_N y_N s_N   -> {"emulated":[x,y],"cpu":[x,y],"window_bits":c,"pairs":P}
 //   g1_msm_random LOG_N SEED SHAPE          -> {"equal":b,"emulated":[x,y],"cpu":[x,y],...}
-//   msm_stages LOG_N SEED SHAPE [CHUNK]     -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
+//   msm_stages LOG_N SEED SHAPE [CHUNK [SEG_LEN GROUP]] -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
 //   ntt INVERSE N v_1 ... v_N               -> {"emulated":[...],"cpu":[...]}
 //   ntt_random LOG_N SEED                   -> {"forward":b,"inverse":b,"stages":b,"launches":L}
 //   sort_random N KEY_BITS SEED             -> {"equal":b}
@@ -13,6 +13,7 @@
 //   devices                                 -> {"count":N,"built":b,"why":"..."}
 //   gpu_msm_random LOG_N SEED SHAPE DEVICE  -> {"equal":b,"gpu":[x,y],"cpu":[x,y],"gpu_seconds":t,"cpu_seconds":t}
 //   gpu_ntt_random LOG_N SEED DEVICE        -> {"forward":b,"inverse":b,"gpu_seconds":t,"cpu_seconds":t}
+//   gpu_msm_profile LOG_N SEED SHAPE DEVICE REPS -> {"ones":s,...,"mean_msm_seconds":s} (resident data)
 //   gpu_error_probe DEVICE                  -> {"message":"..."}
 // SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
 // repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
@@ -171,10 +172,11 @@ std::string msm_answer(const std::vector<G1Aff>& p, const std::vector<Scalar>& s
 
 // Each MSM stage against an independent host computation from the CPU backend's pieces
 // (recode_signed, bucket_add, bucket_reduce of msm/pippenger.h; std::stable_sort).
-std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool, uint32_t chunk) {
+std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool, uint32_t chunk,
+                       uint32_t seg_len, uint32_t group) {
   const size_t n = p.size();
   EmuExec ex(pool);
-  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), n, chunk);
+  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), n, chunk, seg_len, group);
   const MsmLayout& L = pipe.layout();
   const size_t P = pipe.pairs();
   pipe.ones();
@@ -245,7 +247,7 @@ std::string msm_stages(const std::vector<G1Aff>& p, const std::vector<Scalar>& s
   o << "{\"assign\":" << tf(assign) << ",\"sort\":" << tf(sort) << ",\"bounds\":" << tf(bounds)
     << ",\"buckets\":" << tf(buckets) << ",\"windows\":" << tf(windows) << ",\"result\":" << tf(same_point(emu, cpu))
     << ",\"window_bits\":" << L.c << ",\"pairs\":" << P << ",\"live_pairs\":" << live << ",\"nonempty_buckets\":" << nonempty
-    << ",\"segments\":" << L.nseg << ",\"chunk\":" << L.chunk << "}";
+    << ",\"segments\":" << L.nseg << ",\"groups\":" << L.ngroups << ",\"chunk\":" << L.chunk << "}";
   return o.str();
 }
 
@@ -280,12 +282,13 @@ std::string handle(const std::string& line, ThreadPool& pool) {
     const int log_n = read_log(in, 20);
     uint64_t st = read_u64(in, "seed");
     const std::string shape = read_word(in, "shape");
-    std::string chunk_word;
-    const uint32_t chunk = (op == "msm_stages" && (in >> chunk_word)) ? (uint32_t)std::stoul(chunk_word) : 0;
+    uint32_t extra[3] = {0, 0, 0};
+    std::string word;
+    for (int i = 0; i < 3 && op == "msm_stages" && (in >> word); ++i) extra[i] = (uint32_t)std::stoul(word);
     const size_t n = size_t(1) << log_n;
     std::vector<Scalar> s = scalars_of(shape, n, st);
     std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
-    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool, chunk);
+    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool, extra[0], extra[1], extra[2]);
   }
   if (op == "ntt") {
     const bool inverse = read_u64(in, "inverse") != 0;
@@ -390,6 +393,17 @@ std::string handle(const std::string& line, ThreadPool& pool) {
     o << "{\"forward\":" << tf(forward) << ",\"inverse\":" << tf(inverse) << ",\"gpu_seconds\":" << gpu_s
       << ",\"gpu_inverse_seconds\":" << gpu_inv_s << ",\"cpu_seconds\":" << cpu_s << "}";
     return o.str();
+  }
+  if (op == "gpu_msm_profile") {
+    const int log_n = read_log(in, 24);
+    uint64_t st = read_u64(in, "seed");
+    const std::string shape = read_word(in, "shape");
+    const int device = (int)read_u64(in, "device");
+    const int reps = (int)read_u64(in, "reps");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Scalar> s = scalars_of(shape, n, st);
+    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
+    return cuda_g1_msm_profile(device, p.data(), s.data(), n, reps);
   }
   if (op == "gpu_error_probe") {
     const int device = (int)read_u64(in, "device");

@@ -86,6 +86,30 @@ describeWithEmu("CUDA kernel bodies on the grid emulator", () => {
       },
     );
 
+    // Small segments and groups give many of both at sizes the emulator runs quickly.
+    it.each([
+      [13, "full", 8, 2],
+      [12, "mixed", 4, 4],
+      [11, "repeated", 2, 2],
+      [8, "infinity", 1, 8],
+      [6, "mixed", 1, 1],
+    ] as const)(
+      "2^%i points, %s scalars, %i buckets a segment, %i segments a group: windows",
+      async (logN, shape, segLen, group) => {
+        const got = await emu.request(
+          "msm_stages",
+          logN,
+          rng.int(1 << 30),
+          shape,
+          0,
+          segLen,
+          group,
+        );
+
+        expect(got).toMatchObject({ buckets: true, windows: true, result: true });
+      },
+    );
+
     it("reduces 8 segments a window at 2^13 random full-size scalars", async () => {
       const got = await emu.request("msm_stages", 13, rng.int(1 << 30), "full");
 

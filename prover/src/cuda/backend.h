@@ -50,6 +50,10 @@ std::unique_ptr<GpuCircuit> make_emulated_circuit(const Zkey& zkey, ThreadPool& 
 G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds = nullptr);
 // In place, natural order; the inverse includes 1/n.
 void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds = nullptr);
+// Device-only G1 MSM timing (points and scalars resident, `reps` runs after one warm-up):
+// a JSON object of seconds per pipeline step (each step synchronised) and the mean
+// unsynchronised total per MSM.
+std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* scalars, size_t n, int reps);
 // Asks device `device` for an impossible allocation through the same checked path as
 // every buffer, and returns the error message the prover would print.
 std::string cuda_error_probe(int device);

@@ -105,6 +105,42 @@ void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds) 
   if (seconds) *seconds = since(t0);
 }
 
+std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* scalars, size_t n, int reps) {
+  need_device(device);
+  gpu::CudaExec ex(device);
+  auto b = ex.alloc<G1Aff>(n);
+  auto s = ex.alloc<Scalar>(n);
+  ex.wait(ex.upload(b.get(), bases, n, "bases"));
+  ex.wait(ex.upload(s.get(), scalars, n, "scalars"));
+  ex.sync();
+  gpu::msm<G1>(ex, b.get(), s.get(), n);  // warm-up: pool growth, module load
+  ex.sync();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < reps; ++r) gpu::msm<G1>(ex, b.get(), s.get(), n);
+  ex.sync();
+  const double mean = since(t0) / (reps > 0 ? reps : 1);
+  gpu::MsmPipeline<G1, gpu::CudaExec> pipe(ex, b.get(), s.get(), n);
+  std::string out = "{";
+  auto step = [&](const char* name, auto&& fn) {
+    auto t = std::chrono::steady_clock::now();
+    fn();
+    ex.sync();
+    out += std::string("\"") + name + "\":" + std::to_string(since(t)) + ",";
+  };
+  step("ones", [&] { pipe.ones(); });
+  step("assign", [&] { pipe.assign(); });
+  step("sort", [&] { pipe.sort(); });
+  step("bounds", [&] { pipe.bounds(); });
+  step("accumulate", [&] { pipe.accumulate(); });
+  step("reduce", [&] { pipe.reduce(); });
+  step("finish", [&] { pipe.finish("msm"); });
+  const gpu::MsmLayout& L = pipe.layout();
+  out += "\"window_bits\":" + std::to_string(L.c) + ",\"pairs\":" + std::to_string(pipe.pairs()) +
+         ",\"mean_msm_seconds\":" + std::to_string(mean) + ",\"reps\":" + std::to_string(reps) + "}";
+  ex.report(nullptr);
+  return out;
+}
+
 std::string cuda_error_probe(int device) {
   need_device(device);
   gpu::CudaExec ex(device);

@@ -24,6 +24,10 @@ void cuda_ntt(int, Fr*, int, bool, double*) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
+std::string cuda_g1_msm_profile(int, const G1Aff*, const Scalar*, size_t, int) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
 std::string cuda_error_probe(int) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }

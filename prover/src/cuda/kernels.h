@@ -33,8 +33,19 @@ struct MsmLayout {
   int key_bits = 0;        // bits a radix sort must look at: keys are <= nkeys
   uint32_t seg_len = 0;    // buckets per reduction segment (power of two, divides nb)
   uint32_t nseg = 0;       // segments per window
+  uint32_t group = 0;      // segments per second-level reduction thread (power of two)
+  uint32_t ngroups = 0;    // groups per window
   uint32_t chunk = 0;      // sorted pairs per accumulation thread
 };
+
+// Reduction shape: seg_len buckets per first-level thread, group segments per
+// second-level thread (both powers of two dividing what they split).
+inline void msm_set_reduction(MsmLayout& L, uint32_t seg_len, uint32_t group) {
+  L.seg_len = seg_len < L.nb ? seg_len : L.nb;
+  L.nseg = L.nb / L.seg_len;
+  L.group = group < L.nseg ? group : L.nseg;
+  L.ngroups = L.nseg / L.group;
+}
 
 // Window size: about log2(n) - 3 between 4 and 16 (16 keeps the bucket array of the
 // largest circuits, nwin * 2^15 XYZZ points, at 64 MiB).
@@ -48,8 +59,7 @@ inline MsmLayout msm_layout(size_t n) {
   L.nkeys = (uint32_t)L.nwin * L.nb;
   L.key_bits = 0;
   while (L.key_bits < 32 && (uint64_t(1) << L.key_bits) <= L.nkeys) ++L.key_bits;
-  L.seg_len = L.nb < 64 ? L.nb : 64;
-  L.nseg = L.nb / L.seg_len;
+  msm_set_reduction(L, 64, 16);
   L.chunk = 256;
   return L;
 }
@@ -220,25 +230,55 @@ struct SegmentReduce {
   }
 };
 
-// One thread per window: sum_s T_s + seg_len * sum_s s * R_s (the second sum again by a
-// running sum), i.e. sum_d d * bucket(d) for the window.
+// Second level, so no thread walks a window's nseg segments alone (that serial walk was
+// most of a 2^20 MSM): thread (w, g) over segments s = g*group + i, i < group, computes
+// U_g = sum_i T_s, Rg_g = sum_i R_s and W_g = sum_i i * R_s.
 template <class C>
-struct WindowReduce {
+struct GroupReduce {
   const typename C::Acc* seg_t;
   const typename C::Acc* seg_r;
   MsmLayout L;
+  typename C::Acc* grp_u;  // [nwin * ngroups]
+  typename C::Acc* grp_r;
+  typename C::Acc* grp_w;
+  PW_HOST_DEVICE void operator()(size_t tid) const {
+    const size_t w = tid / L.ngroups, g = tid % L.ngroups;
+    const size_t first = w * L.nseg + g * L.group;
+    typename C::Acc u = C::Acc::infinity(), running = C::Acc::infinity(), weighted = C::Acc::infinity();
+    for (int i = (int)L.group - 1; i >= 0; --i) {
+      u.add(seg_t[first + i]);
+      running.add(seg_r[first + i]);
+      if (i > 0) weighted.add(running);
+    }
+    grp_u[tid] = u;
+    grp_r[tid] = running;
+    grp_w[tid] = weighted;
+  }
+};
+
+// One thread per window: with V = sum_s s * R_s = sum_g W_g + group * sum_g g * Rg_g,
+// the window sum is sum_g U_g + seg_len * V = sum_d d * bucket(d).
+template <class C>
+struct WindowReduce {
+  const typename C::Acc* grp_u;
+  const typename C::Acc* grp_r;
+  const typename C::Acc* grp_w;
+  MsmLayout L;
   typename C::Acc* out;  // [nwin]
   PW_HOST_DEVICE void operator()(size_t w) const {
-    const typename C::Acc* T = seg_t + w * L.nseg;
-    const typename C::Acc* R = seg_r + w * L.nseg;
-    typename C::Acc running = C::Acc::infinity(), weighted = C::Acc::infinity(), sum = C::Acc::infinity();
-    for (int s = (int)L.nseg - 1; s >= 1; --s) {
-      running.add(R[s]);
-      weighted.add(running);
+    const size_t first = w * L.ngroups;
+    typename C::Acc running = C::Acc::infinity(), v = C::Acc::infinity(), sum = C::Acc::infinity();
+    for (int g = (int)L.ngroups - 1; g >= 1; --g) {
+      running.add(grp_r[first + g]);
+      v.add(running);
     }
-    for (uint32_t m = L.seg_len; m > 1; m >>= 1) weighted.dbl();
-    for (uint32_t s = 0; s < L.nseg; ++s) sum.add(T[s]);
-    sum.add(weighted);
+    for (uint32_t m = L.group; m > 1; m >>= 1) v.dbl();
+    for (uint32_t g = 0; g < L.ngroups; ++g) {
+      v.add(grp_w[first + g]);
+      sum.add(grp_u[first + g]);
+    }
+    for (uint32_t m = L.seg_len; m > 1; m >>= 1) v.dbl();
+    sum.add(v);
     out[w] = sum;
   }
 };

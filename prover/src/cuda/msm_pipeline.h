@@ -23,11 +23,14 @@ class MsmPipeline {
   using Buf = typename Exec::template Buf<T>;
 
   // bases, scalars: executor memory (device pointers for CUDA), n of each.
-  // chunk, when not 0, replaces the layout's pairs per accumulation thread (tests).
-  MsmPipeline(Exec& ex, const Aff* bases, const Scalar* scalars, size_t n, uint32_t chunk = 0)
+  // chunk, seg_len, group, when not 0, replace the layout's pairs per accumulation
+  // thread and reduction shape (tests reach every path with small inputs).
+  MsmPipeline(Exec& ex, const Aff* bases, const Scalar* scalars, size_t n, uint32_t chunk = 0, uint32_t seg_len = 0,
+              uint32_t group = 0)
       : ex_(ex), bases_(bases), scalars_(scalars), n_(n), L_(msm_layout(n)), pairs_((size_t)L_.nwin * n) {
     ones_stride_ = n < 4096 ? (n ? n : 1) : 4096;
     if (chunk) L_.chunk = chunk;
+    if (seg_len || group) msm_set_reduction(L_, seg_len ? seg_len : L_.seg_len, group ? group : L_.group);
   }
 
   const MsmLayout& layout() const { return L_; }
@@ -75,8 +78,12 @@ class MsmPipeline {
     seg_t_ = ex_.template alloc<Acc>(nseg);
     seg_r_ = ex_.template alloc<Acc>(nseg);
     ex_.launch(SegmentReduce<C>{buckets_.get(), L_, seg_t_.get(), seg_r_.get()}, nseg);
+    const size_t ngroups = (size_t)L_.nwin * L_.ngroups;
+    Buf<Acc> gu = ex_.template alloc<Acc>(ngroups), gr = ex_.template alloc<Acc>(ngroups),
+             gw = ex_.template alloc<Acc>(ngroups);
+    ex_.launch(GroupReduce<C>{seg_t_.get(), seg_r_.get(), L_, gu.get(), gr.get(), gw.get()}, ngroups);
     win_ = ex_.template alloc<Acc>(L_.nwin);
-    ex_.launch(WindowReduce<C>{seg_t_.get(), seg_r_.get(), L_, win_.get()}, (size_t)L_.nwin);
+    ex_.launch(WindowReduce<C>{gu.get(), gr.get(), gw.get(), L_, win_.get()}, (size_t)L_.nwin);
   }
   // Downloads the window sums and the ones partials; Horner on the host.
   Acc finish(const char* label) {
