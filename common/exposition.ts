@@ -13,6 +13,13 @@ export interface Exposition {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
+/** Number() reads "NaN" but not the exposition's "+Inf" and "-Inf". */
+function parseValue(text: string): number {
+  if (text === "+Inf") return Number.POSITIVE_INFINITY;
+  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
+  return Number(text);
+}
+
 export function parseExposition(text: string): Exposition {
   const samples: Sample[] = [];
   const types = new Map<string, string>();
@@ -29,7 +36,7 @@ export function parseExposition(text: string): Exposition {
     for (const [, key, raw] of (match[2] ?? "").matchAll(LABEL)) {
       labels[key as string] = JSON.parse(`"${raw}"`) as string;
     }
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+    samples.push({ name: match[1] as string, labels, value: parseValue(match[3] as string) });
   }
   return { samples, types };
 }

@@ -4,6 +4,7 @@ import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { COLLECTORS, XidCounts } from "./collectors/index.js";
+import { GpuFamilies } from "./gpu-families.js";
 import { GpuSource } from "./gpu-source.js";
 import { Scraper } from "./scrape.js";
 import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
@@ -31,11 +32,12 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const lifetimeRegistry = new Registry();
 
   const shared = { xidCounts: new XidCounts() };
+  const families = new GpuFamilies();
   const enabled = COLLECTORS.filter((factory) => options.collectors.includes(factory.name));
   const collectors = enabled.map((factory) => ({
     name: factory.name,
     groups: factory.groups,
-    collector: factory.create(scrapeRegistry, shared),
+    collector: factory.create(families, shared),
   }));
   const xidEnabled = enabled.some((factory) => factory.name === "xid");
   const source = new GpuSource(log, (event) => {
@@ -53,6 +55,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     collectors,
     scrapeRegistry,
     exposed,
+    families,
     health,
     lifetime,
     options.scrapeDeadlineMs,

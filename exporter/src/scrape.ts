@@ -9,6 +9,7 @@ import {
 } from "../../native/index.js";
 import type { FieldGroup } from "../../native/types.js";
 import type { Collector, GpuReading, ScrapeContext } from "./collectors/index.js";
+import type { GpuFamilies } from "./gpu-families.js";
 import type { GpuSource, GpuState } from "./gpu-source.js";
 import type { LifetimeMetrics, ScrapeHealthMetrics } from "./self-metrics.js";
 
@@ -31,6 +32,7 @@ export class Scraper {
     private readonly collectors: readonly NamedCollector[],
     private readonly scrapeRegistry: Registry,
     private readonly exposedRegistry: Registry,
+    private readonly families: GpuFamilies,
     private readonly health: ScrapeHealthMetrics,
     private readonly lifetime: LifetimeMetrics,
     private readonly deadlineMs: number,
@@ -49,10 +51,11 @@ export class Scraper {
 
   private async collect(): Promise<string> {
     this.scrapeRegistry.resetMetrics();
+    this.families.reset();
     const status = this.source.ensureInit();
     this.health.nvmlUp.set(status.up ? 1 : 0);
     if (status.up) await this.collectGpus(status.driverVersion);
-    return this.exposedRegistry.metrics();
+    return (await this.exposedRegistry.metrics()) + this.families.render();
   }
 
   private async collectGpus(driverVersion: string): Promise<void> {

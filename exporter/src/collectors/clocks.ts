@@ -21,15 +21,15 @@ export const clocks: CollectorFactory = {
   defaultEnabled: true,
   groups: ["clocks"],
   description: "SM and memory clocks, and why the clocks are held below their maximum",
-  create(registry) {
+  create(families) {
     const sm = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_sm_clock_hertz",
       "Current streaming-multiprocessor clock.",
     );
-    const mem = gpuGauge(registry, "proofwatch_gpu_memory_clock_hertz", "Current memory clock.");
+    const mem = gpuGauge(families, "proofwatch_gpu_memory_clock_hertz", "Current memory clock.");
     const reasons = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_clocks_event_reason_active",
       "1 while this reason (throttle reason, in older drivers' words) holds the clocks down.",
       ["reason"],

@@ -1,4 +1,4 @@
-import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const ecc: CollectorFactory = {
@@ -6,15 +6,15 @@ export const ecc: CollectorFactory = {
   defaultEnabled: true,
   groups: ["ecc"],
   description: "ECC mode and corrected/uncorrected error totals, volatile and aggregate",
-  create(registry) {
-    const enabled = gpuGauge(registry, "proofwatch_gpu_ecc_enabled", "1 when ECC is on now.");
+  create(families) {
+    const enabled = gpuGauge(families, "proofwatch_gpu_ecc_enabled", "1 when ECC is on now.");
     const pending = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_ecc_pending_enabled",
       "1 when ECC will be on after the next reboot.",
     );
     const errors = gpuCounter(
-      registry,
+      families,
       "proofwatch_gpu_ecc_errors_total",
       "ECC errors by type (corrected|uncorrected) and NVML counter (volatile: since driver load; aggregate: lifetime).",
       ["type", "counter"],
@@ -32,7 +32,7 @@ export const ecc: CollectorFactory = {
             ["uncorrected", "aggregate", values.eccUncorrectedAggregate],
           ] as const;
           for (const [type, counter, value] of totals) {
-            setCounterIfPresent(errors, { ...labels, type, counter }, value);
+            setIfPresent(errors, { ...labels, type, counter }, value);
           }
         }
       },

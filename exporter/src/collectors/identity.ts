@@ -1,5 +1,4 @@
-import { Gauge } from "prom-client";
-import { labelsOf } from "./per-gpu.js";
+import { gpuGauge, labelsOf } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const identity: CollectorFactory = {
@@ -7,13 +6,13 @@ export const identity: CollectorFactory = {
   defaultEnabled: true,
   groups: ["identity"],
   description: "proofwatch_gpu_info: name, driver, PCI bus id and serial of each GPU",
-  create(registry) {
-    const info = new Gauge({
-      name: "proofwatch_gpu_info",
-      help: "Identity of the GPU; always 1.",
-      labelNames: ["gpu", "uuid", "name", "driver_version", "pci_bus_id", "serial"],
-      registers: [registry],
-    });
+  create(families) {
+    const info = gpuGauge(families, "proofwatch_gpu_info", "Identity of the GPU; always 1.", [
+      "name",
+      "driver_version",
+      "pci_bus_id",
+      "serial",
+    ]);
     return {
       collect(readings, context) {
         for (const { gpu } of readings) {

@@ -6,20 +6,20 @@ export const memory: CollectorFactory = {
   defaultEnabled: true,
   groups: ["memory"],
   description: "Device memory used, free, reserved and total",
-  create(registry) {
+  create(families) {
     const total = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_memory_total_bytes",
       "Device memory installed.",
     );
-    const used = gpuGauge(registry, "proofwatch_gpu_memory_used_bytes", "Device memory allocated.");
+    const used = gpuGauge(families, "proofwatch_gpu_memory_used_bytes", "Device memory allocated.");
     const free = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_memory_free_bytes",
       "Device memory free to allocate.",
     );
     const reserved = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_memory_reserved_bytes",
       "Device memory the driver and firmware keep for themselves.",
     );

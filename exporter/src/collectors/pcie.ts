@@ -1,4 +1,4 @@
-import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 /** NVML's PCIe throughput is in KB/s of 1024 bytes, sampled over its last 20 ms. */
@@ -9,39 +9,39 @@ export const pcie: CollectorFactory = {
   defaultEnabled: true,
   groups: ["pcie"],
   description: "PCIe throughput, replay errors, and current and maximum link generation and width",
-  create(registry) {
+  create(families) {
     const tx = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_tx_bytes_per_second",
       "PCIe bytes sent by the GPU per second, over NVML's last 20 ms sample.",
     );
     const rx = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_rx_bytes_per_second",
       "PCIe bytes received by the GPU per second, over NVML's last 20 ms sample.",
     );
     const replays = gpuCounter(
-      registry,
+      families,
       "proofwatch_gpu_pcie_replay_errors_total",
       "PCIe packets the link had to replay after an error.",
     );
     const generation = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_link_generation",
       "Current PCIe link generation.",
     );
     const width = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_link_width",
       "Current PCIe link width in lanes.",
     );
     const maxGeneration = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_link_max_generation",
       "Highest PCIe generation the GPU and the slot support together.",
     );
     const maxWidth = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_pcie_link_max_width",
       "Widest PCIe link the GPU and the slot support together, in lanes.",
     );
@@ -51,7 +51,7 @@ export const pcie: CollectorFactory = {
           const labels = labelsOf(gpu);
           setIfPresent(tx, labels, values.pcieTxKilobytesPerSecond, KIB);
           setIfPresent(rx, labels, values.pcieRxKilobytesPerSecond, KIB);
-          setCounterIfPresent(replays, labels, values.pcieReplayCounter);
+          setIfPresent(replays, labels, values.pcieReplayCounter);
           setIfPresent(generation, labels, values.pcieLinkGeneration);
           setIfPresent(width, labels, values.pcieLinkWidth);
           setIfPresent(maxGeneration, labels, values.pcieMaxLinkGeneration);

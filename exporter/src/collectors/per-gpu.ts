@@ -1,5 +1,5 @@
-// Shared by the collectors: per-GPU metrics in base units.
-import { Counter, Gauge, type Registry } from "prom-client";
+// Shared by the collectors: per-GPU metric families in base units.
+import type { GpuFamilies, GpuFamily } from "../gpu-families.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { GpuLabels } from "./types.js";
 
@@ -7,55 +7,35 @@ export function labelsOf(gpu: GpuIdentity): GpuLabels {
   return { gpu: String(gpu.index), uuid: gpu.uuid };
 }
 
-/** A metric with one series per GPU: labelled `gpu` and `uuid`, plus any bounded extra labels. */
+/** A gauge with one series per GPU, plus any bounded extra labels. */
 export function gpuGauge(
-  registry: Registry,
+  families: GpuFamilies,
   name: string,
   help: string,
   extraLabels: readonly string[] = [],
-): Gauge<string> {
-  return new Gauge({
-    name,
-    help,
-    labelNames: ["gpu", "uuid", ...extraLabels],
-    registers: [registry],
-  });
-}
-
-/** As gpuGauge, for the running totals NVML keeps (see setCounterIfPresent). */
-export function gpuCounter(
-  registry: Registry,
-  name: string,
-  help: string,
-  extraLabels: readonly string[] = [],
-): Counter<string> {
-  return new Counter({
-    name,
-    help,
-    labelNames: ["gpu", "uuid", ...extraLabels],
-    registers: [registry],
-  });
-}
-
-/** Sets a gauge when NVML gave a value, scaled into base units. */
-export function setIfPresent(
-  gauge: Gauge<string>,
-  labels: Record<string, string>,
-  raw: number | undefined,
-  scale = 1,
-): void {
-  if (raw !== undefined) gauge.set(labels, raw * scale);
+): GpuFamily {
+  return families.add(name, help, "gauge", extraLabels);
 }
 
 /**
- * Exposes a counter that NVML keeps (ECC totals, energy, replays): metrics are reset
- * before each scrape, so adding the driver's running total restores it exactly.
+ * A counter NVML keeps itself (ECC totals, energy, replays): the driver's running total is
+ * exposed as it is each scrape.
  */
-export function setCounterIfPresent(
-  counter: Counter<string>,
+export function gpuCounter(
+  families: GpuFamilies,
+  name: string,
+  help: string,
+  extraLabels: readonly string[] = [],
+): GpuFamily {
+  return families.add(name, help, "counter", extraLabels);
+}
+
+/** Sets a series when NVML gave a value, scaled into base units; absent otherwise. */
+export function setIfPresent(
+  family: GpuFamily,
   labels: Record<string, string>,
   raw: number | undefined,
   scale = 1,
 ): void {
-  if (raw !== undefined) counter.inc(labels, raw * scale);
+  if (raw !== undefined) family.set(labels, raw * scale);
 }

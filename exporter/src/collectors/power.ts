@@ -1,4 +1,4 @@
-import { gpuCounter, gpuGauge, labelsOf, setCounterIfPresent, setIfPresent } from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MILLI = 1e-3;
@@ -10,20 +10,20 @@ export const power: CollectorFactory = {
   defaultEnabled: true,
   groups: ["power"],
   description: "Power draw, enforced limit, energy since driver load and performance state",
-  create(registry) {
-    const draw = gpuGauge(registry, "proofwatch_gpu_power_watts", "Power drawn by the board.");
+  create(families) {
+    const draw = gpuGauge(families, "proofwatch_gpu_power_watts", "Power drawn by the board.");
     const limit = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_power_limit_watts",
       "Power limit the driver enforces.",
     );
     const energy = gpuCounter(
-      registry,
+      families,
       "proofwatch_gpu_energy_joules_total",
       "Energy consumed since the driver was loaded.",
     );
     const pstate = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_performance_state",
       "Performance state, 0 (fastest) to 15 (slowest).",
     );
@@ -33,7 +33,7 @@ export const power: CollectorFactory = {
           const labels = labelsOf(gpu);
           setIfPresent(draw, labels, values.powerUsageMilliwatts, MILLI);
           setIfPresent(limit, labels, values.powerLimitMilliwatts, MILLI);
-          setCounterIfPresent(energy, labels, values.totalEnergyMillijoules, MILLI);
+          setIfPresent(energy, labels, values.totalEnergyMillijoules, MILLI);
           if (values.performanceState !== PSTATE_UNKNOWN)
             setIfPresent(pstate, labels, values.performanceState);
         }

@@ -6,15 +6,15 @@ export const processes: CollectorFactory = {
   defaultEnabled: true,
   groups: ["processes"],
   description: "Compute processes on each GPU and the device memory they hold",
-  create(registry) {
+  create(families) {
     // Per-process series would be unbounded (pids); a count and a sum are what alerts need.
     const count = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_compute_processes",
       "Compute processes running on the GPU.",
     );
     const used = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_compute_processes_memory_used_bytes",
       "Device memory held by compute processes, where the driver can tell.",
     );

@@ -6,20 +6,20 @@ export const remappedRows: CollectorFactory = {
   defaultEnabled: true,
   groups: ["remappedRows"],
   description: "HBM rows remapped for ECC errors (Ampere and later), pending remaps and failures",
-  create(registry) {
+  create(families) {
     const remapped = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_remapped_rows",
       "Memory rows remapped, by the kind of error that caused it (correctable|uncorrectable).",
       ["kind"],
     );
     const pending = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_remapped_rows_pending",
       "1 when a row remap waits for the next GPU reset.",
     );
     const failure = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_remapped_rows_failure",
       "1 when a row remap failed: the GPU has no spare rows left for that bank.",
     );

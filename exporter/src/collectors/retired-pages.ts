@@ -7,15 +7,15 @@ export const retiredPages: CollectorFactory = {
   groups: ["retiredPages"],
   description:
     "Memory pages retired for ECC errors (pre-Ampere GPUs), and whether a retirement awaits reboot",
-  create(registry) {
+  create(families) {
     const retired = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_retired_pages",
       "Device memory pages retired, by cause (multiple_single_bit_ecc|double_bit_ecc).",
       ["cause"],
     );
     const pending = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_retired_pages_pending",
       "1 when a page retirement waits for the next GPU reset or reboot.",
     );

@@ -6,14 +6,14 @@ export const thermal: CollectorFactory = {
   defaultEnabled: true,
   groups: ["thermal"],
   description: "GPU die temperature and fan speed",
-  create(registry) {
+  create(families) {
     const temperature = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_temperature_celsius",
       "GPU die temperature.",
     );
     const fan = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_fan_speed_ratio",
       "Intended fan speed as a fraction of its maximum (0..1); absent on passively cooled GPUs.",
     );

@@ -1,5 +1,5 @@
-import type { Registry } from "prom-client";
 import type { DeviceValues, FieldGroup } from "../../../native/types.js";
+import type { GpuFamilies } from "../gpu-families.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { XidCounts } from "./xid.js";
 
@@ -38,5 +38,5 @@ export interface CollectorFactory {
   readonly description: string;
   /** NVML field groups the collector needs; each scrape reads their union once per GPU. */
   readonly groups: readonly FieldGroup[];
-  create(registry: Registry, shared: SharedState): Collector;
+  create(families: GpuFamilies, shared: SharedState): Collector;
 }

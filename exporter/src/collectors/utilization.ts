@@ -8,14 +8,14 @@ export const utilization: CollectorFactory = {
   defaultEnabled: true,
   groups: ["utilization"],
   description: "GPU and memory-controller busy ratios",
-  create(registry) {
+  create(families) {
     const gpuBusy = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_utilization_ratio",
       "Fraction of the last sample period in which a kernel ran on the GPU (0..1).",
     );
     const memoryBusy = gpuGauge(
-      registry,
+      families,
       "proofwatch_gpu_memory_utilization_ratio",
       "Fraction of the last sample period in which device memory was read or written (0..1).",
     );

@@ -1,5 +1,5 @@
-import { Counter } from "prom-client";
 import type { XidEvent } from "../../../native/types.js";
+import { gpuCounter } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 interface XidSeries {
@@ -32,16 +32,16 @@ export const xid: CollectorFactory = {
   // Events come from NVML's event set, not from field reads.
   groups: [],
   description: "XID errors the driver reported, counted by code",
-  create(registry, shared) {
-    const errors = new Counter({
-      name: "proofwatch_gpu_xid_errors_total",
-      help: "Critical XID events reported by the driver, by XID code. Kept after a GPU is lost: they tell how it was lost.",
-      labelNames: ["gpu", "uuid", "xid"],
-      registers: [registry],
-    });
+  create(families, shared) {
+    const errors = gpuCounter(
+      families,
+      "proofwatch_gpu_xid_errors_total",
+      "Critical XID events reported by the driver, by XID code. Kept after a GPU is lost: they tell how it was lost.",
+      ["xid"],
+    );
     return {
       collect() {
-        for (const { count, ...labels } of shared.xidCounts.all()) errors.inc(labels, count);
+        for (const { count, ...labels } of shared.xidCounts.all()) errors.set(labels, count);
       },
     };
   },
