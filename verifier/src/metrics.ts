@@ -1,18 +1,7 @@
-// The verifier's metrics: OpenTelemetry instruments, read by the OpenTelemetry Prometheus
-// exporter and served on the verifier's own /metrics (no second port).
-//
-// The service owns its MeterProvider (the SDK that @opentelemetry/sdk-node wraps) instead of
-// calling NodeSDK.start(): that registers process-global providers, so two verifiers in one
-// process (the tests) would share instruments, and unless told otherwise it also starts OTLP
-// trace and log exporters from OTEL_* variables, which a metrics endpoint does not need.
-//
-// Names: the exporter (0.223) appends `_total` to monotonic sums that lack it and adds no unit
-// suffix, so instruments carry their final Prometheus names; they set no `unit`, whose
-// `# UNIT` line would not match the name as OpenMetrics wants (see docs/metrics.md).
+// The verifier's metrics: OpenTelemetry instruments served on the service's own /metrics
+// (common/otel-metrics.ts says how, and why not NodeSDK.start()).
 import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { packageVersion } from "../../common/package-root.js";
+import { createServiceMeter } from "../../common/otel-metrics.js";
 
 export type RejectReason =
   | "bad_request"
@@ -43,8 +32,7 @@ export interface VerifierMetrics {
   shutdown(): Promise<void>;
 }
 
-/** Version 0.0.4 of the text format: what the serializer writes and Prometheus 2 expects. */
-export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export { CONTENT_TYPE } from "../../common/otel-metrics.js";
 
 // Seconds: a single native Groth16 check is around a millisecond, a batch of hundreds or a
 // hung worker up to the batch timeout.
@@ -54,15 +42,7 @@ const DURATION_BUCKETS = [
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 export function createMetrics(sources: MetricSources): VerifierMetrics {
-  const reader = new PrometheusExporter({
-    preventServerStart: true,
-    withoutScopeInfo: true,
-    withoutTargetInfo: true,
-  });
-  // Same settings as the reader above; the exporter's own serializer is private.
-  const serializer = new PrometheusSerializer("", false, undefined, true, true);
-  const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter("proofwatch-verifier", packageVersion());
+  const { meter, render, shutdown } = createServiceMeter("proofwatch-verifier");
 
   meter
     .createObservableGauge("proofwatch_verifier_queue_depth", {
@@ -132,11 +112,8 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
     workerFailures: meter.createCounter("proofwatch_verifier_worker_failures_total", {
       description: "Batches lost to a worker that crashed or timed out (their proofs are retried).",
     }),
-    async render() {
-      const { resourceMetrics } = await reader.collect();
-      return serializer.serialize(resourceMetrics);
-    },
-    shutdown: () => provider.shutdown(),
+    render,
+    shutdown,
   };
   // A series without labels is served from the start, so rate() over it has a zero to begin
   // from; labelled ones appear with their first event.

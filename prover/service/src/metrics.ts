@@ -1,16 +1,6 @@
-// The prover service's metrics: OpenTelemetry instruments read by the OpenTelemetry
-// Prometheus exporter and served on the service's own /metrics (no second port).
-//
-// The service owns its MeterProvider (the SDK that @opentelemetry/sdk-node wraps) instead of
-// calling NodeSDK.start(), for the verifier's reasons (verifier/src/metrics.ts): that
-// registers process-global providers, so two services in one process (the tests) would
-// share instruments, and it would start OTLP exporters for metrics nobody asked for.
-//
-// Names: the exporter (0.223) appends `_total` to monotonic sums that lack it and adds no
-// unit suffix, so instruments carry their final Prometheus names and set no `unit`.
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { packageVersion } from "../../../common/package-root.js";
+// The prover service's metrics: OpenTelemetry instruments served on the service's own /metrics
+// (common/otel-metrics.ts says how, and why not NodeSDK.start()).
+import { createServiceMeter } from "../../../common/otel-metrics.js";
 import type { FailureReason } from "./types.js";
 
 /** The metric phases; the daemon's finer timings are grouped into these (docs/metrics.md). */
@@ -49,8 +39,7 @@ export interface ProverMetrics {
   shutdown(): Promise<void>;
 }
 
-/** Version 0.0.4 of the text format: what the serializer writes and Prometheus 2 expects. */
-export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export { CONTENT_TYPE } from "../../../common/otel-metrics.js";
 
 // Seconds: a phase of a toy circuit takes microseconds, a 2^24 MSM on a CPU minutes.
 const PHASE_BUCKETS = [
@@ -58,15 +47,7 @@ const PHASE_BUCKETS = [
 ];
 
 export function createMetrics(sources: MetricSources): ProverMetrics {
-  const reader = new PrometheusExporter({
-    preventServerStart: true,
-    withoutScopeInfo: true,
-    withoutTargetInfo: true,
-  });
-  // Same settings as the reader above; the exporter's own serializer is private.
-  const serializer = new PrometheusSerializer("", false, undefined, true, true);
-  const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter("proofwatch-prover", packageVersion());
+  const { meter, render, shutdown } = createServiceMeter("proofwatch-prover");
 
   const proofs = meter.createCounter("proofwatch_prover_proofs_total", {
     description: "Proof runs by GPU uuid, circuit and result (proved, failed, cancelled).",
@@ -147,11 +128,8 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
     deadlineExceeded: () => deadlines.add(1),
     received: (source) => received.add(1, { source }),
     delivery: (result) => deliveries.add(1, { result }),
-    async render() {
-      const { resourceMetrics } = await reader.collect();
-      return serializer.serialize(resourceMetrics);
-    },
-    shutdown: () => provider.shutdown(),
+    render,
+    shutdown,
   };
 }
 
