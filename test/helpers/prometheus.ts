@@ -1,4 +1,6 @@
 // Tests reach Prometheus through the same launcher the demo uses.
+import { until } from "./until.js";
+
 export {
   PROMETHEUS_BINARY,
   type PrometheusOptions,
@@ -6,22 +8,11 @@ export {
   startPrometheus,
 } from "../../common/prometheus.js";
 
-/** Polls `check` until it returns a value, for things that happen on Prometheus' own clock. */
-export async function eventually<T>(
+/** `until` with the argument order the Prometheus-facing tests were written with. */
+export function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 20_000,
   what = "condition",
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+  return until(check, what, timeoutMs);
 }

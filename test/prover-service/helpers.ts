@@ -16,6 +16,7 @@ import {
   type WorkerStatus,
 } from "../../prover/service/src/index.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
+import { until } from "../helpers/until.js";
 import { type CircuitFixture, type CircuitName, ensureCircuit } from "../prover/fixtures.js";
 
 export { repoRoot } from "../prover/fixtures.js";
@@ -166,25 +167,7 @@ export async function workers(base: string): Promise<WorkerStatus[]> {
     .workers;
 }
 
-/** Polls until `check` returns a value (not undefined). */
-export async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
+export { until };
 
 /** Waits until the job is proved or failed. */
 export function finished(base: string, id: string, timeoutMs = 30_000): Promise<JobRecord> {

@@ -25,6 +25,7 @@ import {
   parseG2Json,
 } from "../helpers/bn254.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
+import { until } from "../helpers/until.js";
 import {
   type CircuitFixture,
   type CircuitName,
@@ -166,24 +167,7 @@ export async function decided(url: string, id: unknown, timeoutMs = 30_000): Pro
   }
 }
 
-export async function until<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
+export { until };
 
 // --- proofs ---------------------------------------------------------------------------
 
