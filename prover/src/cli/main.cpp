@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cuda/backend.h"
+#include "groth16/backend_choice.h"
 #include "groth16/dev_setup.h"
 #include "groth16/prover.h"
 #include "io/proof_json.h"
@@ -135,39 +135,8 @@ int run(int argc, char** argv) {
   Timings timings;
   opt.timings = &timings;
 
-  BackendOptions bo;
-  bo.device = device;
-  if (backend == "cuda") {
-    // Refused before the zkey is read: operators scripting a fleet want the answer fast.
-    std::string why;
-    const int count = cuda_device_count(&why);
-    if (count == 0) fail(kExitNoBackend, "CUDA backend not available: " + why);
-    if (device >= count)
-      fail(kExitNoBackend, "CUDA backend: --device " + std::to_string(device) + " but " + std::to_string(count) +
-                               " device(s) present");
-    bo.kind = Backend::kCuda;
-  } else if (backend == "cuda-emu") {
-    bo.kind = Backend::kCudaEmulated;
-  } else if (backend == "auto") {
-    std::string why;
-    const int count = cuda_device_count(&why);
-    bo.kind = count > device ? Backend::kCuda : Backend::kCpu;
-  }
-
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<Groth16Prover> made;
-  if (bo.kind == Backend::kCuda && backend == "auto") {
-    // auto never fails for want of a GPU: a device that will not take the circuit
-    // (out of memory, a driver error) leaves the proof to the CPU, said on stderr.
-    try {
-      made.reset(new Groth16Prover(pos[0], pool, !trust, bo));
-    } catch (const ProverError& e) {
-      if (e.code != kExitNoBackend && e.code != kExitInternal) throw;
-      std::fprintf(stderr, "proofwatch-prover: warning: --backend auto: CUDA unusable (%s); proving on the CPU\n", e.what());
-      bo.kind = Backend::kCpu;
-    }
-  }
-  if (!made) made.reset(new Groth16Prover(pos[0], pool, !trust, bo));
+  std::unique_ptr<Groth16Prover> made = make_prover(pos[0], pool, !trust, backend, device);
   Groth16Prover& prover = *made;
   Witness w = load_wtns(pos[1]);
   auto t1 = std::chrono::steady_clock::now();

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "groth16/backend_choice.h"
 #include "groth16/prover.h"
 #include "io/proof_json.h"
 #include "util/error.h"
@@ -166,8 +167,7 @@ json prove_one(const Groth16Prover& prover, const json& req, const std::string& 
   for (auto& [name, s] : timings) t[name] = s;
   t["write"] = seconds(t2, t3);
   t["total"] = seconds(t0, t3);
-  // The CPU backend moves nothing to a device; a CUDA backend reports what it copied.
-  return {{"ok", true}, {"backend", backend}, {"deviceBytes", 0}, {"timings", t}};
+  return {{"ok", true}, {"backend", backend}, {"deviceBytes", device_bytes(timings)}, {"timings", t}};
 }
 
 json answer(const Groth16Prover& prover, const std::string& line, const std::string& backend) {
@@ -194,19 +194,17 @@ json answer(const Groth16Prover& prover, const std::string& line, const std::str
 
 int run(int argc, char** argv) {
   Options o = parse_args(argc, argv);
-  // auto means CUDA where it is built and usable; this build has the CPU backend only.
-  if (o.backend == "cuda") refuse(kExitNoBackend, "CUDA backend not built");
-  const std::string backend = "cpu";
-
   auto t0 = Clock::now();
   std::unique_ptr<Groth16Prover> prover;
   try {
-    prover = std::make_unique<Groth16Prover>(o.zkey, std::make_shared<ThreadPool>(o.threads), !o.trust);
+    // The same choice as the CLI's: auto means CUDA where device N is usable, else the CPU.
+    prover = make_prover(o.zkey, std::make_shared<ThreadPool>(o.threads), !o.trust, o.backend, o.device);
   } catch (const ProverError& e) {
     refuse(e.code, e.what());
   } catch (const std::bad_alloc&) {
     refuse(kExitInternal, "out of memory loading the zkey");
   }
+  const std::string backend = prover->backend() == Backend::kCpu ? "cpu" : "cuda";
   const Zkey& z = prover->zkey();
   emit({{"ready", true},
         {"pid", (long)getpid()},
