@@ -7,13 +7,9 @@ import type {
   DeviceReading,
   DeviceValues,
   FieldGroup,
-  FieldName,
   NvmlBinding,
   XidEvent,
 } from "../../native/types.js";
-
-export type FieldErrors = Partial<Record<FieldName, number>>;
-
 import { DeadlineExceeded, withDeadline } from "./deadline.js";
 
 export interface GpuIdentity {
@@ -30,7 +26,7 @@ export type GpuState =
       status: "up";
       identity: GpuIdentity;
       values: DeviceValues;
-      errors: FieldErrors;
+      errors: DeviceReading["errors"];
     }
   /** NVML says the GPU fell off the bus, or the handle could not be had. */
   | { index: number; status: "lost"; uuid: string; reason: string }
