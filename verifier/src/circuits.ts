@@ -6,6 +6,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { FolderScan } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { CIRCUIT_ID, describeIssues, parseVerificationKey, sha256 } from "./schema.js";
 
@@ -48,11 +49,8 @@ export class CircuitRegistry {
   private readonly circuits = new Map<string, Circuit>();
   private readonly errors = new Map<string, string>();
   private readonly watchers = new Map<string, FSWatcher>();
-  private debounce: NodeJS.Timeout | undefined;
+  private readonly scans = new FolderScan(() => this.scanOnce());
   private rescan: NodeJS.Timeout | undefined;
-  private scanning: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
 
   constructor(
     private readonly options: RegistryOptions,
@@ -93,40 +91,21 @@ export class CircuitRegistry {
   }
 
   close(): void {
-    this.closed = true;
-    clearTimeout(this.debounce);
+    void this.scans.close();
     clearInterval(this.rescan);
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
   }
 
   /** Scans now and resolves once done (tests and `SIGHUP`); watches call it too. */
-  async scan(): Promise<void> {
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.scanOnce();
-        } while (this.again && !this.closed);
-      } finally {
-        this.scanning = undefined;
-      }
-    })();
-    return this.scanning;
+  scan(): Promise<void> {
+    return this.scans.run();
   }
 
   private schedule(delayMs = 200): void {
-    if (this.closed) return;
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      this.scan().catch((error: unknown) => {
-        this.log.error("circuit scan failed", { error: (error as Error).message });
-      });
-    }, delayMs);
+    this.scans.schedule(delayMs, (error) => {
+      this.log.error("circuit scan failed", { error: error.message });
+    });
   }
 
   private watch(key: string, path: string): void {

@@ -10,6 +10,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FolderScan } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues, SubmissionMeta } from "./schema.js";
 import type { Submission, SubmitReply } from "./service.js";
@@ -28,10 +29,7 @@ type Read = { ok: true; value: unknown } | { ok: false; reason: string };
 export class Spool {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-  private scanning: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
+  private readonly scans = new FolderScan(() => this.scanOnce());
 
   constructor(
     private readonly options: SpoolOptions,
@@ -53,45 +51,29 @@ export class Spool {
   }
 
   close(): Promise<void> {
-    this.closed = true;
     this.watcher?.close();
     clearInterval(this.timer);
-    clearTimeout(this.debounce);
-    return this.scanning ?? Promise.resolve();
+    return this.scans.close();
   }
 
   private schedule(delayMs = 100): void {
-    if (this.closed) return;
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      this.scan().catch((error: unknown) => {
-        this.log.error("spool scan failed", { error: (error as Error).message });
-      });
-    }, delayMs);
+    this.scans.schedule(delayMs, (error) => {
+      this.log.error("spool scan failed", { error: error.message });
+    });
   }
 
   /** Takes every complete sub-folder now; resolves when done. */
-  async scan(): Promise<void> {
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
+  scan(): Promise<void> {
+    return this.scans.run();
+  }
+
+  private async scanOnce(): Promise<void> {
+    const names = (await readdir(this.options.dir)).sort();
+    for (const name of names) {
+      if (this.scans.closed) return;
+      if (name.startsWith(".") || name.endsWith(".tmp")) continue;
+      if (!(await this.take(name))) break; // queue full: try again on the next scan
     }
-    this.scanning = (async () => {
-      try {
-        do {
-          this.again = false;
-          const names = (await readdir(this.options.dir)).sort();
-          for (const name of names) {
-            if (this.closed) return;
-            if (name.startsWith(".") || name.endsWith(".tmp")) continue;
-            if (!(await this.take(name))) break; // queue full: try again on the next scan
-          }
-        } while (this.again && !this.closed);
-      } finally {
-        this.scanning = undefined;
-      }
-    })();
-    return this.scanning;
   }
 
   /** Handles one sub-folder; false when the verifier cannot take more now. */

@@ -9,6 +9,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
+import { FolderScan } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
 import { describeIssues, JOB_ID, JobRequest } from "./schema.js";
 import type { JobRecord } from "./types.js";
@@ -29,9 +30,10 @@ export class Spool {
   private readonly known = new Set<string>();
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private scanning: Promise<void> | undefined;
-  private again = false;
-  private closed = false;
+  // A failed scan is logged, never thrown: watch events and the timer call it unawaited.
+  private readonly scans = new FolderScan(() => this.scanOnce(), {
+    onError: (error) => this.log.error("spool scan failed", { error: error.message }),
+  });
 
   constructor(
     private readonly options: SpoolOptions,
@@ -55,10 +57,9 @@ export class Spool {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     clearInterval(this.timer);
     this.watcher?.close();
-    await this.scanning;
+    await this.scans.close();
   }
 
   /** Moves a finished job's file away and writes its record beside it. */
@@ -78,23 +79,7 @@ export class Spool {
   }
 
   scan(): Promise<void> {
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.scanOnce();
-        } while (this.again && !this.closed);
-      } catch (error) {
-        this.log.error("spool scan failed", { error: (error as Error).message });
-      } finally {
-        this.scanning = undefined;
-      }
-    })();
-    return this.scanning;
+    return this.scans.run();
   }
 
   private async scanOnce(): Promise<void> {
@@ -104,7 +89,7 @@ export class Spool {
       .map((entry) => entry.name)
       .sort();
     for (const name of names) {
-      if (this.closed) return;
+      if (this.scans.closed) return;
       if (this.known.has(name)) continue;
       this.known.add(name);
       const file = join(this.options.dir, name);
