@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ratio, runService, wholeNumber } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { ActionsConfig } from "./actions/index.js";
@@ -62,13 +63,6 @@ const ConfigFile = z
   })
   .strict();
 
-function positiveInt(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number`);
-  return n;
-}
-
 export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -101,8 +95,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
     throw new Error("--tls-cert and --tls-key go together");
   }
-  const maxShare = Number(values["max-share"]);
-  if (!(maxShare >= 0 && maxShare <= 1)) throw new Error("--max-share must be within 0..1");
+  const maxShare = ratio(values["max-share"] as string, "--max-share");
 
   const config = values.config
     ? ConfigFile.parse(JSON.parse(readFileSync(values.config, "utf8")))
@@ -122,19 +115,20 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
       values["tls-cert"] && values["tls-key"]
         ? { cert: values["tls-cert"], key: values["tls-key"] }
         : null,
-    fleetSize: positiveInt(values["fleet-size"], "--fleet-size", 0),
+    fleetSize: wholeNumber(values["fleet-size"], "--fleet-size", 0, 0),
     knownGpusFile: values["known-gpus"] ?? null,
     limits: {
       maxShare,
-      maxNew: positiveInt(values["max-new"], "--max-new", 10),
+      maxNew: wholeNumber(values["max-new"], "--max-new", 10, 0),
       windowMs: parseDuration(values.window as string),
     },
     dryRun: values["dry-run"] as boolean,
     optOutHosts: [...config.optOutHosts, ...(values["opt-out"] as string[])],
-    escalateAfter: positiveInt(
+    escalateAfter: wholeNumber(
       values["escalate-after"],
       "--escalate-after",
       config.escalateAfter ?? 0,
+      0,
     ),
     actions,
     autoRelease: config.autoRelease
@@ -199,18 +193,5 @@ const CLIENT_VERBS = new Set(["release", "release-node", "reset-breaker", "statu
 export async function runQuarantine(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   if (verb && CLIENT_VERBS.has(verb)) return client(verb, rest);
-  const options = parseServiceArgs(argv);
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const service = await startQuarantine(options);
-  const stop = () => {
-    service.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  await runService(parseServiceArgs(argv), USAGE, startQuarantine);
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { ratio, runService, wholeNumber as whole } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { startVerifier, type VerifierOptions } from "./index.js";
@@ -33,19 +34,6 @@ Options:
 Environment:
   PROOFWATCH_LOG_LEVEL      debug|info|warn|error (default info)
 `;
-
-function whole(text: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be a whole number >= ${min}`);
-  return n;
-}
-
-function ratio(text: string, flag: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !(n >= 0 && n <= 1)) throw new Error(`${flag} must be within 0..1`);
-  return n;
-}
 
 export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
   const { values } = parseArgs({
@@ -97,19 +85,6 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
 }
 
 export async function runVerifier(argv: string[]): Promise<void> {
-  const options = parseVerifierArgs(argv);
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const verifier = await startVerifier(options);
-  process.on("SIGHUP", () => void verifier.rescan());
-  const stop = () => {
-    verifier.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const verifier = await runService(parseVerifierArgs(argv), USAGE, startVerifier);
+  if (verifier) process.on("SIGHUP", () => void verifier.rescan());
 }

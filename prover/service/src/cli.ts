@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runService, wholeNumber as whole } from "../../../common/command.js";
 import { parseDuration } from "../../../common/duration.js";
 import { parseListenAddress } from "../../../common/listen.js";
 import {
@@ -57,13 +58,6 @@ Environment:
   PROOFWATCH_PROVER_DAEMON      daemon binary, as --daemon
   PROOFWATCH_LOG_LEVEL          debug|info|warn|error (default info)
 `;
-
-function whole(text: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be a whole number >= ${min}`);
-  return n;
-}
 
 /** `UUID=h-bitflip` or `UUID=stall:2s`. */
 export function parseFault(text: string): [string, Fault] {
@@ -169,18 +163,5 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
 }
 
 export async function runProver(argv: string[]): Promise<void> {
-  const options = parseProverArgs(argv);
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const prover = await startProverService(options);
-  const stop = () => {
-    prover.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  await runService(parseProverArgs(argv), USAGE, startProverService);
 }
