@@ -10,7 +10,7 @@ export interface ServiceBasics {
   /** Paths of the service's own read-only endpoints worth a link. */
   links?: readonly string[];
   /** Renders the Prometheus exposition. */
-  metrics(): Promise<{ contentType: string; body: string }>;
+  metrics(): Promise<{ contentType: string; body: string | Buffer }>;
 }
 
 const escapeHtml = (text: string) =>

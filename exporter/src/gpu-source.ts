@@ -113,7 +113,8 @@ export class GpuSource {
         const first = await this.read(index, ["identity"], deadline);
         this.knownUuids.set(index, first.values.uuid ?? "");
       }
-      const { values, errors } = await this.read(index, ["identity", ...groups], deadline);
+      const withIdentity = groups.includes("identity") ? groups : ["identity" as const, ...groups];
+      const { values, errors } = await this.read(index, withIdentity, deadline);
       if (Object.values(errors).includes(NVML_ERROR_GPU_IS_LOST)) {
         return {
           index,
@@ -149,7 +150,7 @@ export class GpuSource {
       return Promise.reject(new DeadlineExceeded(`GPU ${index}: an earlier NVML call`, 0));
     }
     const pending = nvml.readDevice(index, groups);
-    return withDeadline(pending, deadline, `GPU ${index} read of ${groups.join(",")}`).catch(
+    return withDeadline(pending, deadline, () => `GPU ${index} read of ${groups.join(",")}`).catch(
       (error: unknown) => {
         if (error instanceof DeadlineExceeded) {
           this.stuck.add(index);

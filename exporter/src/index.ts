@@ -4,9 +4,9 @@ import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { COLLECTORS, XidCounts } from "./collectors/index.js";
-import { GpuFamilies } from "./gpu-families.js";
 import { GpuSource } from "./gpu-source.js";
 import { Scraper } from "./scrape.js";
+import { ScrapeFamilies } from "./scrape-families.js";
 import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
 import { createApp } from "./server.js";
 
@@ -28,11 +28,12 @@ export { COLLECTORS } from "./collectors/index.js";
 
 export async function startExporter(options: ExporterOptions): Promise<RunningExporter> {
   const log = createLogger("exporter");
-  const scrapeRegistry = new Registry();
   const lifetimeRegistry = new Registry();
 
   const shared = { xidCounts: new XidCounts() };
-  const families = new GpuFamilies();
+  const families = new ScrapeFamilies();
+  // Created first so that the scrape's report on itself leads the exposition.
+  const health = createScrapeHealthMetrics(families);
   const enabled = COLLECTORS.filter((factory) => options.collectors.includes(factory.name));
   const collectors = enabled.map((factory) => ({
     name: factory.name,
@@ -46,22 +47,18 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   });
   source.ensureInit();
 
-  const health = createScrapeHealthMetrics(scrapeRegistry);
   const lifetime = createLifetimeMetrics(lifetimeRegistry, packageVersion());
-  // Merged only now: Registry.merge copies the metrics registered so far.
-  const exposed = Registry.merge([scrapeRegistry, lifetimeRegistry]);
   const scraper = new Scraper(
     source,
     collectors,
-    scrapeRegistry,
-    exposed,
+    lifetimeRegistry,
     families,
     health,
     lifetime,
     options.scrapeDeadlineMs,
     log,
   );
-  const server = createServer(createApp(scraper, exposed));
+  const server = createServer(createApp(scraper, lifetimeRegistry));
   const address = await listen(server, options.listen);
   log.info("listening", { url: urlOf(address), collectors: enabled.map((f) => f.name).join(",") });
 

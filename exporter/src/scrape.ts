@@ -9,8 +9,8 @@ import {
 } from "../../native/index.js";
 import type { FieldGroup } from "../../native/types.js";
 import type { Collector, GpuReading, ScrapeContext } from "./collectors/index.js";
-import type { GpuFamilies } from "./gpu-families.js";
 import type { GpuSource, GpuState } from "./gpu-source.js";
+import type { ScrapeFamilies } from "./scrape-families.js";
 import type { LifetimeMetrics, ScrapeHealthMetrics } from "./self-metrics.js";
 
 export interface NamedCollector {
@@ -19,49 +19,53 @@ export interface NamedCollector {
   collector: Collector;
 }
 
+const NO_LABELS = {};
+
 /** Codes that mean "this GPU or driver has no such value": the series is simply absent. */
 const NO_VALUE_CODES = new Set([NVML_ERROR_NOT_SUPPORTED, NVML_ERROR_FUNCTION_NOT_FOUND]);
 
 export class Scraper {
-  private inFlight: Promise<string> | undefined;
+  private inFlight: Promise<Buffer> | undefined;
   private readonly lastStatus = new Map<number, GpuState["status"]>();
   private readonly groups: readonly FieldGroup[];
 
   constructor(
     private readonly source: GpuSource,
     private readonly collectors: readonly NamedCollector[],
-    private readonly scrapeRegistry: Registry,
-    private readonly exposedRegistry: Registry,
-    private readonly families: GpuFamilies,
+    /** prom-client metrics that outlive a scrape, written before this scrape's families. */
+    private readonly lifetimeRegistry: Registry,
+    private readonly families: ScrapeFamilies,
     private readonly health: ScrapeHealthMetrics,
     private readonly lifetime: LifetimeMetrics,
     private readonly deadlineMs: number,
     private readonly log: Logger,
   ) {
-    this.groups = [...new Set(collectors.flatMap((named) => named.groups))];
+    // Identity always: it tells whether the GPU in that slot is still the same one.
+    this.groups = [
+      ...new Set(["identity" as const, ...collectors.flatMap((named) => named.groups)]),
+    ];
   }
 
   /** Concurrent scrapes share one collection: the metrics are rebuilt in place. */
-  scrape(): Promise<string> {
+  scrape(): Promise<Buffer> {
     this.inFlight ??= this.collect().finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
   }
 
-  private async collect(): Promise<string> {
-    this.scrapeRegistry.resetMetrics();
+  private async collect(): Promise<Buffer> {
     this.families.reset();
     const status = this.source.ensureInit();
-    this.health.nvmlUp.set(status.up ? 1 : 0);
+    this.health.nvmlUp.set(NO_LABELS, status.up ? 1 : 0);
     if (status.up) await this.collectGpus(status.driverVersion);
-    return (await this.exposedRegistry.metrics()) + this.families.render();
+    return this.families.render(await this.lifetimeRegistry.metrics());
   }
 
   private async collectGpus(driverVersion: string): Promise<void> {
     const deadline = Date.now() + this.deadlineMs;
     const count = this.countGpus();
-    this.health.gpusDetected.set(count);
+    this.health.gpusDetected.set(NO_LABELS, count);
     const states = await Promise.all(
       Array.from({ length: count }, (_, index) =>
         this.source.readGpu(index, this.groups, deadline),

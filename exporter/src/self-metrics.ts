@@ -1,42 +1,45 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { ScrapeFamilies } from "./scrape-families.js";
 
-/** The exporter's report on itself and on each GPU's reachability, rebuilt every scrape. */
-export function createScrapeHealthMetrics(registry: Registry) {
+/**
+ * The exporter's report on itself and on each GPU's reachability, rebuilt every scrape
+ * with the per-GPU families (scrape-families.ts), for the same reason: no allocation to
+ * speak of per scrape.
+ */
+export function createScrapeHealthMetrics(families: ScrapeFamilies) {
   return {
-    nvmlUp: new Gauge({
-      name: "proofwatch_exporter_nvml_up",
-      help: "1 when the NVML library loaded and initialised; 0 means no GPU metrics at all.",
-      registers: [registry],
-    }),
-    gpusDetected: new Gauge({
-      name: "proofwatch_exporter_gpus_detected",
-      help: "GPUs NVML reports on this host.",
-      registers: [registry],
-    }),
-    gpuUp: new Gauge({
-      name: "proofwatch_gpu_up",
-      help: "0 when NVML reports the GPU lost (fallen off the bus, handle unavailable); 1 otherwise.",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    }),
-    gpuCollectionSuccess: new Gauge({
-      name: "proofwatch_gpu_collection_success",
-      help: "1 when this GPU's fields were read within the scrape deadline; 0 when lost or late (a hung driver).",
-      labelNames: ["gpu", "uuid"],
-      registers: [registry],
-    }),
-    collectorDuration: new Gauge({
-      name: "proofwatch_exporter_collector_duration_seconds",
-      help: "Time each collector took in this scrape.",
-      labelNames: ["collector"],
-      registers: [registry],
-    }),
-    collectorSuccess: new Gauge({
-      name: "proofwatch_exporter_collector_success",
-      help: "1 when the collector turned this scrape's readings into metrics without error.",
-      labelNames: ["collector"],
-      registers: [registry],
-    }),
+    nvmlUp: families.add(
+      "proofwatch_exporter_nvml_up",
+      "1 when the NVML library loaded and initialised; 0 means no GPU metrics at all.",
+      "gauge",
+    ),
+    gpusDetected: families.add(
+      "proofwatch_exporter_gpus_detected",
+      "GPUs NVML reports on this host.",
+      "gauge",
+    ),
+    gpuUp: families.perGpu(
+      "proofwatch_gpu_up",
+      "0 when NVML reports the GPU lost (fallen off the bus, handle unavailable); 1 otherwise.",
+      "gauge",
+    ),
+    gpuCollectionSuccess: families.perGpu(
+      "proofwatch_gpu_collection_success",
+      "1 when this GPU's fields were read within the scrape deadline; 0 when lost or late (a hung driver).",
+      "gauge",
+    ),
+    collectorDuration: families.add(
+      "proofwatch_exporter_collector_duration_seconds",
+      "Time each collector took in this scrape.",
+      "gauge",
+      ["collector"],
+    ),
+    collectorSuccess: families.add(
+      "proofwatch_exporter_collector_success",
+      "1 when the collector turned this scrape's readings into metrics without error.",
+      "gauge",
+      ["collector"],
+    ),
   };
 }
 

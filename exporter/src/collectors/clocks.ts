@@ -44,7 +44,7 @@ export const clocks: CollectorFactory = {
           if (mask === undefined) continue;
           for (const [reason, bit] of CLOCKS_EVENT_REASONS) {
             // The mask is a u64 in NVML; the defined bits all fit in 32, where `&` is exact.
-            reasons.set({ ...labels, reason }, (mask & bit) !== 0 ? 1 : 0);
+            reasons.set({ gpu: labels.gpu, uuid: labels.uuid, reason }, (mask & bit) !== 0 ? 1 : 0);
           }
         }
       },

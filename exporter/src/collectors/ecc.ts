@@ -32,7 +32,7 @@ export const ecc: CollectorFactory = {
             ["uncorrected", "aggregate", values.eccUncorrectedAggregate],
           ] as const;
           for (const [type, counter, value] of totals) {
-            setIfPresent(errors, { ...labels, type, counter }, value);
+            setIfPresent(errors, { gpu: labels.gpu, uuid: labels.uuid, type, counter }, value);
           }
         }
       },

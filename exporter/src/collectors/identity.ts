@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf } from "./per-gpu.js";
+import { gpuGauge } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const identity: CollectorFactory = {
@@ -18,7 +18,8 @@ export const identity: CollectorFactory = {
         for (const { gpu } of readings) {
           info.set(
             {
-              ...labelsOf(gpu),
+              gpu: String(gpu.index),
+              uuid: gpu.uuid,
               name: gpu.name,
               driver_version: context.driverVersion,
               pci_bus_id: gpu.pciBusId,

@@ -1,6 +1,12 @@
 // Shared by the collectors: per-GPU metric families in base units.
-import type { GpuFamilies, GpuFamily } from "../gpu-families.js";
+//
+// Collectors write each series' labels as an object literal, never as a spread of
+// labelsOf(gpu): measured on Node 20, the spread copies made every scrape were promoted
+// out of V8's young generation and brought mark-compact pauses into the scrape's tail
+// (bench/RESULTS.md).
+
 import type { GpuIdentity } from "../gpu-source.js";
+import type { ScrapeFamilies, ScrapeFamily } from "../scrape-families.js";
 import type { GpuLabels } from "./types.js";
 
 export function labelsOf(gpu: GpuIdentity): GpuLabels {
@@ -9,12 +15,12 @@ export function labelsOf(gpu: GpuIdentity): GpuLabels {
 
 /** A gauge with one series per GPU, plus any bounded extra labels. */
 export function gpuGauge(
-  families: GpuFamilies,
+  families: ScrapeFamilies,
   name: string,
   help: string,
   extraLabels: readonly string[] = [],
-): GpuFamily {
-  return families.add(name, help, "gauge", extraLabels);
+): ScrapeFamily {
+  return families.perGpu(name, help, "gauge", extraLabels);
 }
 
 /**
@@ -22,17 +28,17 @@ export function gpuGauge(
  * exposed as it is each scrape.
  */
 export function gpuCounter(
-  families: GpuFamilies,
+  families: ScrapeFamilies,
   name: string,
   help: string,
   extraLabels: readonly string[] = [],
-): GpuFamily {
-  return families.add(name, help, "counter", extraLabels);
+): ScrapeFamily {
+  return families.perGpu(name, help, "counter", extraLabels);
 }
 
 /** Sets a series when NVML gave a value, scaled into base units; absent otherwise. */
 export function setIfPresent(
-  family: GpuFamily,
+  family: ScrapeFamily,
   labels: Record<string, string>,
   raw: number | undefined,
   scale = 1,

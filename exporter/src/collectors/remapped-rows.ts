@@ -27,7 +27,7 @@ export const remappedRows: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          const kind = (name: string) => ({ ...labels, kind: name });
+          const kind = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, kind: name });
           setIfPresent(remapped, kind("correctable"), values.remappedRowsCorrectable);
           setIfPresent(remapped, kind("uncorrectable"), values.remappedRowsUncorrectable);
           setIfPresent(pending, labels, values.remappedRowsPending);

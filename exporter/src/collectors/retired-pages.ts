@@ -23,7 +23,7 @@ export const retiredPages: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          const cause = (name: string) => ({ ...labels, cause: name });
+          const cause = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, cause: name });
           setIfPresent(retired, cause("multiple_single_bit_ecc"), values.retiredPagesSingleBitEcc);
           setIfPresent(retired, cause("double_bit_ecc"), values.retiredPagesDoubleBitEcc);
           setIfPresent(pending, labels, values.retiredPagesPending);

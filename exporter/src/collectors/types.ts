@@ -1,6 +1,6 @@
 import type { DeviceValues, FieldGroup } from "../../../native/types.js";
-import type { GpuFamilies } from "../gpu-families.js";
 import type { GpuIdentity } from "../gpu-source.js";
+import type { ScrapeFamilies } from "../scrape-families.js";
 import type { XidCounts } from "./xid.js";
 
 /** The labels every per-GPU value series carries, and nothing else unbounded. */
@@ -38,5 +38,5 @@ export interface CollectorFactory {
   readonly description: string;
   /** NVML field groups the collector needs; each scrape reads their union once per GPU. */
   readonly groups: readonly FieldGroup[];
-  create(families: GpuFamilies, shared: SharedState): Collector;
+  create(families: ScrapeFamilies, shared: SharedState): Collector;
 }

@@ -3,9 +3,7 @@ import { gpuCounter } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 interface XidSeries {
-  gpu: string;
-  uuid: string;
-  xid: string;
+  labels: { gpu: string; uuid: string; xid: string };
   count: number;
 }
 
@@ -16,7 +14,7 @@ export class XidCounts {
   record(event: XidEvent): void {
     const labels = { gpu: String(event.index), uuid: event.uuid, xid: String(event.xid) };
     const key = `${labels.gpu}/${labels.uuid}/${labels.xid}`;
-    const entry = this.series.get(key) ?? { ...labels, count: 0 };
+    const entry = this.series.get(key) ?? { labels, count: 0 };
     entry.count += 1;
     this.series.set(key, entry);
   }
@@ -41,7 +39,7 @@ export const xid: CollectorFactory = {
     );
     return {
       collect() {
-        for (const { count, ...labels } of shared.xidCounts.all()) errors.set(labels, count);
+        for (const { labels, count } of shared.xidCounts.all()) errors.set(labels, count);
       },
     };
   },
