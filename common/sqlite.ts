@@ -26,3 +26,22 @@ export function openDatabase(file: string, migrations: readonly string[]): Datab
   }
   return db;
 }
+
+/** What every store has: its database opened as above, IMMEDIATE transactions, close. */
+export class SqliteStore {
+  readonly db: Database.Database;
+
+  constructor(file: string, migrations: readonly string[]) {
+    this.db = openDatabase(file, migrations);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction: the write lock is taken at the start, so what
+   * `fn` reads cannot change before it writes. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}

@@ -70,6 +70,7 @@ export class QuarantineService {
     }
 
     const pendingBefore = this.store.pendingCount();
+    // One transaction: all of the message's decisions commit together.
     const results: AlertResult[] = this.store.transaction(() =>
       this.policy.handle(requests, Date.now()),
     );

@@ -1,7 +1,6 @@
 // The quarantine service's only state: one SQLite file in WAL mode. Every decision and every
 // intent to act is committed here before anything outside the process is touched.
-import type Database from "better-sqlite3";
-import { openDatabase } from "../../common/sqlite.js";
+import { SqliteStore } from "../../common/sqlite.js";
 import type { QuarantinedGpu, QuarantinedNode, QuarantineList } from "./types.js";
 
 /** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
@@ -133,20 +132,9 @@ interface GpuRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export class Store {
-  readonly db: Database.Database;
-
+export class Store extends SqliteStore {
   constructor(file: string) {
-    this.db = openDatabase(file, MIGRATIONS);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  /** Runs `fn` in one IMMEDIATE transaction: all of a message's decisions commit together. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    super(file, MIGRATIONS);
   }
 
   audit(

@@ -1,8 +1,7 @@
 // The verifier's only state: one SQLite file in WAL mode. A submission is committed here,
 // with its sampling decision, before the prover hears 202; a verdict is committed in the
 // same transaction as the GPU's probation state it changes.
-import type Database from "better-sqlite3";
-import { openDatabase } from "../../common/sqlite.js";
+import { SqliteStore } from "../../common/sqlite.js";
 import type { GpuSummary, SubmissionStatus, VerdictRecord, VerdictResult } from "./types.js";
 
 /** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
@@ -171,20 +170,9 @@ function parseOrText(text: string | null): unknown {
   }
 }
 
-export class Store {
-  readonly db: Database.Database;
-
+export class Store extends SqliteStore {
   constructor(file: string) {
-    this.db = openDatabase(file, MIGRATIONS);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  /** Runs `fn` in one IMMEDIATE transaction. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    super(file, MIGRATIONS);
   }
 
   // --- submissions -----------------------------------------------------------------------
