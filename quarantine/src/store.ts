@@ -132,6 +132,26 @@ interface GpuRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** One firing episode of one alert, as alert_instances keeps it. */
+interface InstanceFields {
+  key: string;
+  fingerprint: string;
+  startsAt: string;
+  alertname: string;
+  uuid: string;
+  host: string;
+}
+
+/** The statements' named parameters for `instance` (callers pass whole requests). */
+const instanceParams = (instance: InstanceFields) => ({
+  key: instance.key,
+  fingerprint: instance.fingerprint,
+  startsAt: instance.startsAt,
+  alertname: instance.alertname,
+  uuid: instance.uuid,
+  host: instance.host,
+});
+
 export class Store extends SqliteStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
@@ -206,18 +226,7 @@ export class Store extends SqliteStore {
     return row && { ...row, resolvedAt: row.resolved_at };
   }
 
-  recordFiring(
-    instance: {
-      key: string;
-      fingerprint: string;
-      startsAt: string;
-      alertname: string;
-      uuid: string;
-      host: string;
-    },
-    decision: string,
-    now: number,
-  ): void {
+  recordFiring(instance: InstanceFields, decision: string, now: number): void {
     this.db
       .prepare(
         `INSERT INTO alert_instances
@@ -226,12 +235,7 @@ export class Store extends SqliteStore {
          ON CONFLICT (key) DO UPDATE SET decision = @decision, last_seen_at = @now`,
       )
       .run({
-        key: instance.key,
-        fingerprint: instance.fingerprint,
-        startsAt: instance.startsAt,
-        alertname: instance.alertname,
-        uuid: instance.uuid,
-        host: instance.host,
+        ...instanceParams(instance),
         decision,
         now,
       });
@@ -241,18 +245,7 @@ export class Store extends SqliteStore {
     this.db.prepare("UPDATE alert_instances SET last_seen_at = ? WHERE key = ?").run(now, key);
   }
 
-  recordResolved(
-    instance: {
-      key: string;
-      fingerprint: string;
-      startsAt: string;
-      alertname: string;
-      uuid: string;
-      host: string;
-      endsAt: string;
-    },
-    now: number,
-  ): void {
+  recordResolved(instance: InstanceFields & { endsAt: string }, now: number): void {
     this.db
       .prepare(
         `INSERT INTO alert_instances
@@ -261,12 +254,7 @@ export class Store extends SqliteStore {
          ON CONFLICT (key) DO UPDATE SET resolved_at = @now, ends_at = @endsAt, last_seen_at = @now`,
       )
       .run({
-        key: instance.key,
-        fingerprint: instance.fingerprint,
-        startsAt: instance.startsAt,
-        alertname: instance.alertname,
-        uuid: instance.uuid,
-        host: instance.host,
+        ...instanceParams(instance),
         endsAt: instance.endsAt,
         now,
       });
