@@ -35,6 +35,19 @@ export interface AlertResult {
   reason?: string;
 }
 
+/** What every result and audit entry about `request` starts from. */
+function subject(request: QuarantineRequest) {
+  return {
+    base: {
+      fingerprint: request.fingerprint,
+      uuid: request.uuid,
+      host: request.host,
+      status: request.status,
+    },
+    where: { uuid: request.uuid, host: request.host, alertKey: request.key },
+  };
+}
+
 export class Policy {
   constructor(
     private readonly store: Store,
@@ -66,13 +79,7 @@ export class Policy {
 
   private firing(request: QuarantineRequest, now: number): AlertResult {
     const { store } = this;
-    const base = {
-      fingerprint: request.fingerprint,
-      uuid: request.uuid,
-      host: request.host,
-      status: request.status,
-    };
-    const where = { uuid: request.uuid, host: request.host, alertKey: request.key };
+    const { base, where } = subject(request);
     store.learnGpu(request.uuid, request.host, now);
 
     const previous = store.instance(request.key);
@@ -184,13 +191,7 @@ export class Policy {
 
   private resolved(request: QuarantineRequest, now: number): AlertResult {
     const { store } = this;
-    const base = {
-      fingerprint: request.fingerprint,
-      uuid: request.uuid,
-      host: request.host,
-      status: request.status,
-    };
-    const where = { uuid: request.uuid, host: request.host, alertKey: request.key };
+    const { base, where } = subject(request);
     const previous = store.instance(request.key);
     if (previous?.resolvedAt != null) {
       store.touchInstance(request.key, now);
