@@ -2,21 +2,23 @@
 // expected public signals; a verifier that is down gets them later. A GPU with an injected
 // fault makes proofs that fail `snarkjs groth16 verify` (and the real verifier's check),
 // while the others' pass.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { freePort } from "../../common/ports.js";
 import type { JobRecord, RunningProverService } from "../../prover/service/src/index.js";
 import { snarkjsVerify } from "../prover/fixtures.js";
 import {
+  describeWithNative,
+  type RunningVerifier,
+  start as startVerifier,
+} from "../verifier/helpers.js";
+import {
   finished,
   fixture,
   getJob,
   gpuUuid,
   type Recorder,
-  repoRoot,
   start,
   startRecorder,
   submitJob,
@@ -147,55 +149,20 @@ describe("a verifier that is down", () => {
   });
 });
 
-// --- the real verifier, where its service and native addon are built ---------------------
+// --- the real verifier, where its native addon is built ---------------------------------
 
-interface VerifierModule {
-  startVerifier(options: Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-async function realVerifier(): Promise<VerifierModule | string> {
-  const native = join(repoRoot, "verifier/native.ts");
-  if (!existsSync(native)) return "verifier/native.ts is not there";
-  try {
-    const addon = (await import(pathToFileURL(native).href)) as {
-      nativeVerifierAvailable(): boolean;
-    };
-    if (!addon.nativeVerifierAvailable()) return "the native verifier is not built";
-    return (await import(
-      pathToFileURL(join(repoRoot, "verifier/src/index.ts")).href
-    )) as VerifierModule;
-  } catch (error) {
-    return `the verifier does not load: ${(error as Error).message}`;
-  }
-}
-
-const verifierModule = await realVerifier();
-const skipReason = typeof verifierModule === "string" ? verifierModule : null;
-if (skipReason) console.warn(`SKIPPED real verifier test: ${skipReason}`);
-
-describe.skipIf(skipReason !== null)("against the real verifier", () => {
+describeWithNative("against the real verifier", () => {
   let ws: Workspace;
-  let verifier: { url: string; close(): Promise<void> };
+  let verifier: RunningVerifier;
   let prover: RunningProverService;
 
   beforeAll(async () => {
     ws = await workspace("real-verifier", 2);
-    verifier = await (verifierModule as VerifierModule).startVerifier({
-      listen: { host: "127.0.0.1", port: 0 },
-      // The workspace's circuits folders hold verification_key.json too: one folder serves both.
-      circuitsDir: ws.circuits,
-      db: join(ws.dir, "verifier.db"),
-      spoolDir: null,
-      workers: 1,
-      batchMax: 64,
-      queueSize: 1000,
-      batchTimeoutMs: 30_000,
-      baseRate: 1,
-      circuitRates: new Map(),
-      recoverAfter: 3,
-      bodyLimitBytes: 1024 * 1024,
-      rescanMs: 500,
-    });
+    // The workspace's circuits folders hold verification_key.json too: one folder serves both.
+    verifier = await startVerifier(
+      { circuits: ws.circuits, db: join(ws.dir, "verifier.db") },
+      { workers: 1 },
+    );
     prover = await start(ws, {
       verifierUrl: verifier.url,
       faults: new Map([[FAULTY, { kind: "c-bitflip" }]]),

@@ -89,7 +89,10 @@ export async function installCircuit(ws: Workspace, fixture: CircuitFixture, id 
   await copyFile(fixture.vkey, join(ws.circuits, id, "verification_key.json"));
 }
 
-export function options(ws: Workspace, overrides: Partial<VerifierOptions> = {}): VerifierOptions {
+/** Where a verifier keeps its circuits and database: a workspace, or another test's folders. */
+type Folders = Pick<Workspace, "circuits" | "db">;
+
+export function options(ws: Folders, overrides: Partial<VerifierOptions> = {}): VerifierOptions {
   return {
     listen: { host: "127.0.0.1", port: 0 },
     circuitsDir: ws.circuits,
@@ -108,7 +111,7 @@ export function options(ws: Workspace, overrides: Partial<VerifierOptions> = {})
   };
 }
 
-export function start(ws: Workspace, overrides: Partial<VerifierOptions> = {}) {
+export function start(ws: Folders, overrides: Partial<VerifierOptions> = {}) {
   return startVerifier(options(ws, overrides));
 }
 
