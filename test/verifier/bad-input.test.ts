@@ -4,18 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decided,
-  fixtureProof,
   GateChecker,
   getJson,
-  installCircuit,
+  multiplierWorkspace,
   type ProofPair,
   post,
   type RunningVerifier,
-  rerandomized,
   start,
   submission,
   type Workspace,
-  workspace,
 } from "./helpers.js";
 
 const P = "21888242871839275222246405745257275088696311157297823662689037894645226208583";
@@ -27,10 +24,7 @@ describe("bad input", () => {
   let firstId: unknown;
 
   beforeAll(async () => {
-    ws = await workspace("bad-input");
-    const base = await fixtureProof("multiplier");
-    await installCircuit(ws, base.fixture);
-    proofs = [base, ...(await rerandomized(base, base.fixture.vkey, 3))];
+    ({ ws, proofs } = await multiplierWorkspace("bad-input", 4));
     const gate = new GateChecker();
     gate.open();
     verifier = await start(ws, { checker: gate, bodyLimitBytes: 64 * 1024 });

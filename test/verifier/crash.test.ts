@@ -9,16 +9,13 @@ import {
   type ChildVerifier,
   decided,
   describeWithNative,
-  fixtureProof,
-  installCircuit,
+  multiplierWorkspace,
   type ProofPair,
   post,
-  rerandomized,
   spawnVerifier,
   submission,
   type Verdict,
   type Workspace,
-  workspace,
 } from "./helpers.js";
 
 function statuses(db: string): Record<string, number> {
@@ -48,10 +45,7 @@ describeWithNative("crash and restart", () => {
   let child: ChildVerifier | undefined;
 
   beforeAll(async () => {
-    ws = await workspace("crash");
-    const base = await fixtureProof("multiplier");
-    await installCircuit(ws, base.fixture);
-    proofs = [base, ...(await rerandomized(base, base.fixture.vkey, 6))];
+    ({ ws, proofs } = await multiplierWorkspace("crash", 7));
     args = ["--circuits", ws.circuits, "--db", ws.db, "--workers", "1"];
   });
   afterAll(async () => {

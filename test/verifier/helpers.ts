@@ -89,6 +89,20 @@ export async function installCircuit(ws: Workspace, fixture: CircuitFixture, id 
   await copyFile(fixture.vkey, join(ws.circuits, id, "verification_key.json"));
 }
 
+/**
+ * A workspace with the multiplier circuit installed and `count` distinct valid proofs of
+ * one statement: snarkjs' own first, then re-randomized copies of it.
+ */
+export async function multiplierWorkspace(
+  prefix: string,
+  count: number,
+): Promise<{ ws: Workspace; proofs: ProofPair[] }> {
+  const ws = await workspace(prefix);
+  const base = await fixtureProof("multiplier");
+  await installCircuit(ws, base.fixture);
+  return { ws, proofs: [base, ...(await rerandomized(base, base.fixture.vkey, count - 1))] };
+}
+
 /** Where a verifier keeps its circuits and database: a workspace, or another test's folders. */
 type Folders = Pick<Workspace, "circuits" | "db">;
 

@@ -8,17 +8,15 @@ import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { eventually, type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
 import {
   decided,
-  fixtureProof,
   GateChecker,
-  installCircuit,
+  multiplierWorkspace,
+  type ProofPair,
   post,
   type RunningVerifier,
   repoRoot,
-  rerandomized,
   start,
   submission,
   type Workspace,
-  workspace,
 } from "./helpers.js";
 
 const GOOD_GPU = "GPU-11111111-1111-1111-1111-111111111111";
@@ -31,24 +29,23 @@ describe("metrics", () => {
   let scrape: string;
 
   beforeAll(async () => {
-    ws = await workspace("metrics");
-    const base = await fixtureProof("multiplier");
-    await installCircuit(ws, base.fixture);
+    const setup = await multiplierWorkspace("metrics", 3);
+    ws = setup.ws;
+    const [base, a, b] = setup.proofs as [ProofPair, ProofPair, ProofPair];
     // Verdicts here come from the stand-in (valid) and the edge's own judgement (malformed):
     // what is tested is how they are exposed. Real verdicts: agreement.test.ts.
     const gate = new GateChecker();
     gate.open();
     verifier = await start(ws, { checker: gate, baseRate: 0, recoverAfter: 2 });
-    const [a, b] = await rerandomized(base, base.fixture.vkey, 2);
     const ids = [];
     for (const body of [
       submission(base, { circuit: "multiplier", uuid: GOOD_GPU }),
       {
-        ...submission(b as typeof base, { circuit: "multiplier", uuid: BAD_GPU }),
+        ...submission(b, { circuit: "multiplier", uuid: BAD_GPU }),
         proof: { x: 1 },
       },
       // On probation after the malformed one: checked although the base rate is 0.
-      submission(a as typeof base, { circuit: "multiplier", uuid: BAD_GPU }),
+      submission(a, { circuit: "multiplier", uuid: BAD_GPU }),
     ]) {
       const reply = await post(verifier.url, body);
       expect(reply.status).toBe(202);

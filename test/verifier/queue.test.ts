@@ -4,19 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
 import {
   decided,
-  fixtureProof,
   GateChecker,
   getJson,
-  installCircuit,
+  multiplierWorkspace,
   type ProofPair,
   post,
   type RunningVerifier,
-  rerandomized,
   start,
   submission,
   until,
   type Workspace,
-  workspace,
 } from "./helpers.js";
 
 describe("bounded queue", () => {
@@ -26,10 +23,7 @@ describe("bounded queue", () => {
   let proofs: ProofPair[];
 
   beforeAll(async () => {
-    ws = await workspace("queue");
-    const base = await fixtureProof("multiplier");
-    await installCircuit(ws, base.fixture);
-    proofs = await rerandomized(base, base.fixture.vkey, 6);
+    ({ ws, proofs } = await multiplierWorkspace("queue", 6));
     gate = new GateChecker();
     verifier = await start(ws, { checker: gate, queueSize: 3 });
   });

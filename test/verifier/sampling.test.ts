@@ -5,17 +5,14 @@ import { parseExposition, sampleValue } from "../../common/exposition.js";
 import {
   decided,
   describeWithNative,
-  fixtureProof,
   getJson,
-  installCircuit,
+  multiplierWorkspace,
   type ProofPair,
   post,
   type RunningVerifier,
-  rerandomized,
   start,
   submission,
   type Workspace,
-  workspace,
 } from "./helpers.js";
 
 const SUSPECT = "GPU-aaaaaaaa-0000-0000-0000-000000000001";
@@ -38,10 +35,7 @@ describeWithNative("sampling and probation", () => {
   let next = 0;
 
   beforeAll(async () => {
-    ws = await workspace("sampling");
-    const base = await fixtureProof("multiplier");
-    await installCircuit(ws, base.fixture);
-    proofs = await rerandomized(base, base.fixture.vkey, 12);
+    ({ ws, proofs } = await multiplierWorkspace("sampling", 12));
     verifier = await start(ws, { baseRate: 0, recoverAfter: RECOVER_AFTER });
   });
   afterAll(async () => {
