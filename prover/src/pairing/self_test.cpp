@@ -93,6 +93,15 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
              fast::sub(b, a) == b - a && fast::mul(a, a) == a.sqr();
     }
     check("fast Fq arithmetic agrees with ff/field.h", same);
+#if PW_FAST_FQ
+    // Both product routes, whichever one mul() picked on this CPU.
+    bool routes = true;
+    for (int i = 0; i < 2000; ++i) {
+      const Fq a = i % 3 == 0 ? -Fq::one() : rng.fq(), b = i % 4 == 0 ? -Fq::one() : rng.fq();
+      routes = routes && fast::mul_portable(a, b) == a * b && (!fast::kMulxAdx || fast::mul_mulx(a, b) == a * b);
+    }
+    check(fast::kMulxAdx ? "Fq product: MULX/ADX and portable routes agree" : "Fq product: portable route", routes);
+#endif
     const F2 x = rng.f2(), y = rng.f2();
     check("F2 agrees with Fq2", (x * y).fq2() == x.fq2() * y.fq2() && x.sqr().fq2() == x.fq2().sqr() &&
                                     (x - y).fq2() == x.fq2() - y.fq2() && (x + y).fq2() == x.fq2() + y.fq2());
