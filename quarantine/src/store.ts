@@ -102,15 +102,19 @@ export interface AlertInstance {
   resolvedAt: number | null;
 }
 
-export interface OutboxRow {
-  id: number;
-  action: string;
+/** What should happen to a GPU or node; `enqueue` makes one outbox row of it per action. */
+export interface Intent {
   op: "apply" | "release";
   scope: "gpu" | "node";
   uuid: string | null;
   host: string;
   gpu: string | null;
   reason: string;
+}
+
+export interface OutboxRow extends Intent {
+  id: number;
+  action: string;
   attempts: number;
   createdAt: number;
 }
@@ -416,18 +420,7 @@ export class Store extends SqliteStore {
 
   // --- outbox ----------------------------------------------------------------------------
 
-  enqueue(
-    actions: readonly string[],
-    intent: {
-      op: "apply" | "release";
-      scope: "gpu" | "node";
-      uuid: string | null;
-      host: string;
-      gpu: string | null;
-      reason: string;
-    },
-    now: number,
-  ): void {
+  enqueue(actions: readonly string[], intent: Intent, now: number): void {
     const insert = this.db.prepare(
       `INSERT INTO outbox (created_at, action, op, scope, uuid, host, gpu, reason)
        VALUES (@now, @action, @op, @scope, @uuid, @host, @gpu, @reason)`,
