@@ -55,14 +55,11 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export interface NewSubmission {
-  proofHash: string;
-  circuit: string;
-  uuid: string;
-  host: string;
-  prover: string | null;
-  jobId: string;
-  source: "http" | "spool";
+export interface NewSubmission
+  extends Pick<
+    VerdictRecord,
+    "proofHash" | "circuit" | "uuid" | "host" | "prover" | "jobId" | "source"
+  > {
   proofJson: string;
   publicSignalsJson: string;
   expectedPublicSignalsJson: string | null;
