@@ -166,16 +166,29 @@ export function g1Add(a: G1Point, b: G1Point): G1Point {
   return { x, y: mod(lambda * (a.x - x) - a.y, Q) };
 }
 
-/** Double-and-add; the scalar is taken as an integer, not reduced mod r. */
-export function g1Mul(p: G1Point, scalar: bigint): G1Point {
-  if (scalar < 0n) return g1Mul(g1Neg(p), -scalar);
-  let result: G1Point = null;
+/**
+ * `scalar`·p by double-and-add, in either group (null is the identity); the scalar is taken
+ * as an integer, not reduced mod r, and one below 1 gives the identity.
+ */
+function doubleAndAdd<P extends object>(
+  p: P | null,
+  scalar: bigint,
+  add: (a: P | null, b: P | null) => P | null,
+  double: (p: P | null) => P | null,
+): P | null {
+  let result: P | null = null;
   let addend = p;
   for (let k = scalar; k > 0n; k >>= 1n) {
-    if (k & 1n) result = g1Add(result, addend);
-    addend = g1Double(addend);
+    if (k & 1n) result = add(result, addend);
+    addend = double(addend);
   }
   return result;
+}
+
+/** The scalar is taken as an integer, not reduced mod r; a negative one multiplies -p. */
+export function g1Mul(p: G1Point, scalar: bigint): G1Point {
+  if (scalar < 0n) return g1Mul(g1Neg(p), -scalar);
+  return doubleAndAdd(p, scalar, g1Add, g1Double);
 }
 
 export function g2OnCurve(p: G2Point): boolean {
@@ -208,13 +221,7 @@ export function g2Neg(p: G2Point): G2Point {
 }
 
 export function g2Mul(p: G2Point, scalar: bigint): G2Point {
-  let result: G2Point = null;
-  let addend = p;
-  for (let k = scalar; k > 0n; k >>= 1n) {
-    if (k & 1n) result = g2Add(result, addend);
-    addend = g2Double(addend);
-  }
-  return result;
+  return doubleAndAdd(p, scalar, g2Add, g2Double);
 }
 
 /** On the twist and in the order-r subgroup (the twist has a large cofactor). */
