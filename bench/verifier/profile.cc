@@ -3,7 +3,7 @@
 // exponentiation). Not built by node-gyp; bench/verifier/profile.sh builds and runs it on
 // a fixture dumped by bench/verifier/dump-fixture.mjs.
 //
-//   profile INPUT [seconds-per-row | once]
+//   profile INPUT [seconds-per-row | once] [short]
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   const double batch_us = time_us([&] { sink = key->verify_batch(batch).size(); });
   std::printf("verify one                  %9.1f us\n", verify);
   std::printf("verify batch of 64          %9.1f us per proof\n", batch_us / 64);
+  if (argc > 3 && std::string(argv[3]) == "short") return 0;
   std::printf("  decode (parse+checks+lines)%8.1f us\n", time_us([&] {
                 DecodedProof d;
                 std::string r;
