@@ -1,6 +1,6 @@
 // What every proofwatch HTTP service serves besides its own API: a short index page that
-// links the endpoints, a liveness probe, and its metrics.
-import type { Express } from "express";
+// links the endpoints, a liveness probe, and its metrics; and how the APIs read bodies.
+import express, { type Express, type RequestHandler } from "express";
 
 export interface ServiceBasics {
   /** "exporter", "verifier" … : the page title is "proofwatch <name>". */
@@ -52,4 +52,21 @@ export function serveBasics(app: Express, basics: ServiceBasics): void {
       next(error);
     }
   });
+}
+
+/** Reads a request body as bytes whatever its content type (clients differ), up to `limit`. */
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
+
+/** The JSON in a body `rawBody` read (none reads as empty), or why it is not JSON. */
+export function parseJsonBody(
+  body: unknown,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const text = Buffer.isBuffer(body) ? body.toString("utf8") : "";
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: `body is not JSON: ${(error as Error).message}` };
+  }
 }

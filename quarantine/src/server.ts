@@ -6,7 +6,7 @@ import express, {
 } from "express";
 import type { Registry } from "prom-client";
 import { z } from "zod";
-import { serveBasics } from "../../common/http.js";
+import { rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import type { Authenticator } from "./auth.js";
 import type { RequestResult } from "./metrics.js";
@@ -49,7 +49,7 @@ export function createApp(
     res.setHeader("www-authenticate", 'Bearer realm="proofwatch"');
     fail(res, 401, "unauthorized", "unauthorized");
   };
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+  const raw = rawBody(options.bodyLimitBytes);
   const jsonBody = express.json({ type: () => true, limit: "16kb" });
 
   serveBasics(app, {
@@ -59,7 +59,7 @@ export function createApp(
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });
 
-  app.post("/v1/alertmanager", requireAuth, rawBody, async (req, res, next) => {
+  app.post("/v1/alertmanager", requireAuth, raw, async (req, res, next) => {
     try {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       send(res, await service.alertmanager(body));

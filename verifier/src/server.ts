@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type Response } from "express";
-import { serveBasics } from "../../common/http.js";
+import { parseJsonBody, rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
 import { describeIssues, parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
@@ -20,8 +20,7 @@ export function createApp(
 ): Express {
   const app = express();
   app.disable("x-powered-by");
-  // Any content type: provers' HTTP clients differ, and the body is parsed as JSON below.
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+  const raw = rawBody(options.bodyLimitBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, error: string) => {
     metrics.rejected.add(1, { reason });
@@ -36,15 +35,10 @@ export function createApp(
     metrics: async () => ({ contentType: CONTENT_TYPE, body: await metrics.render() }),
   });
 
-  app.post("/v1/proofs", rawBody, (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString("utf8"));
-    } catch (error) {
-      return reject(res, 400, "bad_request", `body is not JSON: ${(error as Error).message}`);
-    }
-    const body = SubmissionBody.safeParse(json);
+  app.post("/v1/proofs", raw, (req, res) => {
+    const json = parseJsonBody(req.body);
+    if (!json.ok) return reject(res, 400, "bad_request", json.error);
+    const body = SubmissionBody.safeParse(json.value);
     if (!body.success) return reject(res, 400, "bad_request", describeIssues(body.error));
     const { proof, publicSignals, ...meta } = body.data;
     const reply = service.submit({ meta, proof, publicSignals, source: "http" });

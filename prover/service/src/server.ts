@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
-import { serveBasics } from "../../../common/http.js";
+import { parseJsonBody, rawBody, serveBasics } from "../../../common/http.js";
 import type { Logger } from "../../../common/log.js";
 import { toRecord } from "./jobs.js";
 import { CONTENT_TYPE, type ProverMetrics } from "./metrics.js";
@@ -27,16 +27,7 @@ export function createApp(
 ): Express {
   const app = express();
   app.disable("x-powered-by");
-  // Any content type: clients differ, and the body is parsed as JSON below.
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
-  const json = (raw: unknown): { ok: true; value: unknown } | { ok: false; error: string } => {
-    const text = Buffer.isBuffer(raw) ? raw.toString("utf8") : "";
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch (error) {
-      return { ok: false, error: `body is not JSON: ${(error as Error).message}` };
-    }
-  };
+  const raw = rawBody(options.bodyLimitBytes);
 
   serveBasics(app, {
     name: "prover",
@@ -45,8 +36,8 @@ export function createApp(
     metrics: async () => ({ contentType: CONTENT_TYPE, body: await metrics.render() }),
   });
 
-  app.post("/v1/jobs", rawBody, async (req, res, next) => {
-    const body = json(req.body);
+  app.post("/v1/jobs", raw, async (req, res, next) => {
+    const body = parseJsonBody(req.body);
     if (!body.ok) return res.status(400).json({ error: body.error });
     const request = JobRequest.safeParse(body.value);
     if (!request.success) return res.status(400).json({ error: describeIssues(request.error) });
@@ -77,13 +68,13 @@ export function createApp(
     });
   });
 
-  app.post("/v1/admin/faults", rawBody, (req, res) => {
+  app.post("/v1/admin/faults", raw, (req, res) => {
     if (!options.allowFaultInjection) {
       return res
         .status(403)
         .json({ error: "fault injection is off (start with --allow-fault-injection)" });
     }
-    const body = json(req.body);
+    const body = parseJsonBody(req.body);
     if (!body.ok) return res.status(400).json({ error: body.error });
     const parsed = FaultRequest.safeParse(body.value);
     if (!parsed.success) return res.status(400).json({ error: describeIssues(parsed.error) });
