@@ -15,32 +15,26 @@ export const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 
 const ALL = { text: "All", value: "$__all", selected: true };
 
+/** A multi-select over label values; "All" is `.*`, as above. */
+function labelVariable(name: string, label: string, description: string, query: string) {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .description(description)
+    .datasource(DATASOURCE)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue(".*")
+    .current(ALL);
+}
+
 export function variables() {
   return [
     new DatasourceVariableBuilder("datasource").label("Data source").type("prometheus"),
-    new QueryVariableBuilder("host")
-      .label("Host")
-      .description("Exporter scrape targets (instance label)")
-      .datasource(DATASOURCE)
-      .query(exporter.hosts)
-      .definition(exporter.hosts)
-      .refresh(VariableRefresh.OnTimeRangeChanged)
-      .sort(VariableSort.AlphabeticalAsc)
-      .multi(true)
-      .includeAll(true)
-      .allValue(".*")
-      .current(ALL),
-    new QueryVariableBuilder("gpu")
-      .label("GPU")
-      .description("GPU UUIDs on the selected hosts")
-      .datasource(DATASOURCE)
-      .query(exporter.gpus)
-      .definition(exporter.gpus)
-      .refresh(VariableRefresh.OnTimeRangeChanged)
-      .sort(VariableSort.AlphabeticalAsc)
-      .multi(true)
-      .includeAll(true)
-      .allValue(".*")
-      .current(ALL),
+    labelVariable("host", "Host", "Exporter scrape targets (instance label)", exporter.hosts),
+    labelVariable("gpu", "GPU", "GPU UUIDs on the selected hosts", exporter.gpus),
   ];
 }
