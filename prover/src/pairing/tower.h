@@ -10,6 +10,29 @@
 
 namespace pw {
 
+// Fq with the fast routines of fq_fast.h as its operators, for Xyzz<F1> points: the
+// verifier's G1 work (batch coefficients times pi_a, vk_x, the sum of rho C) on the same
+// arithmetic as the pairing. Same layout as Fq.
+struct F1 {
+  Fq v;
+
+  static constexpr F1 zero() { return F1{Fq::zero()}; }
+  static constexpr F1 one() { return F1{Fq::one()}; }
+  bool is_zero() const { return v.is_zero(); }
+  bool operator==(const F1& o) const { return v == o.v; }
+  bool operator!=(const F1& o) const { return v != o.v; }
+  PW_FAST_INLINE F1 operator+(const F1& b) const { return F1{fast::add(v, b.v)}; }
+  PW_FAST_INLINE F1 operator-(const F1& b) const { return F1{fast::sub(v, b.v)}; }
+  PW_FAST_INLINE F1 operator-() const { return F1{fast::neg(v)}; }
+  PW_FAST_INLINE F1 operator*(const F1& b) const { return F1{fast::mul(v, b.v)}; }
+  PW_FAST_INLINE F1 dbl() const { return *this + *this; }
+  PW_FAST_INLINE F1 sqr() const { return *this * *this; }
+  F1& operator+=(const F1& b) { return *this = *this + b; }
+  F1& operator-=(const F1& b) { return *this = *this - b; }
+  F1& operator*=(const F1& b) { return *this = *this * b; }
+  F1 inverse() const { return F1{v.inverse()}; }
+};
+
 // Fq2 as the prover's pw::Fq2 (same layout, convertible both ways) with its arithmetic on
 // the fast Fq routines of fq_fast.h. It also serves as the field of Xyzz<F2> points for
 // the G2 work on the verifier's hot path (line preparation, the subgroup test).

@@ -109,9 +109,13 @@ bool decode_g2(const G2Text& t, const std::string& name, G2Aff& out, std::string
   return true;
 }
 
+// G1 work runs on the pairing's fast Fq (G1Fast, pairing/pairing.h).
+using G1Acc = G1Fast::Acc;
+using G1Pt = G1Fast::Aff;
+
 // k * p, binary from the top set bit with mixed additions.
-G1::Acc g1_mul(const G1Aff& p, const uint64_t k[4]) {
-  G1::Acc r = G1::Acc::infinity();
+G1Acc g1_mul(const G1Pt& p, const uint64_t k[4]) {
+  G1Acc r = G1Acc::infinity();
   if (p.is_inf()) return r;
   for (int i = 3; i >= 0; --i) {
     for (int b = 63; b >= 0; --b) {
@@ -124,8 +128,8 @@ G1::Acc g1_mul(const G1Aff& p, const uint64_t k[4]) {
 
 // sum_j k_j P_j for scalars below 2^bits: Pippenger, single-threaded (the verifier gets
 // its parallelism from worker threads, one batch each).
-G1::Acc g1_msm(const G1Aff* bases, const Scalar* k, size_t n, int bits) {
-  G1::Acc acc = G1::Acc::infinity();
+G1Acc g1_msm(const G1Pt* bases, const Scalar* k, size_t n, int bits) {
+  G1Acc acc = G1Acc::infinity();
   if (n == 0) return acc;
   if (n < 4) {
     for (size_t j = 0; j < n; ++j) acc.add(g1_mul(bases[j], k[j].l));
@@ -144,13 +148,13 @@ G1::Acc g1_msm(const G1Aff* bases, const Scalar* k, size_t n, int bits) {
   std::vector<int32_t> digits((size_t)nwin * n);
   for (size_t j = 0; j < n; ++j) recode_signed(k[j], c, nwin, &digits[j], n);
   const int nb = 1 << (c - 1);
-  std::vector<G1::Acc> buckets(nb);
+  std::vector<G1Acc> buckets(nb);
   for (int w = nwin - 1; w >= 0; --w) {
     for (int i = 0; i < c; ++i) acc.dbl();
-    for (auto& b : buckets) b = G1::Acc::infinity();
+    for (auto& b : buckets) b = G1Acc::infinity();
     const int32_t* row = &digits[(size_t)w * n];
-    for (size_t j = 0; j < n; ++j) bucket_add<G1>(buckets.data(), row[j], bases[j]);
-    acc.add(bucket_reduce<G1>(buckets.data(), nb));
+    for (size_t j = 0; j < n; ++j) bucket_add<G1Fast>(buckets.data(), row[j], bases[j]);
+    acc.add(bucket_reduce<G1Fast>(buckets.data(), nb));
   }
   return acc;
 }
@@ -197,10 +201,12 @@ std::unique_ptr<PreparedKey> PreparedKey::prepare(const KeyText& text, std::stri
   }
   key->ic_.resize(text.ic.size());
   for (size_t i = 0; i < text.ic.size(); ++i) {
-    if (!decode_g1(text.ic[i], "IC[" + std::to_string(i) + "]", key->ic_[i], reason)) return nullptr;
+    G1Aff p;
+    if (!decode_g1(text.ic[i], "IC[" + std::to_string(i) + "]", p, reason)) return nullptr;
+    key->ic_[i] = to_fast(p);
   }
   if (key->ic_.size() <= kMaxTabledIc) {
-    for (const G1Aff& p : key->ic_) key->ic_tables_.emplace_back(new FixedBase<G1>(p));
+    for (const G1Pt& p : key->ic_) key->ic_tables_.emplace_back(new FixedBase<G1Fast>(p));
   }
   key->gamma_ = G2Prepared(gamma);
   key->delta_ = G2Prepared(delta);
@@ -210,20 +216,21 @@ std::unique_ptr<PreparedKey> PreparedKey::prepare(const KeyText& text, std::stri
 
 size_t PreparedKey::memory_bytes() const {
   size_t lines = (gamma_.lines().size() + delta_.lines().size()) * sizeof(LineCoeffs);
-  size_t tables = ic_tables_.size() * (size_t)FixedBase<G1>::kWindows * FixedBase<G1>::kEntries * sizeof(G1Aff);
-  return sizeof(*this) + lines + tables + ic_.size() * sizeof(G1Aff);
+  size_t tables =
+      ic_tables_.size() * (size_t)FixedBase<G1Fast>::kWindows * FixedBase<G1Fast>::kEntries * sizeof(G1Pt);
+  return sizeof(*this) + lines + tables + ic_.size() * sizeof(G1Pt);
 }
 
-G1::Acc PreparedKey::linear_combination(const std::array<uint64_t, 4>* s, const uint64_t* ic0_scalar) const {
+G1Acc PreparedKey::linear_combination(const std::array<uint64_t, 4>* s, const uint64_t* ic0_scalar) const {
   const size_t n = n_public();
   if (!ic_tables_.empty()) {
-    G1::Acc acc = ic0_scalar ? ic_tables_[0]->mul(ic0_scalar) : G1::Acc::from_affine(ic_[0]);
+    G1Acc acc = ic0_scalar ? ic_tables_[0]->mul(ic0_scalar) : G1Acc::from_affine(ic_[0]);
     for (size_t i = 0; i < n; ++i) acc.add(ic_tables_[i + 1]->mul(s[i].data()));
     return acc;
   }
   std::vector<Scalar> k(n);
   for (size_t i = 0; i < n; ++i) k[i] = Scalar{{s[i][0], s[i][1], s[i][2], s[i][3]}};
-  G1::Acc acc = g1_msm(ic_.data() + 1, k.data(), n, 254);
+  G1Acc acc = g1_msm(ic_.data() + 1, k.data(), n, 254);
   if (ic0_scalar) {
     acc.add(g1_mul(ic_[0], ic0_scalar));
   } else {
@@ -252,11 +259,11 @@ bool PreparedKey::decode(const ProofText& text, DecodedProof& out, std::string& 
 }
 
 bool PreparedKey::check(const DecodedProof& d) const {
-  G1Aff vk_x;
-  const G1::Acc acc = linear_combination(d.publics.data(), nullptr);
-  batch_to_affine<G1>(&acc, &vk_x, 1);
+  G1Pt vk_x;
+  const G1Acc acc = linear_combination(d.publics.data(), nullptr);
+  batch_to_affine<G1Fast>(&acc, &vk_x, 1);
   // e(-A, B) e(vk_x, gamma) e(C, delta) == e(alpha, beta)^-1
-  const PairingTerm terms[3] = {{d.a.neg(), &d.b_lines}, {vk_x, &gamma_}, {d.c, &delta_}};
+  const PairingTerm terms[3] = {{d.a.neg(), &d.b_lines}, {from_fast(vk_x), &gamma_}, {d.c, &delta_}};
   return final_exponentiation(miller_loop(terms, 3)) == alphabeta_inv_;
 }
 
@@ -297,13 +304,13 @@ std::vector<Verdict> PreparedKey::verify_batch(const std::vector<ProofText>& pro
   //   == e(alpha, beta)^-(sum_j rho_j)
   // with sum_j rho_j vk_x_j = (sum rho_j) IC0 + sum_i (sum_j rho_j s_ji) IC_i: the public
   // signals combine in Fr, so the batch needs one linear combination of the IC points.
-  std::vector<G1::Acc> scaled_a(k);
-  std::vector<G1Aff> c_points(k);
+  std::vector<G1Acc> scaled_a(k);
+  std::vector<G1Pt> c_points(k);
   Fr rho_sum = Fr::zero();
   std::vector<Fr> combined(n_public(), Fr::zero());
   for (size_t j = 0; j < k; ++j) {
-    scaled_a[j] = g1_mul(live[j].a, rho[j].l).neg();
-    c_points[j] = live[j].c;
+    scaled_a[j] = g1_mul(to_fast(live[j].a), rho[j].l).neg();
+    c_points[j] = to_fast(live[j].c);
     const Fr r = Fr::from_normal(rho[j].l);
     rho_sum += r;
     for (size_t i = 0; i < n_public(); ++i) combined[i] += r * Fr::from_normal(live[j].publics[i].data());
@@ -313,16 +320,16 @@ std::vector<Verdict> PreparedKey::verify_batch(const std::vector<ProofText>& pro
   uint64_t rho_sum_normal[4];
   rho_sum.to_normal(rho_sum_normal);
 
-  std::vector<G1::Acc> sums{linear_combination(combined_normal.data(), rho_sum_normal),
+  std::vector<G1Acc> sums{linear_combination(combined_normal.data(), rho_sum_normal),
                             g1_msm(c_points.data(), rho.data(), k, 128)};
   scaled_a.insert(scaled_a.end(), sums.begin(), sums.end());
-  std::vector<G1Aff> affine(scaled_a.size());
-  batch_to_affine<G1>(scaled_a.data(), affine.data(), scaled_a.size());
+  std::vector<G1Pt> affine(scaled_a.size());
+  batch_to_affine<G1Fast>(scaled_a.data(), affine.data(), scaled_a.size());
 
   std::vector<PairingTerm> terms(k + 2);
-  for (size_t j = 0; j < k; ++j) terms[j] = PairingTerm{affine[j], &live[j].b_lines};
-  terms[k] = PairingTerm{affine[k], &gamma_};
-  terms[k + 1] = PairingTerm{affine[k + 1], &delta_};
+  for (size_t j = 0; j < k; ++j) terms[j] = PairingTerm{from_fast(affine[j]), &live[j].b_lines};
+  terms[k] = PairingTerm{from_fast(affine[k]), &gamma_};
+  terms[k + 1] = PairingTerm{from_fast(affine[k + 1]), &delta_};
   const Fq12 lhs = final_exponentiation(miller_loop(terms.data(), terms.size()));
   if (lhs == cyclotomic_pow(alphabeta_inv_, rho_sum_normal)) return out;
   return one_by_one();

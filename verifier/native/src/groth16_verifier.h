@@ -68,11 +68,11 @@ class PreparedKey {
  private:
   PreparedKey() = default;
   // IC0 + sum_i s_i IC_{i+1}, with s_0 multiplying IC0 too when `scale_ic0` is given.
-  G1::Acc linear_combination(const std::array<uint64_t, 4>* scalars, const uint64_t* ic0_scalar) const;
+  G1Fast::Acc linear_combination(const std::array<uint64_t, 4>* scalars, const uint64_t* ic0_scalar) const;
 
-  std::vector<G1Aff> ic_;
+  std::vector<G1Fast::Aff> ic_;
   // Fixed-base tables for the IC points when there are few of them (512 KiB each).
-  std::vector<std::unique_ptr<FixedBase<G1>>> ic_tables_;
+  std::vector<std::unique_ptr<FixedBase<G1Fast>>> ic_tables_;
   G2Prepared gamma_, delta_;
   Fq12 alphabeta_inv_;  // e(alpha, beta)^-1
 };
