@@ -1,6 +1,7 @@
 import express, {
   type ErrorRequestHandler,
   type Express,
+  type Request,
   type RequestHandler,
   type Response,
 } from "express";
@@ -86,35 +87,37 @@ export function createApp(
     });
   });
 
-  app.post("/v1/quarantine/:uuid/release", requireAuth, jsonBody, async (req, res, next) => {
-    const body = ReasonBody.safeParse(req.body);
-    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
-    try {
-      send(res, await service.release(String(req.params.uuid), body.data.reason, "api"));
-    } catch (error) {
-      next(error);
-    }
-  });
+  // A person's action: a {"reason"} body, then one service call.
+  const withReason =
+    (act: (req: Request, reason: string) => Reply | Promise<Reply>): RequestHandler =>
+    async (req, res, next) => {
+      const body = ReasonBody.safeParse(req.body);
+      if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
+      try {
+        send(res, await act(req, body.data.reason));
+      } catch (error) {
+        next(error);
+      }
+    };
 
-  app.post("/v1/nodes/:host/release", requireAuth, jsonBody, async (req, res, next) => {
-    const body = ReasonBody.safeParse(req.body);
-    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
-    try {
-      send(res, await service.releaseNode(String(req.params.host), body.data.reason, "api"));
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  app.post("/v1/breaker/reset", requireAuth, jsonBody, (req, res, next) => {
-    const body = ReasonBody.safeParse(req.body);
-    if (!body.success) return fail(res, 400, "bad_request", 'body must be {"reason": "..."}');
-    try {
-      send(res, service.resetBreaker(body.data.reason, "api"));
-    } catch (error) {
-      next(error);
-    }
-  });
+  app.post(
+    "/v1/quarantine/:uuid/release",
+    requireAuth,
+    jsonBody,
+    withReason((req, reason) => service.release(String(req.params.uuid), reason, "api")),
+  );
+  app.post(
+    "/v1/nodes/:host/release",
+    requireAuth,
+    jsonBody,
+    withReason((req, reason) => service.releaseNode(String(req.params.host), reason, "api")),
+  );
+  app.post(
+    "/v1/breaker/reset",
+    requireAuth,
+    jsonBody,
+    withReason((_req, reason) => service.resetBreaker(reason, "api")),
+  );
 
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     const type = (error as { type?: string }).type;
