@@ -29,6 +29,14 @@ export function listen(server: Server, address: ListenAddress): Promise<ListenAd
   });
 }
 
+/** Stops listening and resolves once closed: open connections, requests in flight included,
+ * are dropped rather than waited for. */
+export function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  return closed;
+}
+
 export function urlOf(address: ListenAddress): string {
   const host = address.host === "0.0.0.0" || address.host === "::" ? "127.0.0.1" : address.host;
   return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;

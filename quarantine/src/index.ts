@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { Registry } from "prom-client";
-import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { type ActionsConfig, createActions } from "./actions/index.js";
 import { type AuthOptions, createAuthenticator } from "./auth.js";
@@ -164,9 +164,7 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
     close: async () => {
       clearInterval(retryTimer);
       stopAutoRelease();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await service.idle();
       for (const action of actions.values()) await action.close?.();
       store.close();

@@ -4,7 +4,7 @@
 import { copyFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
-import { listen } from "../../common/listen.js";
+import { closeServer, listen } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 import {
@@ -215,10 +215,6 @@ export async function startRecorder(port = 0): Promise<Recorder> {
     port: bound.port,
     bodies,
     headers,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { CircuitRegistry } from "./circuits.js";
 import { createMetrics } from "./metrics.js";
@@ -138,9 +138,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     service: running,
     rescan: () => registry.scan(),
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await spool?.close();
       registry.close();
       await running.close();

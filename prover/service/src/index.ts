@@ -3,7 +3,7 @@ import { readdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
-import { type ListenAddress, listen, urlOf } from "../../../common/listen.js";
+import { closeServer, type ListenAddress, listen, urlOf } from "../../../common/listen.js";
 import { createLogger } from "../../../common/log.js";
 import { packageRoot, packageVersion } from "../../../common/package-root.js";
 import { discoverGpus, type Gpu } from "./gpus.js";
@@ -221,9 +221,7 @@ export async function startProverService(
     service: running,
     quarantine,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await close();
     },
   };
