@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { FolderScan } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
-import { CIRCUIT_ID, describeIssues, parseVerificationKey, sha256 } from "./schema.js";
+import { describeIssues } from "../../common/schema.js";
+import { CIRCUIT_ID, parseVerificationKey, sha256 } from "./schema.js";
 
 export const KEY_FILE = "verification_key.json";
 export const SETTINGS_FILE = "verifier.json";

@@ -6,6 +6,7 @@
 //   `malformed` with the reason.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { describeIssues } from "../../common/schema.js";
 
 /** BN254 base field modulus (coordinates of pi_a, pi_b, pi_c). */
 export const FIELD_MODULUS =
@@ -81,14 +82,6 @@ export const VerdictsQuery = z.object({
 export function parseTime(text: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   return Date.parse(text);
-}
-
-/** The first few zod issues, one line: what a 400 says. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
-    .join("; ");
 }
 
 // --- the snarkjs verification key -------------------------------------------------------

@@ -1,8 +1,9 @@
 import express, { type ErrorRequestHandler, type Express, type Response } from "express";
 import { parseJsonBody, rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
+import { describeIssues } from "../../common/schema.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
-import { describeIssues, parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
+import { parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
 import type { VerifierService } from "./service.js";
 
 // SQLite errors that mean "try again later" rather than "this will never work".

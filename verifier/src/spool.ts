@@ -12,7 +12,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import { FolderScan } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
-import { describeIssues, SubmissionMeta } from "./schema.js";
+import { describeIssues } from "../../common/schema.js";
+import { SubmissionMeta } from "./schema.js";
 import type { Submission, SubmitReply } from "./service.js";
 
 export const REJECTED_DIR = ".rejected";

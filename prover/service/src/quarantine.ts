@@ -7,7 +7,8 @@ import { type FSWatcher, watch } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../../../common/log.js";
-import { describeIssues, QuarantineList } from "./schema.js";
+import { describeIssues } from "../../../common/schema.js";
+import { QuarantineList } from "./schema.js";
 
 export interface QuarantineSet {
   uuids: ReadonlySet<string>;

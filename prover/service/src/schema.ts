@@ -109,11 +109,3 @@ export const DaemonAnswer = z.union([
   }),
 ]);
 export type DaemonAnswer = z.infer<typeof DaemonAnswer>;
-
-/** The first few zod issues, one line: what a 400 says. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
-    .join("; ");
-}

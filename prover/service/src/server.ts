@@ -2,9 +2,10 @@ import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
 import { parseJsonBody, rawBody, serveBasics } from "../../../common/http.js";
 import type { Logger } from "../../../common/log.js";
+import { describeIssues } from "../../../common/schema.js";
 import { toRecord } from "./jobs.js";
 import { CONTENT_TYPE, type ProverMetrics } from "./metrics.js";
-import { describeIssues, FaultRequest, JobRequest } from "./schema.js";
+import { FaultRequest, JobRequest } from "./schema.js";
 import type { ProverService } from "./service.js";
 import type { Fault } from "./types.js";
 

@@ -11,7 +11,8 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
 import { FolderScan } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
-import { describeIssues, JOB_ID, JobRequest } from "./schema.js";
+import { describeIssues } from "../../../common/schema.js";
+import { JOB_ID, JobRequest } from "./schema.js";
 import type { JobRecord } from "./types.js";
 
 export interface SpoolOptions {
