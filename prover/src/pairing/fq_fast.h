@@ -69,6 +69,22 @@ PW_FAST_INLINE Fq add(const Fq& a, const Fq& b) {
   return Fq{{r0, r1, r2, r3}};
 }
 
+// a + b without the reduction, below 2q < 2^255: only as an operand of mul(), whose
+// product stays correct for operands below 2^255 (each CIOS round keeps T below 2^320 and
+// the result below (4q^2 + q 2^256) / 2^256 < 2q, so one final subtraction still suffices).
+PW_FAST_INLINE Fq add_unreduced(const Fq& a, const Fq& b) {
+  u64 r0 = a.l[0], r1 = a.l[1], r2 = a.l[2], r3 = a.l[3];
+  __asm__(
+      "addq %[b0], %[r0]\n\t"
+      "adcq %[b1], %[r1]\n\t"
+      "adcq %[b2], %[r2]\n\t"
+      "adcq %[b3], %[r3]\n\t"
+      : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3)
+      : [b0] "rm"(b.l[0]), [b1] "rm"(b.l[1]), [b2] "rm"(b.l[2]), [b3] "rm"(b.l[3])
+      : "cc");
+  return Fq{{r0, r1, r2, r3}};
+}
+
 PW_FAST_INLINE Fq sub(const Fq& a, const Fq& b) {
   u64 r0 = a.l[0], r1 = a.l[1], r2 = a.l[2], r3 = a.l[3], t0, t1, t2, t3, m;
   __asm__(
@@ -227,6 +243,7 @@ PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) {
 }
 #else
 PW_FAST_INLINE Fq add(const Fq& a, const Fq& b) { return a + b; }
+PW_FAST_INLINE Fq add_unreduced(const Fq& a, const Fq& b) { return a + b; }
 PW_FAST_INLINE Fq sub(const Fq& a, const Fq& b) { return a - b; }
 PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) { return a * b; }
 #endif

@@ -99,6 +99,10 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
     for (int i = 0; i < 2000; ++i) {
       const Fq a = i % 3 == 0 ? -Fq::one() : rng.fq(), b = i % 4 == 0 ? -Fq::one() : rng.fq();
       routes = routes && fast::mul_portable(a, b) == a * b && (!fast::kMulxAdx || fast::mul_mulx(a, b) == a * b);
+      // Unreduced sums (up to 2q - 2) as operands, as the F2 products use them.
+      const Fq sa = fast::add_unreduced(a, a), sb = fast::add_unreduced(a, b);
+      routes = routes && fast::mul_portable(sa, sb) == (a + a) * (a + b) &&
+               (!fast::kMulxAdx || fast::mul_mulx(sa, sb) == (a + a) * (a + b));
     }
     check(fast::kMulxAdx ? "Fq product: MULX/ADX and portable routes agree" : "Fq product: portable route", routes);
 #endif
