@@ -2,7 +2,27 @@
 // and an explicit call can all land while a scan is running. A call made then joins the
 // running scan and asks for one more pass, so a change seen mid-scan is never missed and
 // passes never overlap. Used by the verifier's circuit registry and spool and by the prover
-// service's spool.
+// service's spool; the prover's quarantine list watch uses `watchFolder` too.
+import { type FSWatcher, watch } from "node:fs";
+
+/**
+ * fs.watch on a folder, as a hint to look again: `onEvent` gets the changed entry's name
+ * (null when the platform does not say). Undefined where no watch can be had (no such
+ * folder, no inotify watches left), and a watch that fails later closes itself: either
+ * way the caller's periodic rescan is what finds the change.
+ */
+export function watchFolder(
+  dir: string,
+  onEvent: (name: string | null) => void,
+): FSWatcher | undefined {
+  try {
+    const watcher = watch(dir, { persistent: false }, (_event, name) => onEvent(name));
+    watcher.on("error", () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface FolderScanOptions {
   /** When given, a failed pass ends the scan, is handed here and `run()` resolves;

@@ -2,11 +2,11 @@
 // snarkjs `verification_key.json` and, optionally, `verifier.json` ({"sampleRate": 0.25}).
 // fs.watch says when to look again; a periodic rescan covers what inotify misses (editors
 // that replace files, network filesystems, folders created before their watch).
-import { type FSWatcher, watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { FolderScan } from "../../common/folder-scan.js";
+import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
 import { CIRCUIT_ID, parseVerificationKey, sha256 } from "./schema.js";
@@ -111,16 +111,11 @@ export class CircuitRegistry {
 
   private watch(key: string, path: string): void {
     if (this.watchers.has(key)) return;
-    try {
-      const watcher = watch(path, { persistent: false }, () => this.schedule());
-      watcher.on("error", () => {
-        watcher.close();
-        this.watchers.delete(key);
-      });
-      this.watchers.set(key, watcher);
-    } catch {
-      // Gone between readdir and watch, or out of inotify watches: the rescan covers it.
-    }
+    // None for a folder gone between readdir and watch: the rescan covers it.
+    const watcher = watchFolder(path, () => this.schedule());
+    if (!watcher) return;
+    watcher.on("error", () => this.watchers.delete(key));
+    this.watchers.set(key, watcher);
   }
 
   private async scanOnce(): Promise<void> {

@@ -7,10 +7,10 @@
 // A sub-folder is removed once its submission is committed to the store (a crash in
 // between means it is read again and deduplicated); one that cannot be taken at all moves
 // to `.rejected/` with a `reason.txt`; one refused for a full queue stays and is retried.
-import { type FSWatcher, watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { FolderScan } from "../../common/folder-scan.js";
+import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
 import { SubmissionMeta } from "./schema.js";
@@ -41,12 +41,7 @@ export class Spool {
   async start(): Promise<void> {
     await mkdir(join(this.options.dir, REJECTED_DIR), { recursive: true });
     await this.scan();
-    try {
-      this.watcher = watch(this.options.dir, { persistent: false }, () => this.schedule());
-      this.watcher.on("error", () => this.watcher?.close());
-    } catch {
-      // The rescan below still finds everything.
-    }
+    this.watcher = watchFolder(this.options.dir, () => this.schedule());
     this.timer = setInterval(() => this.schedule(0), this.options.rescanMs);
     this.timer.unref();
   }

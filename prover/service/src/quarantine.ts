@@ -3,9 +3,10 @@
 // changed). A GPU is out when its uuid is listed or when this host is. A list that cannot be
 // read or parsed keeps the last good one: failing open would hand jobs back to a GPU that
 // was taken out for making bad proofs.
-import { type FSWatcher, watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { watchFolder } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
 import { describeIssues } from "../../../common/schema.js";
 import { QuarantineList } from "./schema.js";
@@ -43,16 +44,11 @@ export class QuarantineWatcher {
   async start(): Promise<void> {
     await this.read();
     if (this.source.file) {
-      try {
-        // The folder, not the file: the list is replaced by rename, which a file watch misses.
-        const name = basename(this.source.file);
-        this.watcher = watch(dirname(this.source.file), { persistent: false }, (_, file) => {
-          if (file === null || file === name) void this.read();
-        });
-        this.watcher.on("error", () => this.watcher?.close());
-      } catch {
-        // No such folder yet, or no inotify watches left: the interval covers it.
-      }
+      // The folder, not the file: the list is replaced by rename, which a file watch misses.
+      const name = basename(this.source.file);
+      this.watcher = watchFolder(dirname(this.source.file), (file) => {
+        if (file === null || file === name) void this.read();
+      });
     }
     this.timer = setInterval(() => void this.read(), this.source.intervalMs);
     this.timer.unref();

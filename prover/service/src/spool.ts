@@ -6,10 +6,10 @@
 // again; once the job is done it moves to `done/` (proved) or `failed/`, next to a
 // `<name>.result.json` with the job record. A file that is not a valid job moves to
 // `rejected/` next to `<name>.error.txt`.
-import { type FSWatcher, watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
-import { FolderScan } from "../../../common/folder-scan.js";
+import { FolderScan, watchFolder } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
 import { describeIssues } from "../../../common/schema.js";
 import { JOB_ID, JobRequest } from "./schema.js";
@@ -47,12 +47,7 @@ export class Spool {
       await mkdir(join(this.options.dir, sub), { recursive: true });
     }
     await this.scan();
-    try {
-      this.watcher = watch(this.options.dir, { persistent: false }, () => void this.scan());
-      this.watcher.on("error", () => this.watcher?.close());
-    } catch {
-      // Out of inotify watches: the rescan interval covers it.
-    }
+    this.watcher = watchFolder(this.options.dir, () => void this.scan());
     this.timer = setInterval(() => void this.scan(), this.options.rescanMs);
     this.timer.unref();
   }
