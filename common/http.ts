@@ -1,6 +1,7 @@
 // What every proofwatch HTTP service serves besides its own API: a short index page that
 // links the endpoints, a liveness probe, and its metrics; and how the APIs read bodies.
 import express, { type Express, type RequestHandler } from "express";
+import { parseJson } from "./schema.js";
 
 export interface ServiceBasics {
   /** "exporter", "verifier" … : the page title is "proofwatch <name>". */
@@ -63,10 +64,6 @@ export function rawBody(limitBytes: number): RequestHandler {
 export function parseJsonBody(
   body: unknown,
 ): { ok: true; value: unknown } | { ok: false; error: string } {
-  const text = Buffer.isBuffer(body) ? body.toString("utf8") : "";
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, error: `body is not JSON: ${(error as Error).message}` };
-  }
+  const json = parseJson(Buffer.isBuffer(body) ? body.toString("utf8") : "");
+  return json.ok ? json : { ok: false, error: `body is ${json.error}` };
 }

@@ -1,4 +1,5 @@
-// Input is parsed with zod at each service's edge; this is how its refusals read.
+// Input is parsed at each service's edge, JSON first and then a zod schema; this is how
+// their refusals read.
 import type { z } from "zod";
 
 /** The first few zod issues, one line: what a 400 says. */
@@ -7,4 +8,15 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
     .join("; ");
+}
+
+/** JSON.parse that answers rather than throws: the value, or "not JSON: <why>". */
+export function parseJson(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: `not JSON: ${(error as Error).message}` };
+  }
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
-import { describeIssues } from "../../common/schema.js";
+import { describeIssues, parseJson } from "../../common/schema.js";
 import { CIRCUIT_ID, parseVerificationKey, sha256 } from "./schema.js";
 
 export const KEY_FILE = "verification_key.json";
@@ -202,13 +202,9 @@ async function readSettings(file: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${SETTINGS_FILE}: not JSON: ${(error as Error).message}`);
-  }
-  const parsed = Settings.safeParse(json);
+  const json = parseJson(text);
+  if (!json.ok) throw new Error(`${SETTINGS_FILE}: ${json.error}`);
+  const parsed = Settings.safeParse(json.value);
   if (!parsed.success) throw new Error(`${SETTINGS_FILE}: ${describeIssues(parsed.error)}`);
   return parsed.data.sampleRate;
 }

@@ -6,7 +6,7 @@
 //   `malformed` with the reason.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { describeIssues } from "../../common/schema.js";
+import { describeIssues, parseJson } from "../../common/schema.js";
 
 /** BN254 base field modulus (coordinates of pi_a, pi_b, pi_c). */
 export const FIELD_MODULUS =
@@ -103,13 +103,9 @@ export const VerificationKey = z.looseObject({
 
 /** Checks a snarkjs verification_key.json before native code sees it; returns nPublic. */
 export function parseVerificationKey(text: string): number {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`not JSON: ${(error as Error).message}`);
-  }
-  const parsed = VerificationKey.safeParse(json);
+  const json = parseJson(text);
+  if (!json.ok) throw new Error(json.error);
+  const parsed = VerificationKey.safeParse(json.value);
   if (!parsed.success) throw new Error(describeIssues(parsed.error));
   if (parsed.data.IC.length !== parsed.data.nPublic + 1) {
     throw new Error(`IC has ${parsed.data.IC.length} points, nPublic is ${parsed.data.nPublic}`);

@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
-import { describeIssues } from "../../common/schema.js";
+import { describeIssues, parseJson } from "../../common/schema.js";
 import { SubmissionMeta } from "./schema.js";
 import type { Submission, SubmitReply } from "./service.js";
 
@@ -128,11 +128,8 @@ export class Spool {
       const code = (error as NodeJS.ErrnoException).code;
       return { ok: false, reason: code === "ENOENT" ? "missing" : (code ?? String(error)) };
     }
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch (error) {
-      return { ok: false, reason: `not JSON: ${(error as Error).message}` };
-    }
+    const json = parseJson(text);
+    return json.ok ? json : { ok: false, reason: json.error };
   }
 
   private async reject(name: string, reason: string): Promise<void> {

@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { watchFolder } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
-import { describeIssues } from "../../../common/schema.js";
+import { describeIssues, parseJson } from "../../../common/schema.js";
 import { QuarantineList } from "./schema.js";
 
 export interface QuarantineSet {
@@ -81,13 +81,9 @@ export class QuarantineWatcher {
       this.lastReadAt = Date.now();
       return this.apply({ uuids: new Set(), hosts: new Set() });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      return this.failed(`not JSON: ${(error as Error).message}`);
-    }
-    const parsed = QuarantineList.safeParse(json);
+    const json = parseJson(text);
+    if (!json.ok) return this.failed(json.error);
+    const parsed = QuarantineList.safeParse(json.value);
     if (!parsed.success) return this.failed(describeIssues(parsed.error));
     this.lastReadAt = Date.now();
     this.lastError = "";

@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join } from "node:path";
 import { FolderScan, watchFolder } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
-import { describeIssues } from "../../../common/schema.js";
+import { describeIssues, parseJson } from "../../../common/schema.js";
 import { JOB_ID, JobRequest } from "./schema.js";
 import type { JobRecord } from "./types.js";
 
@@ -107,13 +107,9 @@ export class Spool {
     if (Buffer.byteLength(text) > this.options.maxFileBytes) {
       return `larger than ${this.options.maxFileBytes} bytes`;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      return `not JSON: ${(error as Error).message}`;
-    }
-    const parsed = JobRequest.safeParse(json);
+    const json = parseJson(text);
+    if (!json.ok) return json.error;
+    const parsed = JobRequest.safeParse(json.value);
     if (!parsed.success) return describeIssues(parsed.error);
     const request = parsed.data;
     const stem = name.replace(/\.json$/, "");
