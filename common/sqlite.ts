@@ -44,4 +44,9 @@ export class SqliteStore {
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
+
+  /** The `n` of a `SELECT count(*) AS n …` query. */
+  protected count(sql: string, ...params: unknown[]): number {
+    return (this.db.prepare(sql).get(...params) as { n: number }).n;
+  }
 }

@@ -213,10 +213,7 @@ export class Store extends SqliteStore {
   }
 
   countEventsSince(event: string, since: number): number {
-    const row = this.db
-      .prepare("SELECT count(*) AS n FROM audit WHERE event = ? AND at > ?")
-      .get(event, since) as { n: number };
-    return row.n;
+    return this.count("SELECT count(*) AS n FROM audit WHERE event = ? AND at > ?", event, since);
   }
 
   // --- alert instances -------------------------------------------------------------------
@@ -266,13 +263,11 @@ export class Store extends SqliteStore {
 
   /** Firing instances that still hold this GPU (decided "quarantine" or "already", unresolved). */
   activeInstances(uuid: string): number {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM alert_instances
-         WHERE uuid = ? AND resolved_at IS NULL AND decision IN ('quarantined', 'already_quarantined')`,
-      )
-      .get(uuid) as { n: number };
-    return row.n;
+    return this.count(
+      `SELECT count(*) AS n FROM alert_instances
+       WHERE uuid = ? AND resolved_at IS NULL AND decision IN ('quarantined', 'already_quarantined')`,
+      uuid,
+    );
   }
 
   /** When the last instance holding this GPU was resolved, or null when none was. */
@@ -295,7 +290,7 @@ export class Store extends SqliteStore {
   }
 
   knownGpuCount(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM known_gpus").get() as { n: number }).n;
+    return this.count("SELECT count(*) AS n FROM known_gpus");
   }
 
   // --- desired state ---------------------------------------------------------------------
@@ -386,27 +381,22 @@ export class Store extends SqliteStore {
    * node, each counted once. This is the numerator of the share limit.
    */
   effectiveQuarantinedCount(): number {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM (
-           SELECT uuid FROM gpus WHERE quarantined = 1
-           UNION
-           SELECT k.uuid FROM known_gpus k JOIN nodes n ON n.host = k.host WHERE n.quarantined = 1
-         )`,
-      )
-      .get() as { n: number };
-    return row.n;
+    return this.count(
+      `SELECT count(*) AS n FROM (
+         SELECT uuid FROM gpus WHERE quarantined = 1
+         UNION
+         SELECT k.uuid FROM known_gpus k JOIN nodes n ON n.host = k.host WHERE n.quarantined = 1
+       )`,
+    );
   }
 
   /** Known GPUs of `host` that are not quarantined one by one yet. */
   otherKnownGpusOnHost(host: string): number {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM known_gpus k WHERE k.host = ?
-         AND NOT EXISTS (SELECT 1 FROM gpus g WHERE g.uuid = k.uuid AND g.quarantined = 1)`,
-      )
-      .get(host) as { n: number };
-    return row.n;
+    return this.count(
+      `SELECT count(*) AS n FROM known_gpus k WHERE k.host = ?
+       AND NOT EXISTS (SELECT 1 FROM gpus g WHERE g.uuid = k.uuid AND g.quarantined = 1)`,
+      host,
+    );
   }
 
   fleet(now = Date.now()): QuarantineList {
@@ -448,11 +438,7 @@ export class Store extends SqliteStore {
   }
 
   pendingCount(): number {
-    return (
-      this.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'pending'").get() as {
-        n: number;
-      }
-    ).n;
+    return this.count("SELECT count(*) AS n FROM outbox WHERE state = 'pending'");
   }
 
   markDone(id: number, now: number): void {

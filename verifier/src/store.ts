@@ -233,11 +233,7 @@ export class Store extends SqliteStore {
   }
 
   pendingCount(): number {
-    return (
-      this.db.prepare("SELECT count(*) AS n FROM submissions WHERE status = 'accepted'").get() as {
-        n: number;
-      }
-    ).n;
+    return this.count("SELECT count(*) AS n FROM submissions WHERE status = 'accepted'");
   }
 
   /** Rows to check, in the order of `ids`; ids already decided are left out. */
