@@ -221,6 +221,20 @@ inline void apply_line(Fq12& f, const LineCoeffs& l, const G1Aff& p) {
   f.mul_by_line(mul_by_fq(l.a, p.y), mul_by_fq(l.b, p.x), l.c);
 }
 
+// The lines at index idx of all terms, two at a time (mul_by_line_pair), the odd one alone.
+inline void apply_lines(Fq12& f, const std::vector<PairingTerm>& terms, size_t idx) {
+  size_t k = 0;
+  for (; k + 1 < terms.size(); k += 2) {
+    const LineCoeffs& l1 = terms[k].q->lines()[idx];
+    const LineCoeffs& l2 = terms[k + 1].q->lines()[idx];
+    const G1Aff& p1 = terms[k].p;
+    const G1Aff& p2 = terms[k + 1].p;
+    f.mul_by_line_pair(mul_by_fq(l1.a, p1.y), mul_by_fq(l1.b, p1.x), l1.c, mul_by_fq(l2.a, p2.y),
+                       mul_by_fq(l2.b, p2.x), l2.c);
+  }
+  if (k < terms.size()) apply_line(f, terms[k].q->lines()[idx], terms[k].p);
+}
+
 // f^x on the cyclotomic subgroup, where the inverse is the conjugate.
 Fq12 exp_by_x(const Fq12& f) {
   Fq12 odd[4];  // f, f^3, f^5, f^7
@@ -279,16 +293,10 @@ Fq12 miller_loop(const PairingTerm* terms, size_t n) {
   size_t idx = 0;
   for (int i = kAteNaf.len - 2; i >= 0; --i) {
     if (i != kAteNaf.len - 2) f = f.sqr();
-    for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
-    ++idx;
-    if (kAteNaf.d[i] != 0) {
-      for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
-      ++idx;
-    }
+    apply_lines(f, live, idx++);
+    if (kAteNaf.d[i] != 0) apply_lines(f, live, idx++);
   }
-  for (int k = 0; k < 2; ++k, ++idx) {
-    for (const PairingTerm& t : live) apply_line(f, t.q->lines()[idx], t.p);
-  }
+  for (int k = 0; k < 2; ++k) apply_lines(f, live, idx++);
   return f;
 }
 

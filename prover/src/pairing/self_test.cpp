@@ -126,6 +126,11 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
     sparse.mul_by_line(a, b, c);
     const Fq12 line{Fq6{a, F2::zero(), F2::zero()}, Fq6{b, c, F2::zero()}};
     check("fq12: line product", sparse == f * line);
+    const F2 a2 = rng.f2(), b2 = rng.f2(), c2 = rng.f2();
+    Fq12 pair = f;
+    pair.mul_by_line_pair(a, b, c, a2, b2, c2);
+    sparse.mul_by_line(a2, b2, c2);
+    check("fq12: two lines at once", pair == sparse);
   }
   {
     const Fq12 fp = fq12_pow(f, wide::kP);

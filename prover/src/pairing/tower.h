@@ -180,6 +180,24 @@ struct Fq12 {
     c0 = t0 + t1.mul_by_v();
   }
 
+  // this * l1 * l2 for two lines in the shape of mul_by_line, (a_k, 0, 0) + (b_k, d_k, 0) w:
+  // their product has no w^5 term (w^6 = xi folds d1 d2 into the constant) and costs six
+  // F2 products, and multiplying it in costs 17 more: 23 against 26 one line at a time.
+  void mul_by_line_pair(const F2& a1, const F2& b1, const F2& d1, const F2& a2, const F2& b2, const F2& d2) {
+    const F2 aa = a1 * a2, bb = b1 * b2, cc = d1 * d2;
+    const F2 ab = (a1 + b1) * (a2 + b2) - aa - bb;  // w^1
+    const F2 ac = (a1 + d1) * (a2 + d2) - aa - cc;  // w^3
+    const F2 bc = (b1 + d1) * (b2 + d2) - bb - cc;  // w^4
+    // sum_i g_i w^i with g = (aa + xi cc, ab, bb, ac, bc, 0), w^6 = xi.
+    const Fq6 m0{aa + mul_by_xi(cc), bb, bc};  // g0, g2, g4
+    const F2& m10 = ab;                          // g1
+    const F2& m11 = ac;                          // g3 (g5 = 0)
+    const Fq6 t0 = c0 * m0;
+    const Fq6 t1 = c1.mul_by_01(m10, m11);
+    c1 = (c0 + c1) * Fq6{m0.c0 + m10, m0.c1 + m11, m0.c2} - t0 - t1;
+    c0 = t0 + t1.mul_by_v();
+  }
+
   // Squaring in the cyclotomic subgroup (elements with f^(p^6 + 1) = 1), Granger-Scott
   // 2010: view Fq12 as Fq4[t]/(t^3 - s), Fq4 = F2[s]/(s^2 - xi), t = w, s = w^3; then
   // for f = A0 + A1 t + A2 t^2, f^2 = (3A0^2 - 2 A0') + (3 s A2^2 + 2 A1') t + (3 A1^2 - 2 A2') t^2
