@@ -93,6 +93,41 @@ struct Fp {
     return r;
   }
 
+  // Unreduced pieces for sums of products reduced once (Fq2 multiplication): the plain
+  // 512-bit product, sums of two values below 2p (< 2^255, no carry out), and the
+  // Montgomery reduction w/R mod p of any w < p*R.
+  PW_HOST_DEVICE PW_FORCE_INLINE static void mul_wide(const uint64_t a[4], const uint64_t b[4], uint64_t w[8]) {
+    PW_UNROLL
+    for (int i = 0; i < 8; ++i) w[i] = 0;
+    PW_UNROLL
+    for (int i = 0; i < 4; ++i) {
+      uint64_t c = 0;
+      PW_UNROLL
+      for (int j = 0; j < 4; ++j) w[i + j] = mac(a[j], b[i], w[i + j], c, c);
+      w[i + 4] = c;
+    }
+  }
+  PW_HOST_DEVICE PW_FORCE_INLINE static void add_raw(const uint64_t a[4], const uint64_t b[4], uint64_t out[4]) {
+    uint64_t c = 0;
+    PW_UNROLL
+    for (int i = 0; i < 4; ++i) out[i] = addc(a[i], b[i], c, c);
+  }
+  PW_HOST_DEVICE PW_FORCE_INLINE static Fp redc(uint64_t w[8]) {
+    const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
+    uint64_t top = 0;
+    PW_UNROLL
+    for (int i = 0; i < 4; ++i) {
+      const uint64_t k = w[i] * P::INV;
+      uint64_t c = 0;
+      PW_UNROLL
+      for (int j = 0; j < 4; ++j) w[i + j] = mac(k, m[j], w[i + j], c, c);
+      w[i + 4] = addc(w[i + 4], c, top, top);
+    }
+    Fp r{{w[4], w[5], w[6], w[7]}};  // < 2p since w < pR
+    reduce_once(r.l, 0);
+    return r;
+  }
+
   PW_HOST_DEVICE PW_INLINE Fp& operator+=(const Fp& b) { return *this = *this + b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator-=(const Fp& b) { return *this = *this - b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator*=(const Fp& b) { return *this = *this * b; }
