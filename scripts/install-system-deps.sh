@@ -12,6 +12,8 @@ command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/n
 # The quarantine tests drive a real slurmctld and slurmd, with munge for their auth.
 command -v slurmctld >/dev/null || missing+=(slurm-wlm)
 command -v munged >/dev/null || missing+=(munge)
+# The quarantine's mTLS test makes its certificates with the openssl command.
+command -v openssl >/dev/null || missing+=(openssl)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
