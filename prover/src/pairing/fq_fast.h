@@ -166,11 +166,12 @@ inline const bool kMulxAdx = cpu_has_mulx_adx();
 #endif
 constexpr u64 kInv = FqParams::INV;
 
-// One CIOS round on the five-limb window T0..T4 (T4 free on entry): T += a * b[i] with
-// the low halves on the OF chain and the high halves on the CF chain, then T += m q for
-// m = T0 * INV, which clears T0; the window then moves up a limb (the caller rotates the
-// register names instead of moving values). No carry leaves T4: T < 2q + q 2^64 + q 2^64.
-#define PW_MONT_ROUND(B, T0, T1, T2, T3, T4)                                                  \
+// One CIOS round on the five-limb window T0..T4 (T4 free on entry): PW_MONT_ROW adds
+// a * b[i] with the low halves on the OF chain and the high halves on the CF chain, then
+// PW_MONT_REDUCE adds m q for m = T0 * INV, which clears T0; the window then moves up a limb
+// (the caller rotates the register names instead of moving values). No carry leaves T4:
+// T < 2q + q 2^64 + q 2^64.
+#define PW_MONT_ROW(B, T0, T1, T2, T3, T4)                                                    \
   "movq " B "(%[b]), %%rdx\n\t"                                                              \
   "xorl %k[z], %k[z]\n\t"                                                                    \
   "mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                          \
@@ -185,7 +186,8 @@ constexpr u64 kInv = FqParams::INV;
   "mulxq 24(%[a]), %[lo], %[" T4 "]\n\t"                                                     \
   "adoxq %[lo], %[" T3 "]\n\t"                                                               \
   "adcxq %[z], %[" T4 "]\n\t"                                                                \
-  "adoxq %[z], %[" T4 "]\n\t"                                                                \
+  "adoxq %[z], %[" T4 "]\n\t"
+#define PW_MONT_REDUCE(T0, T1, T2, T3, T4)                                                    \
   "movq %[" T0 "], %%rdx\n\t"                                                                \
   "imulq %[inv], %%rdx\n\t"                                                                  \
   "xorl %k[z], %k[z]\n\t"                                                                    \
@@ -203,18 +205,27 @@ constexpr u64 kInv = FqParams::INV;
   "adcxq %[hi], %[" T4 "]\n\t"                                                               \
   "adoxq %[z], %[" T4 "]\n\t"
 
-// The same product with MULX/ADX: about 110 instructions.
+// The same product with MULX/ADX: about 120 instructions.
 PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
   u64 r0, r1, r2, r3, r4, lo, hi, z, dx;
   __asm__(
-      "xorl %k[r0], %k[r0]\n\t"
-      "xorl %k[r1], %k[r1]\n\t"
-      "xorl %k[r2], %k[r2]\n\t"
-      "xorl %k[r3], %k[r3]\n\t"
-      PW_MONT_ROUND("0", "r0", "r1", "r2", "r3", "r4")
-      PW_MONT_ROUND("8", "r1", "r2", "r3", "r4", "r0")
-      PW_MONT_ROUND("16", "r2", "r3", "r4", "r0", "r1")
-      PW_MONT_ROUND("24", "r3", "r4", "r0", "r1", "r2")
+      // First row: the window is empty, so a * b[0] goes in with one plain carry chain.
+      "movq 0(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %[r0], %[r1]\n\t"
+      "mulxq 8(%[a]), %[lo], %[r2]\n\t"
+      "addq %[lo], %[r1]\n\t"
+      "mulxq 16(%[a]), %[lo], %[r3]\n\t"
+      "adcq %[lo], %[r2]\n\t"
+      "mulxq 24(%[a]), %[lo], %[r4]\n\t"
+      "adcq %[lo], %[r3]\n\t"
+      "adcq $0, %[r4]\n\t"
+      PW_MONT_REDUCE("r0", "r1", "r2", "r3", "r4")
+      PW_MONT_ROW("8", "r1", "r2", "r3", "r4", "r0")
+      PW_MONT_REDUCE("r1", "r2", "r3", "r4", "r0")
+      PW_MONT_ROW("16", "r2", "r3", "r4", "r0", "r1")
+      PW_MONT_REDUCE("r2", "r3", "r4", "r0", "r1")
+      PW_MONT_ROW("24", "r3", "r4", "r0", "r1", "r2")
+      PW_MONT_REDUCE("r3", "r4", "r0", "r1", "r2")
       // The result (r4, r0, r1, r2) is below 2q: subtract q unless that borrows.
       "movq %[r4], %[lo]\n\t"
       "subq %[q0], %[lo]\n\t"
@@ -235,7 +246,8 @@ PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
       : "cc");
   return Fq{{r4, r0, r1, r2}};
 }
-#undef PW_MONT_ROUND
+#undef PW_MONT_ROW
+#undef PW_MONT_REDUCE
 
 PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) {
   if (__builtin_expect(kMulxAdx, 1)) return mul_mulx(a, b);
