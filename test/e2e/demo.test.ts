@@ -2,57 +2,35 @@
 // part listens, plays its story (GPU 1's invalid proofs, GPU 2's ECC errors and XID 48) until
 // both are quarantined, and leaves no process behind after Ctrl-C, after --duration, or after
 // a Ctrl-C while it is still starting.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALERTMANAGER_BINARY } from "../../common/alertmanager.js";
-import { packageRoot } from "../../common/package-root.js";
 import { PROMETHEUS_BINARY } from "../../common/prometheus.js";
 import type { QuarantineList, Worker } from "../../demo/src/suite.js";
+import { type CliProcess, spawnCli } from "../helpers/cli.js";
 import { alive, descendants, until } from "./helpers.js";
 
-interface Demo {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+interface Demo extends CliProcess {
   /** Every descendant seen so far (sampled every 500 ms while it runs). */
   seen: Set<number>;
 }
 
 function startDemo(args: string[], env: NodeJS.ProcessEnv = {}): Demo {
-  const root = packageRoot();
   const ports = ["exporter", "verifier", "quarantine", "prover", "prometheus", "alertmanager"];
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(root, "cli/main.ts"),
-      "demo",
-      ...ports.flatMap((part) => [`--${part}-port`, "0"]),
-      ...args,
-    ],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
+  const proc = spawnCli(
+    "demo",
+    [...ports.flatMap((part) => [`--${part}-port`, "0"]), ...args],
+    env,
   );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
   const seen = new Set<number>();
   const sampler = setInterval(() => {
-    if (child.pid) for (const pid of descendants(child.pid)) seen.add(pid);
+    if (proc.child.pid) for (const pid of descendants(proc.child.pid)) seen.add(pid);
   }, 500);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => {
-      clearInterval(sampler);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, output: () => output, exited, seen };
+  const exited = proc.exited.then((status) => {
+    clearInterval(sampler);
+    return status;
+  });
+  return { ...proc, exited, seen };
 }
 
 /** The addresses the demo printed, by part. */

@@ -2,7 +2,7 @@
 // /metrics carries the documented names, types and labels and passes `promtool check
 // metrics`; its traces reach an OTLP/HTTP endpoint with a span per job, run and phase; it
 // stops cleanly on SIGTERM.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { listen } from "../../common/listen.js";
 import { freePort } from "../../common/ports.js";
+import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import { promtoolCheckMetrics } from "../helpers/prometheus.js";
 import {
   finished,
@@ -55,7 +56,6 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; se
 describe("proofwatch prover as a process", () => {
   let ws: Workspace;
   let child: ChildProcess;
-  let stderr = "";
   let base: string;
   let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let scrape: string;
@@ -66,39 +66,23 @@ describe("proofwatch prover as a process", () => {
     otlp = await startOtlpReceiver();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(repoRoot, "cli/main.ts"),
-        "prover",
-        "--listen",
-        `127.0.0.1:${port}`,
-        "--circuits",
-        ws.circuits,
-        "--spool",
-        ws.spool,
-        "--no-verifier",
-        "--host",
-        "test-host",
-        "--threads",
-        "1",
-        "--otlp-endpoint",
-        otlp.url,
-      ],
-      { cwd: repoRoot, env: process.env, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    await until(
-      async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined),
-      "the service to listen",
-      30_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${stderr}`);
-    });
+    const proc = spawnCli("prover", [
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--circuits",
+      ws.circuits,
+      "--spool",
+      ws.spool,
+      "--no-verifier",
+      "--host",
+      "test-host",
+      "--threads",
+      "1",
+      "--otlp-endpoint",
+      otlp.url,
+    ]);
+    child = proc.child;
+    await untilHealthy(proc, base, 30_000);
 
     jobId = await submitJob(base, {
       circuit: "multiplier",

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from "../../quarantine/src/actions/webhook.js";
 import { CRASH_AFTER_INTENT_ENV } from "../../quarantine/src/service.js";
+import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import {
   alert,
   events,
@@ -13,9 +14,7 @@ import {
   payload,
   post,
   receiver,
-  spawnCli,
   type Workspace,
-  waitHealthy,
   workspace,
 } from "./helpers.js";
 
@@ -66,9 +65,9 @@ describe("a crash between intent and action", () => {
     const body = payload([alert({ uuid })]);
 
     // Arrange: a service that dies right after the intent commits.
-    const doomed = spawnCli(args, { [CRASH_AFTER_INTENT_ENV]: "1" });
+    const doomed = spawnCli("quarantine", args, { [CRASH_AFTER_INTENT_ENV]: "1" });
     stops.push(async () => doomed.child.kill("SIGKILL"));
-    await waitHealthy(url, doomed.child, doomed.output);
+    await untilHealthy(doomed, url);
 
     // Act: Alertmanager's request; the connection dies with the process.
     await expect(post(`${url}/v1/alertmanager`, body)).rejects.toThrow();
@@ -86,12 +85,12 @@ describe("a crash between intent and action", () => {
     expect(JSON.parse(readFileSync(ws.listFile, "utf8")).gpus).toEqual([]);
 
     // Restart without the hook: start-up carries the intents out.
-    const revived = spawnCli(args);
+    const revived = spawnCli("quarantine", args);
     stops.push(async () => {
       revived.child.kill("SIGTERM");
       await revived.exited;
     });
-    await waitHealthy(url, revived.child, revived.output);
+    await untilHealthy(revived, url);
     expect(
       JSON.parse(readFileSync(ws.listFile, "utf8")).gpus.map((g: { uuid: string }) => g.uuid),
     ).toEqual([uuid]);

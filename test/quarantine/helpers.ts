@@ -1,6 +1,6 @@
-// Shared set-up for the quarantine tests: a service in this process or as a child, webhook
-// payloads as Alertmanager 0.25 writes them, and small HTTP receivers.
-import { type ChildProcess, spawn } from "node:child_process";
+// Shared set-up for the quarantine tests: a service in this process (as a child process:
+// test/helpers/cli.ts), webhook payloads as Alertmanager 0.25 writes them, and small HTTP
+// receivers.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -8,7 +8,6 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
-import { packageRoot } from "../../common/package-root.js";
 import {
   type QuarantineOptions,
   type RunningQuarantine,
@@ -214,58 +213,6 @@ export async function receiver(status: () => number = () => 200) {
         server.close(() => resolve());
       }),
   };
-}
-
-/** `proofwatch quarantine` as a child process, through tsx, as a deployment would run it. */
-export function spawnCli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-} {
-  const root = packageRoot();
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(root, "cli", "main.ts"), "quarantine", ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
-
-export async function waitHealthy(
-  url: string,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`service exited:\n${output()}`);
-    }
-    const ok = await fetch(`${url}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the quarantine service did not listen in 60 s:\n${output()}`);
 }
 
 /** One sample's value from a text exposition, matching every label given. */

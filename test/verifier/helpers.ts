@@ -1,6 +1,6 @@
 // Shared set-up for the verifier tests: a workspace with a circuits folder, the service in
 // process or as a child process, proofs from the cached snarkjs fixtures.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import {
   parseG1Json,
   parseG2Json,
 } from "../helpers/bn254.js";
+import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
 import {
@@ -313,52 +314,26 @@ export interface ChildVerifier {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `node --import tsx cli/main.ts verifier ...`, as an operator would run it. */
+/** `proofwatch verifier ...` as a child process, once it listens. */
 export async function spawnVerifier(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   port?: number,
 ): Promise<ChildVerifier> {
   const listenPort = port ?? (await freePort());
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(repoRoot, "cli/main.ts"),
-      "verifier",
-      "--listen",
-      `127.0.0.1:${listenPort}`,
-      ...args,
-    ],
-    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
-  );
+  const proc = spawnCli("verifier", ["--listen", `127.0.0.1:${listenPort}`, ...args], env);
+  const { child } = proc;
+  const exited = proc.exited.then(({ code }) => code);
   const url = `http://127.0.0.1:${listenPort}`;
-  await until(
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`verifier exited early:\n${stderr}`);
-      }
-      return (await fetch(`${url}/healthz`)).ok ? true : undefined;
-    },
-    "the verifier to listen",
-    60_000,
-  ).catch((error: unknown) => {
+  await untilHealthy(proc, url).catch((error: unknown) => {
     child.kill("SIGKILL");
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw error;
   });
   return {
     url,
     port: listenPort,
     child,
-    log: () => stderr,
+    log: proc.output,
     exited,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {
