@@ -1,6 +1,10 @@
-// Tests reach Prometheus through the same launcher the demo uses, and check expositions
-// with promtool.
+// Tests reach Prometheus through the same launcher the demo uses, check expositions with
+// promtool, and hold what a service serves against docs/metrics.md.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Exposition } from "../../common/exposition.js";
+import { packageRoot } from "../../common/package-root.js";
 import { until } from "./until.js";
 
 export {
@@ -26,4 +30,15 @@ const PROMTOOL = process.env.PROMTOOL_BINARY ?? "/usr/bin/promtool";
 export function promtoolCheckMetrics(scrape: string): { output: string; status: number | null } {
   const check = spawnSync(PROMTOOL, ["check", "metrics"], { input: scrape, encoding: "utf8" });
   return { output: check.stdout + check.stderr, status: check.status };
+}
+
+/** The families of an exposition whose names start with `prefix`: name → type. */
+export function familyTypes(exposition: Exposition, prefix: string): Record<string, string> {
+  return Object.fromEntries([...exposition.types].filter(([name]) => name.startsWith(prefix)));
+}
+
+/** Those of `names` that docs/metrics.md does not name (as `name`). */
+export function undocumentedMetrics(names: Iterable<string>): string[] {
+  const docs = readFileSync(join(packageRoot(), "docs/metrics.md"), "utf8");
+  return [...names].filter((name) => !docs.includes(`\`${name}\``));
 }

@@ -3,20 +3,17 @@
 // metrics`; its traces reach an OTLP/HTTP endpoint with a span per job, run and phase; it
 // stops cleanly on SIGTERM.
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { listen } from "../../common/listen.js";
 import { freePort } from "../../common/ports.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
-import { promtoolCheckMetrics } from "../helpers/prometheus.js";
+import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {
   finished,
   fixture,
   gpuUuid,
-  repoRoot,
   submitJob,
   until,
   type Workspace,
@@ -105,9 +102,7 @@ describe("proofwatch prover as a process", () => {
 
   it("serves the documented names, types and labels", () => {
     const exposition = parseExposition(scrape);
-    const types = Object.fromEntries(
-      [...exposition.types].filter(([name]) => name.startsWith("proofwatch_prover_")),
-    );
+    const types = familyTypes(exposition, "proofwatch_prover_");
     expect(types).toEqual({
       proofwatch_prover_device_transfer_bytes_total: "counter",
       proofwatch_prover_job_failures_total: "counter",
@@ -165,18 +160,13 @@ describe("proofwatch prover as a process", () => {
   });
 
   it("documents every metric it serves in docs/metrics.md", () => {
-    const docs = readFileSync(join(repoRoot, "docs/metrics.md"), "utf8");
-    const names = [...parseExposition(scrape).types.keys()].filter((n) =>
-      n.startsWith("proofwatch_prover_"),
-    );
+    const names = Object.keys(familyTypes(parseExposition(scrape), "proofwatch_prover_"));
     // Served only once there is something to say (a delivery, a quarantine list).
     const later = [
       "proofwatch_prover_verifier_submissions_total",
       "proofwatch_prover_quarantine_list_timestamp_seconds",
     ];
-    expect(
-      [...new Set([...names, ...later])].filter((name) => !docs.includes(`\`${name}\``)),
-    ).toEqual([]);
+    expect(undocumentedMetrics(new Set([...names, ...later]))).toEqual([]);
   });
 
   it("exports a trace per job over OTLP: job, run, phases", async () => {

@@ -1,14 +1,14 @@
 // The verifier's metrics as Prometheus sees them: names and labels as documented, read back
 // through a real Prometheus scraping /metrics, and clean under `promtool check metrics`.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../common/exposition.js";
 import {
   eventually,
+  familyTypes,
   promtoolCheckMetrics,
   type RunningPrometheus,
   startPrometheus,
+  undocumentedMetrics,
 } from "../helpers/prometheus.js";
 import {
   decided,
@@ -17,7 +17,6 @@ import {
   type ProofPair,
   post,
   type RunningVerifier,
-  repoRoot,
   start,
   submission,
   type Workspace,
@@ -72,9 +71,7 @@ describe("metrics", () => {
 
   it("serves the documented names, types and labels", () => {
     const exposition = parseExposition(scrape);
-    const types = Object.fromEntries(
-      [...exposition.types].filter(([name]) => name.startsWith("proofwatch_verifier_")),
-    );
+    const types = familyTypes(exposition, "proofwatch_verifier_");
 
     expect(types).toEqual({
       proofwatch_verifier_batch_size: "histogram",
@@ -156,10 +153,7 @@ describe("metrics", () => {
   });
 
   it("documents every metric it serves in docs/metrics.md", () => {
-    const docs = readFileSync(join(repoRoot, "docs/metrics.md"), "utf8");
-    const names = [...parseExposition(scrape).types.keys()].filter((n) =>
-      n.startsWith("proofwatch_verifier_"),
-    );
-    expect(names.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
+    const names = Object.keys(familyTypes(parseExposition(scrape), "proofwatch_verifier_"));
+    expect(undocumentedMetrics(names)).toEqual([]);
   });
 });
