@@ -399,6 +399,25 @@ bool g2_on_curve_affine(const G2Aff& q) { return q.y.sqr() == q.x.sqr() * q.x + 
 
 G1Aff g1_generator() { return G1::generator(); }
 
+const G1Endomorphism& g1_endomorphism() {
+  static const G1Endomorphism endo = [] {
+    G1Endomorphism e;
+    const Fr x = Fr::from_u64(kBnX);
+    e.lambda = ((Fr::from_u64(36) * x + Fr::from_u64(18)) * x + Fr::from_u64(6)) * x + Fr::one();
+    uint64_t lambda[4], pm1[4], third[4];
+    e.lambda.to_normal(lambda);
+    const uint64_t one[4] = {1, 0, 0, 0};
+    wide::sub(wide::kP, one, pm1);
+    wide::div_small(pm1, 3, third);  // p = 1 mod 3
+    const Fq root = Fq::from_u64(3).pow(third);  // 3 is not a cube mod p: root != 1
+    const G1Aff g = g1_generator();
+    const G1Aff lg = scalar_mul(G1::Acc::from_affine(g), lambda).to_affine();
+    e.beta = lg.x == root * g.x ? root : root.sqr();
+    return e;
+  }();
+  return endo;
+}
+
 G2Aff g2_generator() {
   // The generator snarkjs, EIP-197 and every BN254 library use (it is also snarkjs'
   // vk_gamma_2), written as normal-form limbs of its decimal coordinates.

@@ -82,4 +82,15 @@ bool g2_on_curve_affine(const G2Aff& q);
 G1Aff g1_generator();
 G2Aff g2_generator();
 
+// The GLV endomorphism of G1: phi(x, y) = (beta x, y) = [lambda] P for every P in G1, with
+// beta a primitive cube root of unity in Fq and lambda = 36x^3 + 18x^2 + 6x + 1 one mod r.
+// Derived at first use; of the two cube roots beta, the one that matches lambda on the
+// generator. The verifier's batch coefficients rho = rho1 + lambda rho2 (64-bit halves)
+// then cost half the doublings: rho P = rho1 P + rho2 phi(P).
+struct G1Endomorphism {
+  Fq beta;
+  Fr lambda;
+};
+const G1Endomorphism& g1_endomorphism();
+
 }  // namespace pw

@@ -162,6 +162,19 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
     return cyclotomic_pow(e, k) == fq12_pow(e, k);
   }());
 
+  {
+    uint64_t k[4];
+    rng.below(wide::kR, k);
+    const G1Aff R = mul(P, k);
+    const G1Endomorphism& endo = g1_endomorphism();
+    uint64_t lambda[4];
+    endo.lambda.to_normal(lambda);
+    const G1Aff lr = mul(R, lambda);
+    check("G1 endomorphism: (beta x, y) = [lambda] P", endo.beta != Fq::one() &&
+                                                           endo.beta.sqr() * endo.beta == Fq::one() &&
+                                                           lr.x == endo.beta * R.x && lr.y == R.y);
+  }
+
   for (int round = 0; round < 2; ++round) {
     uint64_t a[4], b[4], ab[4];
     rng.below(wide::kR, a);
