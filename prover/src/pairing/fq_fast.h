@@ -246,6 +246,94 @@ PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
       : "cc");
   return Fq{{r4, r0, r1, r2}};
 }
+
+// Rows of a * y[i] (X = "a") or c * y[i] (X = "c") with the limbs as memory operands; the
+// _ACC form adds into a window whose top limb T4 is already in use.
+#define PW_DOT_ROW(Y, X, T0, T1, T2, T3, T4)                                                  \
+  "movq %[" Y "], %%rdx\n\t"                                                                 \
+  "xorl %k[z], %k[z]\n\t"                                                                    \
+  "mulxq %[" X "0], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T0 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T1 "]\n\t"                                                               \
+  "mulxq %[" X "1], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T1 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T2 "]\n\t"                                                               \
+  "mulxq %[" X "2], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T2 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T3 "]\n\t"                                                               \
+  "mulxq %[" X "3], %[lo], %[" T4 "]\n\t"                                                    \
+  "adoxq %[lo], %[" T3 "]\n\t"                                                               \
+  "adcxq %[z], %[" T4 "]\n\t"                                                                \
+  "adoxq %[z], %[" T4 "]\n\t"
+#define PW_DOT_ROW_ACC(Y, X, T0, T1, T2, T3, T4)                                              \
+  "movq %[" Y "], %%rdx\n\t"                                                                 \
+  "xorl %k[z], %k[z]\n\t"                                                                    \
+  "mulxq %[" X "0], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T0 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T1 "]\n\t"                                                               \
+  "mulxq %[" X "1], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T1 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T2 "]\n\t"                                                               \
+  "mulxq %[" X "2], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T2 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T3 "]\n\t"                                                               \
+  "mulxq %[" X "3], %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %[" T3 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T4 "]\n\t"                                                               \
+  "adoxq %[z], %[" T4 "]\n\t"
+
+// (a b + c d) / R mod q with one Montgomery reduction for both products: the F2 product
+// needs two of these (c0 = a0 b0 + (q - a1) b1, c1 = a0 b1 + a1 b0) against three products
+// and five sums for Karatsuba. Operands below q (q itself allowed): each round adds two
+// rows and m q to T < 2^256, below 2^256 + 3 q 2^64 < 2^320, and the result is below
+// (2 q^2 + q 2^256) / 2^256 < 2q.
+PW_FAST_INLINE Fq mul2_mulx(const Fq& a, const Fq& b, const Fq& c, const Fq& d) {
+  u64 r0, r1, r2, r3, r4, lo, hi, z, dx;
+  __asm__(
+      "movq %[b0], %%rdx\n\t"
+      "mulxq %[a0], %[r0], %[r1]\n\t"
+      "mulxq %[a1], %[lo], %[r2]\n\t"
+      "addq %[lo], %[r1]\n\t"
+      "mulxq %[a2], %[lo], %[r3]\n\t"
+      "adcq %[lo], %[r2]\n\t"
+      "mulxq %[a3], %[lo], %[r4]\n\t"
+      "adcq %[lo], %[r3]\n\t"
+      "adcq $0, %[r4]\n\t"
+      PW_DOT_ROW_ACC("d0", "c", "r0", "r1", "r2", "r3", "r4")
+      PW_MONT_REDUCE("r0", "r1", "r2", "r3", "r4")
+      PW_DOT_ROW("b1", "a", "r1", "r2", "r3", "r4", "r0")
+      PW_DOT_ROW_ACC("d1", "c", "r1", "r2", "r3", "r4", "r0")
+      PW_MONT_REDUCE("r1", "r2", "r3", "r4", "r0")
+      PW_DOT_ROW("b2", "a", "r2", "r3", "r4", "r0", "r1")
+      PW_DOT_ROW_ACC("d2", "c", "r2", "r3", "r4", "r0", "r1")
+      PW_MONT_REDUCE("r2", "r3", "r4", "r0", "r1")
+      PW_DOT_ROW("b3", "a", "r3", "r4", "r0", "r1", "r2")
+      PW_DOT_ROW_ACC("d3", "c", "r3", "r4", "r0", "r1", "r2")
+      PW_MONT_REDUCE("r3", "r4", "r0", "r1", "r2")
+      "movq %[r4], %[lo]\n\t"
+      "subq %[q0], %[lo]\n\t"
+      "movq %[r0], %[hi]\n\t"
+      "sbbq %[q1], %[hi]\n\t"
+      "movq %[r1], %[z]\n\t"
+      "sbbq %[q2], %[z]\n\t"
+      "movq %[r2], %[r3]\n\t"
+      "sbbq %[q3], %[r3]\n\t"
+      "cmovncq %[lo], %[r4]\n\t"
+      "cmovncq %[hi], %[r0]\n\t"
+      "cmovncq %[z], %[r1]\n\t"
+      "cmovncq %[r3], %[r2]\n\t"
+      : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
+        [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z), "=&d"(dx)
+      : [a0] "m"(a.l[0]), [a1] "m"(a.l[1]), [a2] "m"(a.l[2]), [a3] "m"(a.l[3]), [b0] "m"(b.l[0]),
+        [b1] "m"(b.l[1]), [b2] "m"(b.l[2]), [b3] "m"(b.l[3]), [c0] "m"(c.l[0]), [c1] "m"(c.l[1]),
+        [c2] "m"(c.l[2]), [c3] "m"(c.l[3]), [d0] "m"(d.l[0]), [d1] "m"(d.l[1]), [d2] "m"(d.l[2]),
+        [d3] "m"(d.l[3]), [inv] "m"(kInv), [q0] "m"(kM[0]), [q1] "m"(kM[1]), [q2] "m"(kM[2]),
+        [q3] "m"(kM[3])
+      : "cc");
+  return Fq{{r4, r0, r1, r2}};
+}
+#undef PW_DOT_ROW
+#undef PW_DOT_ROW_ACC
 #undef PW_MONT_ROW
 #undef PW_MONT_REDUCE
 

@@ -103,6 +103,9 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
       const Fq sa = fast::add_unreduced(a, a), sb = fast::add_unreduced(a, b);
       routes = routes && fast::mul_portable(sa, sb) == (a + a) * (a + b) &&
                (!fast::kMulxAdx || fast::mul_mulx(sa, sb) == (a + a) * (a + b));
+      // The two-product route of the F2 product, with the negated operand it gets.
+      routes = routes && (!fast::kMulxAdx || (fast::mul2_mulx(a, b, fast::neg(b), a) == a * b - b * a &&
+                                              fast::mul2_mulx(a, a, b, b) == a * a + b * b));
     }
     check(fast::kMulxAdx ? "Fq product: MULX/ADX and portable routes agree" : "Fq product: portable route", routes);
 #endif

@@ -50,8 +50,14 @@ struct F2 {
   PW_FAST_INLINE F2 operator-(const F2& b) const { return F2{fast::sub(c0, b.c0), fast::sub(c1, b.c1)}; }
   PW_FAST_INLINE F2 operator-() const { return F2{fast::neg(c0), fast::neg(c1)}; }
   PW_FAST_INLINE F2 dbl() const { return *this + *this; }
+  // With MULX/ADX: two dot products (fq_fast.h, mul2_mulx), one reduction each. Otherwise
   // Karatsuba: three Fq products; the sums only feed a product, so they stay unreduced.
   F2 operator*(const F2& b) const {
+#if PW_FAST_FQ
+    if (__builtin_expect(fast::kMulxAdx, 1)) {
+      return F2{fast::mul2_mulx(c0, b.c0, fast::neg(c1), b.c1), fast::mul2_mulx(c0, b.c1, c1, b.c0)};
+    }
+#endif
     const Fq t0 = fast::mul(c0, b.c0), t1 = fast::mul(c1, b.c1);
     const Fq t2 = fast::mul(fast::add_unreduced(c0, c1), fast::add_unreduced(b.c0, b.c1));
     return F2{fast::sub(t0, t1), fast::sub(fast::sub(t2, t0), t1)};
