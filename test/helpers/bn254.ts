@@ -263,6 +263,22 @@ export function parseG2Json(value: unknown): G2Point {
   return { x: Fq2.mul(x, zInv), y: Fq2.mul(y, zInv) };
 }
 
+/** A G1 point as snarkjs writes it (z = 1, or infinity as `["0", "1", "0"]`). */
+export function g1ToJson(p: G1Point): string[] {
+  return p === null ? ["0", "1", "0"] : [p.x.toString(), p.y.toString(), "1"];
+}
+
+/** A G2 point as snarkjs writes it (z = 1, or infinity as z = 0). */
+export function g2ToJson(p: G2Point): string[][] {
+  return p === null
+    ? [
+        ["0", "0"],
+        ["1", "0"],
+        ["0", "0"],
+      ]
+    : [p.x.map(String), p.y.map(String), ["1", "0"]];
+}
+
 export interface Groth16Proof {
   a: G1Point;
   b: G2Point;

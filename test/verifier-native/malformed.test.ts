@@ -9,13 +9,12 @@ import {
   prepareKey,
   verifyProof,
 } from "../../verifier/native.js";
-import { G1_GENERATOR, g2InSubgroup, g2OnCurve, Q, R } from "../helpers/bn254.js";
+import { G1_GENERATOR, g2InSubgroup, g2OnCurve, g2ToJson, Q, R } from "../helpers/bn254.js";
 import { Rng } from "../helpers/random.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import {
   type Circuit,
   clone,
-  g2ToJson,
   loadCircuit,
   type ProofCase,
   randomTwistPoint,

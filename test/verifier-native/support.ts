@@ -5,15 +5,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  Fq2,
-  type Fq2Element,
-  type G1Point,
-  G2_B,
-  type G2Affine,
-  modPow,
-  Q,
-} from "../helpers/bn254.js";
+import { Fq2, type Fq2Element, G2_B, type G2Affine, modPow, Q } from "../helpers/bn254.js";
 import type { Rng } from "../helpers/random.js";
 import {
   type CircuitFixture,
@@ -81,30 +73,6 @@ export async function snarkjsAccepts(
   await writeFile(proofPath, JSON.stringify(c.proof));
   await writeFile(publicPath, JSON.stringify(c.publicSignals));
   return snarkjsVerify(vkeyPath, publicPath, proofPath);
-}
-
-export function g1FromJson(p: readonly string[]): G1Point {
-  return { x: BigInt(p[0] as string), y: BigInt(p[1] as string) };
-}
-
-export function g1ToJson(p: G1Point): string[] {
-  return p === null ? ["0", "1", "0"] : [p.x.toString(), p.y.toString(), "1"];
-}
-
-export function g2FromJson(p: readonly (readonly string[])[]): G2Affine {
-  const f = (c: readonly string[] | undefined): Fq2Element => [
-    BigInt(c?.[0] as string),
-    BigInt(c?.[1] as string),
-  ];
-  return { x: f(p[0]), y: f(p[1]) };
-}
-
-export function g2ToJson(p: G2Affine): string[][] {
-  return [
-    [p.x[0].toString(), p.x[1].toString()],
-    [p.y[0].toString(), p.y[1].toString()],
-    ["1", "0"],
-  ];
 }
 
 /** Square root in Fq2 for q = 3 mod 4 (Adj, Rodriguez-Henriquez 2012, algorithm 9). */

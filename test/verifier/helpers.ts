@@ -16,14 +16,7 @@ import {
   type VerifierOptions,
 } from "../../verifier/src/index.js";
 import { parseVerificationKey } from "../../verifier/src/schema.js";
-import {
-  type G1Point,
-  type G2Point,
-  g1Add,
-  g2Add,
-  parseG1Json,
-  parseG2Json,
-} from "../helpers/bn254.js";
+import { g1Add, g1ToJson, g2Add, g2ToJson, parseG1Json, parseG2Json } from "../helpers/bn254.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
@@ -205,16 +198,6 @@ export async function fixtureProof(
   };
 }
 
-const g1Json = (p: G1Point) => (p ? [p.x.toString(), p.y.toString(), "1"] : ["0", "1", "0"]);
-const g2Json = (p: G2Point) =>
-  p
-    ? [p.x.map(String), p.y.map(String), ["1", "0"]]
-    : [
-        ["0", "0"],
-        ["1", "0"],
-        ["0", "0"],
-      ];
-
 /**
  * `count` more valid proofs of the same statement: (A, B + k·δ, C + k·A) verifies whenever
  * (A, B, C) does, since e(A, kδ) on the left is matched by e(kA, δ) on the right. One point
@@ -235,7 +218,7 @@ export async function rerandomized(
     b = g2Add(b, delta);
     c = g1Add(c, a);
     out.push({
-      proof: { ...base.proof, pi_b: g2Json(b), pi_c: g1Json(c) },
+      proof: { ...base.proof, pi_b: g2ToJson(b), pi_c: g1ToJson(c) },
       publicSignals: [...base.publicSignals],
     });
   }
