@@ -15,6 +15,7 @@ import {
   startProverService,
   type WorkerStatus,
 } from "../../prover/service/src/index.js";
+import { type JsonReply, postJson } from "../helpers/http.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
 import { type CircuitFixture, type CircuitName, ensureCircuit } from "../prover/fixtures.js";
@@ -138,16 +139,9 @@ export async function start(
 
 // --- HTTP -----------------------------------------------------------------------------
 
-export async function post(
-  url: string,
-  body: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+/** POSTs `body` as JSON; a string goes as it is. */
+export function post(url: string, body: unknown): Promise<JsonReply> {
+  return postJson(url, body, typeof body === "string" ? { raw: body } : {});
 }
 
 export async function submitJob(base: string, body: Record<string, unknown>): Promise<string> {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
@@ -13,6 +13,7 @@ import {
   type RunningQuarantine,
   startQuarantine,
 } from "../../quarantine/src/index.js";
+import { type JsonReply, postJson } from "../helpers/http.js";
 
 // The service logs every decision; the assertions read the audit log instead.
 setLogLevel((process.env.PROOFWATCH_LOG_LEVEL as "warn" | undefined) ?? "warn");
@@ -128,27 +129,18 @@ export function payload(alerts: ReturnType<typeof alert>[], extra: Record<string
   };
 }
 
-export async function post(
+/** POSTs with the test token (`token: null` for none, or another one). */
+export function post(
   url: string,
   body: unknown,
   options: { token?: string | null; raw?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    ...options.headers,
+): Promise<JsonReply> {
+  const { token = TOKEN, ...rest } = options;
+  const headers = {
+    ...rest.headers,
+    ...(token === null ? {} : { authorization: `Bearer ${token}` }),
   };
-  const token = options.token === undefined ? TOKEN : options.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body: options.raw ?? JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
+  return postJson(url, body, { ...rest, headers });
 }
 
 export interface AuditEntry {
@@ -233,16 +225,6 @@ export function metric(
   return undefined;
 }
 
-/** A loopback port that was free a moment ago, for daemons that cannot bind port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../common/ports.js";
 
 export { until } from "../helpers/until.js";

@@ -18,6 +18,7 @@ import {
 import { parseVerificationKey } from "../../verifier/src/schema.js";
 import { g1Add, g1ToJson, g2Add, g2ToJson, parseG1Json, parseG2Json } from "../helpers/bn254.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
+import { type JsonReply, postJson } from "../helpers/http.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
 import {
@@ -125,24 +126,9 @@ export function start(ws: Folders, overrides: Partial<VerifierOptions> = {}) {
 
 // --- HTTP -----------------------------------------------------------------------------
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-export async function post(url: string, body: unknown, raw?: string): Promise<Reply> {
-  const response = await fetch(`${url}/v1/proofs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: raw ?? JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
+/** Submits to the verifier at `url`: `body` as JSON, or `raw` as it is. */
+export function post(url: string, body: unknown, raw?: string): Promise<JsonReply> {
+  return postJson(`${url}/v1/proofs`, body, raw === undefined ? {} : { raw });
 }
 
 export async function getJson<T>(url: string): Promise<T> {
