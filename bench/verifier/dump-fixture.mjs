@@ -1,7 +1,7 @@
 // Writes a circuit's verification key and the benchmark's cached proofs (made by
 // bench/verifier/run.ts) as one decimal per line, the input of profile.cc.
 //   node bench/verifier/dump-fixture.mjs CIRCUIT OUTFILE
-import { readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const [circuit, outFile] = process.argv.slice(2);
 const vk = JSON.parse(readFileSync(`.cache/circuits/${circuit}/verification_key.json`, "utf8"));

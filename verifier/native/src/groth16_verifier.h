@@ -57,7 +57,8 @@ class PreparedKey {
   size_t memory_bytes() const;
 
   Verdict verify(const ProofText& proof) const;
-  // One check for all well-formed items with random 128-bit coefficients from the OS;
+  // One check for all well-formed items with random 128-bit coefficients from the OS (two
+  // 64-bit halves over the G1 endomorphism, see random_coefficients);
   // when it fails, each item is checked alone. Malformed items get their own verdict.
   std::vector<Verdict> verify_batch(const std::vector<ProofText>& proofs) const;
 
