@@ -26,6 +26,46 @@ inline int msm_window_bits(size_t n) {
   return best;
 }
 
+// x[i] = 1/x[i] for i < k (all non-zero) with one field inversion (Montgomery's trick).
+inline void batch_inverse(Fq* x, size_t k) {
+  constexpr size_t kMax = 1024;
+  Fq prefix[kMax];
+  for (size_t base = 0; base < k; base += kMax) {
+    const size_t e = base + kMax < k ? base + kMax : k;
+    Fq acc = Fq::one();
+    for (size_t i = base; i < e; ++i) {
+      prefix[i - base] = acc;
+      acc *= x[i];
+    }
+    Fq inv = acc.inverse();
+    for (size_t i = e; i-- > base;) {
+      const Fq xi = x[i];
+      x[i] = inv * prefix[i - base];
+      inv *= xi;
+    }
+  }
+}
+
+// In Fq2, 1/x = conj(x) / N(x) with the norm N(x) = x0^2 + x1^2 in Fq, so the shared
+// inversion and its bookkeeping run on Fq values: about 6.5 Fq products an element
+// instead of three Fq2 products (7.5).
+inline void batch_inverse(Fq2* x, size_t k) {
+  constexpr size_t kMax = 1024;
+  Fq norm[kMax];
+  for (size_t base = 0; base < k; base += kMax) {
+    const size_t e = base + kMax < k ? base + kMax : k;
+    for (size_t i = base; i < e; ++i) {
+      uint64_t s0[8], s1[8], c = 0;
+      Fq::mul_wide(x[i].c0.l, x[i].c0.l, s0);
+      Fq::mul_wide(x[i].c1.l, x[i].c1.l, s1);
+      for (int j = 0; j < 8; ++j) s0[j] = addc(s0[j], s1[j], c, c);  // < 2p^2 < pR
+      norm[i - base] = Fq::redc(s0);
+    }
+    batch_inverse(norm, e - base);
+    for (size_t i = base; i < e; ++i) x[i] = Fq2{x[i].c0 * norm[i - base], -(x[i].c1 * norm[i - base])};
+  }
+}
+
 // One Pippenger window with affine buckets: bucket += point additions are queued and
 // done in batches that share one field inversion (about 6 multiplications per addition
 // instead of 10 for an XYZZ mixed addition). A point whose bucket is already in the
@@ -47,7 +87,7 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
   size_t k = 0, nwait = 0;
   uint32_t pend_b[kBatch], wait_b[kWait], retry_b[kWait];
   Aff pend_p[kBatch], wait_p[kWait], retry_p[kWait];
-  F dx[kBatch], prefix[kBatch];
+  F dx[kBatch];
 
   // Schedules bucket[b] += p; false when b is busy in this batch.
   auto schedule = [&](uint32_t b, const Aff& p) -> bool {
@@ -71,15 +111,9 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
   // them, so that cannot fill it).
   auto flush = [&]() {
     if (k > 0) {
-      F acc = F::one();
+      batch_inverse(dx, k);
       for (size_t i = 0; i < k; ++i) {
-        prefix[i] = acc;
-        acc *= dx[i];
-      }
-      F inv = acc.inverse();
-      for (size_t i = k; i-- > 0;) {
-        F di = inv * prefix[i];
-        inv *= dx[i];
+        const F& di = dx[i];
         Aff& q = bucket[pend_b[i]];
         const Aff& p = pend_p[i];
         F lambda = (p.y - q.y) * di;
