@@ -1,4 +1,6 @@
-// Small HTTP calls the service tests make against the APIs under test.
+// Small HTTP pieces of the service tests: calls to the APIs under test, and reading what
+// the tests' stand-in servers are sent.
+import type { IncomingMessage } from "node:http";
 
 export interface JsonReply {
   status: number;
@@ -24,4 +26,14 @@ export async function postJson(
     headers: response.headers,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
+}
+
+/** A request's whole body, as text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }

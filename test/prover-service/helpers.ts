@@ -15,7 +15,7 @@ import {
   startProverService,
   type WorkerStatus,
 } from "../../prover/service/src/index.js";
-import { type JsonReply, postJson } from "../helpers/http.js";
+import { type JsonReply, postJson, readBody } from "../helpers/http.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
 import { type CircuitFixture, type CircuitName, ensureCircuit } from "../prover/fixtures.js";
@@ -189,19 +189,16 @@ export interface Recorder {
 export async function startRecorder(port = 0): Promise<Recorder> {
   const bodies: Array<Record<string, unknown>> = [];
   const headers: IncomingMessage["headers"][] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/v1/proofs") {
-        res.writeHead(404).end();
-        return;
-      }
-      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
-      headers.push(req.headers);
-      res.writeHead(202, { "content-type": "application/json" });
-      res.end(JSON.stringify({ id: bodies.length, status: "accepted" }));
-    });
+  const server: Server = createServer(async (req, res) => {
+    const text = await readBody(req);
+    if (req.method !== "POST" || req.url !== "/v1/proofs") {
+      res.writeHead(404).end();
+      return;
+    }
+    bodies.push(JSON.parse(text) as Record<string, unknown>);
+    headers.push(req.headers);
+    res.writeHead(202, { "content-type": "application/json" });
+    res.end(JSON.stringify({ id: bodies.length, status: "accepted" }));
   });
   const bound = await listen(server, { host: "127.0.0.1", port });
   return {

@@ -9,6 +9,7 @@ import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { listen } from "../../common/listen.js";
 import { freePort } from "../../common/ports.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
+import { readBody } from "../helpers/http.js";
 import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {
   finished,
@@ -31,20 +32,17 @@ interface OtlpSpan {
 /** A minimal OTLP/HTTP traces receiver: keeps the spans of every JSON export. */
 async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
   const spans: OtlpSpan[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      if (req.url === "/v1/traces") {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
-        };
-        for (const resource of body.resourceSpans) {
-          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
-        }
+  const server = createServer(async (req, res) => {
+    const text = await readBody(req);
+    if (req.url === "/v1/traces") {
+      const body = JSON.parse(text) as {
+        resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+      };
+      for (const resource of body.resourceSpans) {
+        for (const scope of resource.scopeSpans) spans.push(...scope.spans);
       }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
   const bound = await listen(server, { host: "127.0.0.1", port: 0 });
   return { url: `http://127.0.0.1:${bound.port}`, spans, server };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeServer } from "../../common/listen.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
 import {
   alert,
@@ -44,11 +45,8 @@ class PrometheusQueries {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
   }
 }
 

@@ -7,13 +7,14 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import {
   type QuarantineOptions,
   type RunningQuarantine,
   startQuarantine,
 } from "../../quarantine/src/index.js";
-import { type JsonReply, postJson } from "../helpers/http.js";
+import { type JsonReply, postJson, readBody } from "../helpers/http.js";
 
 // The service logs every decision; the assertions read the audit log instead.
 setLogLevel((process.env.PROOFWATCH_LOG_LEVEL as "warn" | undefined) ?? "warn");
@@ -185,25 +186,17 @@ export interface Received {
 /** An HTTP server that records what it is sent and answers with `status()`. */
 export async function receiver(status: () => number = () => 200) {
   const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.statusCode = status();
-      res.end();
-    });
+  const server: Server = createServer(async (req, res) => {
+    received.push({ headers: req.headers, body: await readBody(req) });
+    res.statusCode = status();
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -7,12 +7,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeServer } from "../../common/listen.js";
 import {
   CORDONED_ANNOTATION,
   GPUS_ANNOTATION,
   TAINT_KEY,
 } from "../../quarantine/src/actions/kubernetes.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
+import { readBody } from "../helpers/http.js";
 import { alert, events, payload, post, start, type Workspace, workspace } from "./helpers.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -62,73 +64,66 @@ class FakeNodesApi {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        const url = new URL(req.url ?? "/", "http://x");
-        const request: Request = {
-          method: req.method ?? "",
-          path: url.pathname,
-          headers: req.headers,
-          body: text ? (JSON.parse(text) as Json) : null,
-        };
-        this.requests.push(request);
-        const reply = (code: number, body: Json) => {
-          res.writeHead(code, { "content-type": "application/json" });
-          res.end(JSON.stringify(body));
-        };
-        const status = (code: number, reason: string, message: string) =>
-          reply(code, {
-            kind: "Status",
-            apiVersion: "v1",
-            status: "Failure",
-            reason,
-            message,
-            code,
-          });
+    this.server = createServer(async (req, res) => {
+      const text = await readBody(req);
+      const url = new URL(req.url ?? "/", "http://x");
+      const request: Request = {
+        method: req.method ?? "",
+        path: url.pathname,
+        headers: req.headers,
+        body: text ? (JSON.parse(text) as Json) : null,
+      };
+      this.requests.push(request);
+      const reply = (code: number, body: Json) => {
+        res.writeHead(code, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      const status = (code: number, reason: string, message: string) =>
+        reply(code, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          reason,
+          message,
+          code,
+        });
 
-        if (req.headers.authorization !== `Bearer ${API_TOKEN}`)
-          return status(401, "Unauthorized", "no token");
-        const match = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
-        if (!match) return status(404, "NotFound", `no route ${url.pathname}`);
-        const name = decodeURIComponent(match[1] as string);
-        const node = this.nodes.get(name);
-        if (!node) return status(404, "NotFound", `nodes "${name}" not found`);
-        if (req.method === "GET") return reply(200, node);
-        if (req.method !== "PATCH") return status(405, "MethodNotAllowed", req.method ?? "");
+      if (req.headers.authorization !== `Bearer ${API_TOKEN}`)
+        return status(401, "Unauthorized", "no token");
+      const match = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
+      if (!match) return status(404, "NotFound", `no route ${url.pathname}`);
+      const name = decodeURIComponent(match[1] as string);
+      const node = this.nodes.get(name);
+      if (!node) return status(404, "NotFound", `nodes "${name}" not found`);
+      if (req.method === "GET") return reply(200, node);
+      if (req.method !== "PATCH") return status(405, "MethodNotAllowed", req.method ?? "");
 
-        const type = (req.headers["content-type"] ?? "").split(";")[0];
-        if (type !== "application/merge-patch+json") {
-          // This server only speaks merge patches; the test fails if the client sends another.
-          return status(415, "UnsupportedMediaType", `unsupported patch type ${type}`);
-        }
-        const metadata = node.metadata as { [key: string]: Json };
-        if (this.raceOnce) {
-          this.raceOnce = false;
-          metadata.resourceVersion = String(++this.version);
-        }
-        const patch = request.body as { metadata?: { resourceVersion?: string } };
-        const precondition = patch?.metadata?.resourceVersion;
-        if (precondition !== undefined && precondition !== metadata.resourceVersion) {
-          return status(409, "Conflict", "the object has been modified");
-        }
-        const updated = mergePatch(node, request.body) as { [key: string]: Json };
-        (updated.metadata as { [key: string]: Json }).resourceVersion = String(++this.version);
-        this.nodes.set(name, updated);
-        reply(200, updated);
-      });
+      const type = (req.headers["content-type"] ?? "").split(";")[0];
+      if (type !== "application/merge-patch+json") {
+        // This server only speaks merge patches; the test fails if the client sends another.
+        return status(415, "UnsupportedMediaType", `unsupported patch type ${type}`);
+      }
+      const metadata = node.metadata as { [key: string]: Json };
+      if (this.raceOnce) {
+        this.raceOnce = false;
+        metadata.resourceVersion = String(++this.version);
+      }
+      const patch = request.body as { metadata?: { resourceVersion?: string } };
+      const precondition = patch?.metadata?.resourceVersion;
+      if (precondition !== undefined && precondition !== metadata.resourceVersion) {
+        return status(409, "Conflict", "the object has been modified");
+      }
+      const updated = mergePatch(node, request.body) as { [key: string]: Json };
+      (updated.metadata as { [key: string]: Json }).resourceVersion = String(++this.version);
+      this.nodes.set(name, updated);
+      reply(200, updated);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
   }
 
   node(name: string) {
