@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { find, parseExposition } from "../../common/exposition.js";
 import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import {
@@ -206,16 +207,7 @@ export function metric(
   name: string,
   labels: Record<string, string> = {},
 ): number | undefined {
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries(
-      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => have[key] === value))
-      return Number(match[3]);
-  }
-  return undefined;
+  return find(parseExposition(text), name, labels)[0]?.value;
 }
 
 export { freePort } from "../../common/ports.js";
