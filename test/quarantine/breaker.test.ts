@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseExposition } from "../../common/exposition.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
-import { promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
+import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {
   alert,
   events,
@@ -192,9 +193,8 @@ describe("safety limits", () => {
 
   it("documents every metric it exposes in docs/metrics.md", async () => {
     service = await start(ws);
-    const names = [
-      ...(await scrape(service.url)).matchAll(/^# TYPE (proofwatch_quarantine_\w+) /gm),
-    ].map((m) => m[1] as string);
+    const exposition = parseExposition(await scrape(service.url));
+    const names = Object.keys(familyTypes(exposition, "proofwatch_quarantine_"));
     expect(names.length).toBeGreaterThan(10);
     expect(undocumentedMetrics(names)).toEqual([]);
   });
