@@ -351,4 +351,18 @@ PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) { return a * b; }
 PW_FAST_INLINE Fq dbl(const Fq& a) { return add(a, a); }
 PW_FAST_INLINE Fq neg(const Fq& a) { return sub(Fq::zero(), a); }
 
+// Fermat inverse a^(q-2) on the fast product (a verification makes two: vk_x to affine and
+// the final exponentiation's); the inverse of zero is zero, as in ff/field.h.
+inline Fq inverse(const Fq& a) {
+  const uint64_t e[4] = {FqParams::M0 - 2, FqParams::M1, FqParams::M2, FqParams::M3};
+  Fq r = Fq::one();
+  for (int i = 3; i >= 0; --i) {
+    for (int b = 63; b >= 0; --b) {
+      r = mul(r, r);
+      if ((e[i] >> b) & 1) r = mul(r, a);
+    }
+  }
+  return r;
+}
+
 }  // namespace pw::fast

@@ -110,6 +110,8 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
     check(fast::kMulxAdx ? "Fq product: MULX/ADX and portable routes agree" : "Fq product: portable route", routes);
 #endif
     const F2 x = rng.f2(), y = rng.f2();
+    check("fast inverses", fast::mul(fast::inverse(x.c0), x.c0) == Fq::one() && fast::inverse(Fq::zero()).is_zero() &&
+                               (x * x.inverse()) == F2::one());
     check("F2 agrees with Fq2", (x * y).fq2() == x.fq2() * y.fq2() && x.sqr().fq2() == x.fq2().sqr() &&
                                     (x - y).fq2() == x.fq2() - y.fq2() && (x + y).fq2() == x.fq2() + y.fq2());
   }

@@ -30,7 +30,7 @@ struct F1 {
   F1& operator+=(const F1& b) { return *this = *this + b; }
   F1& operator-=(const F1& b) { return *this = *this - b; }
   F1& operator*=(const F1& b) { return *this = *this * b; }
-  F1 inverse() const { return F1{v.inverse()}; }
+  F1 inverse() const { return F1{fast::inverse(v)}; }
 };
 
 // Fq2 as the prover's pw::Fq2 (same layout, convertible both ways) with its arithmetic on
@@ -69,7 +69,11 @@ struct F2 {
   F2& operator+=(const F2& b) { return *this = *this + b; }
   F2& operator-=(const F2& b) { return *this = *this - b; }
   F2& operator*=(const F2& b) { return *this = *this * b; }
-  F2 inverse() const { return of(fq2().inverse()); }
+  // 1/(c0 + c1 u) = (c0 - c1 u) / (c0^2 + c1^2)
+  F2 inverse() const {
+    const Fq n = fast::inverse(fast::add(fast::mul(c0, c0), fast::mul(c1, c1)));
+    return F2{fast::mul(c0, n), fast::neg(fast::mul(c1, n))};
+  }
 };
 
 // (a0 + a1 u)(9 + u) = (9 a0 - a1) + (a0 + 9 a1) u
