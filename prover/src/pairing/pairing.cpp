@@ -183,20 +183,23 @@ G2Jac psi(const G2Jac& q) {
 // et al. 2011 for b' = 3/xi). The affine tangent l = yP - lambda xP w + (lambda x - y) w^3,
 // lambda = 3x^2/(2y), scaled by 2YZ^2/Z and simplified with Y^2 Z = X^3 + b'Z^3, is
 // (2YZ) yP - (3X^2) xP w + (Y^2 - 3b'Z^2) w^3; stored negated.
-LineCoeffs doubling_step(G2Proj& t, const F2& three_b, const Fq& half) {
-  const F2 a = mul_by_fq(t.X * t.Y, half);
+//
+// The formulas' halvings (XY/2, (Y^2 + 9b'Z^2)/2) are left out: that scales the new X, Y, Z
+// by 2, 4, 1, so X and Z are doubled once and twice more to keep the point (4X : 4Y : 4Z).
+LineCoeffs doubling_step(G2Proj& t, const F2& three_b) {
+  const F2 a = t.X * t.Y;  // 2 a of the formulas
   const F2 b = t.Y.sqr();
   const F2 c = t.Z.sqr();
   const F2 e = three_b * c;
   const F2 f = e.dbl() + e;
-  const F2 g = mul_by_fq(b + f, half);
+  const F2 g = b + f;  // 2 g
   const F2 h = (t.Y + t.Z).sqr() - (b + c);  // 2YZ
   const F2 i = e - b;
   const F2 j = t.X.sqr();
-  const F2 e2 = e.sqr();
-  t.X = a * (b - f);
-  t.Y = g.sqr() - (e2.dbl() + e2);
-  t.Z = b * h;
+  const F2 e4 = e.sqr().dbl().dbl();
+  t.X = (a * (b - f)).dbl();
+  t.Y = g.sqr() - (e4.dbl() + e4);  // 4 (g^2 - 3 e^2)
+  t.Z = (b * h).dbl().dbl();
   return LineCoeffs{-h, j.dbl() + j, i};
 }
 
@@ -261,14 +264,13 @@ const FrobeniusCoeffs& frobenius_coeffs() {
 
 G2Prepared::G2Prepared(const G2Aff& affine) {
   if (affine.is_inf()) return;
-  static const Fq half = Fq::from_u64(2).inverse();
   const F2 three_b = F2::of(G2::b()).dbl() + F2::of(G2::b());
   const G2F q = fast_point(affine);
   const G2F neg_q{q.x, -q.y};
   G2Proj t{q.x, q.y, F2::one()};
   lines_.reserve(96);
   for (int i = kAteNaf.len - 2; i >= 0; --i) {
-    lines_.push_back(doubling_step(t, three_b, half));
+    lines_.push_back(doubling_step(t, three_b));
     if (kAteNaf.d[i] == 1) lines_.push_back(addition_step(t, q));
     if (kAteNaf.d[i] == -1) lines_.push_back(addition_step(t, neg_q));
   }

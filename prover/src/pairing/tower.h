@@ -63,8 +63,8 @@ struct F2 {
     return F2{fast::sub(t0, t1), fast::sub(fast::sub(t2, t0), t1)};
   }
   F2 sqr() const {
-    const Fq t = fast::mul(c0, c1);
-    return F2{fast::mul(fast::add_unreduced(c0, c1), fast::sub(c0, c1)), fast::dbl(t)};
+    return F2{fast::mul(fast::add_unreduced(c0, c1), fast::sub(c0, c1)),
+              fast::mul(c0, fast::add_unreduced(c1, c1))};
   }
   F2& operator+=(const F2& b) { return *this = *this + b; }
   F2& operator-=(const F2& b) { return *this = *this - b; }
