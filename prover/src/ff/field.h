@@ -107,6 +107,33 @@ struct Fp {
       w[i + 4] = c;
     }
   }
+  PW_HOST_DEVICE PW_FORCE_INLINE static void sqr_wide(const uint64_t a[4], uint64_t w[8]) {
+    uint64_t c = 0;
+    // Cross products a_i*a_j, i < j, into w[1..6].
+    w[0] = 0;
+    w[1] = mac(a[1], a[0], 0, 0, c);
+    w[2] = mac(a[2], a[0], 0, c, c);
+    w[3] = mac(a[3], a[0], 0, c, c);
+    w[4] = c;
+    w[3] = mac(a[2], a[1], w[3], 0, c);
+    w[4] = mac(a[3], a[1], w[4], c, c);
+    w[5] = c;
+    w[5] = mac(a[3], a[2], w[5], 0, c);
+    w[6] = c;
+    // Doubled (the sum is below 2^511), then the squares a_i^2 added on the diagonal.
+    w[7] = w[6] >> 63;
+    PW_UNROLL
+    for (int i = 6; i > 1; --i) w[i] = (w[i] << 1) | (w[i - 1] >> 63);
+    w[1] <<= 1;
+    c = 0;
+    PW_UNROLL
+    for (int i = 0; i < 4; ++i) {
+      uint64_t hi;
+      const uint64_t lo = mac(a[i], a[i], 0, 0, hi);
+      w[2 * i] = addc(w[2 * i], lo, c, c);
+      w[2 * i + 1] = addc(w[2 * i + 1], hi, c, c);
+    }
+  }
   PW_HOST_DEVICE PW_FORCE_INLINE static void add_raw(const uint64_t a[4], const uint64_t b[4], uint64_t out[4]) {
     uint64_t c = 0;
     PW_UNROLL
@@ -131,7 +158,19 @@ struct Fp {
   PW_HOST_DEVICE PW_INLINE Fp& operator+=(const Fp& b) { return *this = *this + b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator-=(const Fp& b) { return *this = *this - b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator*=(const Fp& b) { return *this = *this * b; }
-  PW_HOST_DEVICE PW_INLINE Fp sqr() const { return *this * *this; }
+  // Squaring computes each cross product a_i*a_j once and doubles the sum: 10 limb
+  // products instead of 16 before the same Montgomery reduction (about 3% fewer
+  // instructions in the CPU MSMs). Device code keeps the plain product: not measured
+  // on a GPU yet.
+  PW_HOST_DEVICE PW_INLINE Fp sqr() const {
+#if defined(__CUDA_ARCH__)
+    return *this * *this;
+#else
+    uint64_t w[8];
+    sqr_wide(l, w);
+    return redc(w);
+#endif
+  }
 
   // Normal-form limbs (must be < p) to Montgomery form, and back.
   PW_HOST_DEVICE static Fp from_normal(const uint64_t a[4]) {
