@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { runService } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { COLLECTORS, type ExporterOptions, startExporter } from "./index.js";
@@ -53,18 +54,5 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
 }
 
 export async function runExporter(argv: string[]): Promise<void> {
-  const options = parseExporterArgs(argv);
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const exporter = await startExporter(options);
-  const stop = () => {
-    exporter.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  await runService(parseExporterArgs(argv), USAGE, startExporter);
 }

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { Registry } from "prom-client";
-import { type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { COLLECTORS, XidCounts } from "./collectors/index.js";
@@ -66,9 +66,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     url: urlOf(address),
     address,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       source.close();
     },
   };
