@@ -38,6 +38,7 @@ interface Binding {
   verifyProof(key: unknown, proof: string[], publics: string[]): [number, string];
   verifyBatch(key: unknown, proofs: string[][], publics: string[][]): [number, string][];
   pairingSelfTest(seed: number): [string, boolean][];
+  batchCounters(): [number, number];
 }
 
 const RESULTS: readonly VerdictResult[] = ["valid", "invalid", "malformed"];
@@ -264,4 +265,14 @@ export function pairingSelfTest(seed = 1): { name: string; ok: boolean }[] {
   return load()
     .pairingSelfTest(seed)
     .map(([name, ok]) => ({ name, ok }));
+}
+
+/**
+ * Testing hook: how many batches took the combined pairing check in this process, and how
+ * many passed it. A wrong combined equation would only slow batches down (each item is
+ * then checked alone), so the tests watch these.
+ */
+export function batchCounters(): { combinedChecks: number; combinedPasses: number } {
+  const [combinedChecks, combinedPasses] = load().batchCounters();
+  return { combinedChecks, combinedPasses };
 }

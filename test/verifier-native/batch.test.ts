@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  batchCounters,
   nativeVerifierAvailable,
   type PreparedKey,
   prepareKey,
@@ -35,8 +36,14 @@ describe.skipIf(!available)("verifyBatch", () => {
     return Array.from({ length: n }, (_, i) => item(good[i % good.length] as ProofCase));
   }
 
-  it("accepts a batch of valid proofs", () => {
+  it("accepts a batch of valid proofs with one combined check", () => {
+    const before = batchCounters();
     expect(verifyBatch(key, goodItems(17))).toEqual(Array(17).fill({ result: "valid" }));
+    // Passed together, not valid only through the one-by-one fallback.
+    expect(batchCounters()).toEqual({
+      combinedChecks: before.combinedChecks + 1,
+      combinedPasses: before.combinedPasses + 1,
+    });
   });
 
   it("finds the one invalid proof among valid ones", () => {
@@ -45,8 +52,10 @@ describe.skipIf(!available)("verifyBatch", () => {
     bad.publicSignals[5] = "8";
     items[7] = item(bad);
 
+    const before = batchCounters();
     const verdicts = verifyBatch(key, items);
 
+    expect(batchCounters()).toEqual({ ...before, combinedChecks: before.combinedChecks + 1 });
     expect(verdicts.filter((v) => v.result !== "valid")).toHaveLength(1);
     expect(verdicts[7]).toEqual({ result: "invalid", reason: "pairing check failed" });
   });

@@ -96,6 +96,7 @@ class VerifierAddon : public Napi::Addon<VerifierAddon> {
                              InstanceMethod("verifyProof", &VerifierAddon::VerifyProof),
                              InstanceMethod("verifyBatch", &VerifierAddon::VerifyBatch),
                              InstanceMethod("pairingSelfTest", &VerifierAddon::PairingSelfTest),
+                             InstanceMethod("batchCounters", &VerifierAddon::BatchCounters),
                          });
   }
 
@@ -158,6 +159,15 @@ class VerifierAddon : public Napi::Addon<VerifierAddon> {
     const std::vector<Verdict> verdicts = key->verify_batch(items);
     Napi::Array out = Napi::Array::New(env, verdicts.size());
     for (uint32_t i = 0; i < verdicts.size(); ++i) out.Set(i, verdict_value(env, verdicts[i]));
+    return out;
+  }
+
+  // batchCounters() -> [combined checks, combined passes] over the process
+  Napi::Value BatchCounters(const Napi::CallbackInfo& info) {
+    const pw::verifier::BatchCounters counters = pw::verifier::batch_counters();
+    Napi::Array out = Napi::Array::New(info.Env(), 2);
+    out.Set(0u, Napi::Number::New(info.Env(), (double)counters.combined_checks));
+    out.Set(1u, Napi::Number::New(info.Env(), (double)counters.combined_passes));
     return out;
   }
 

@@ -2,12 +2,17 @@
 
 #include <sys/random.h>
 
+#include <atomic>
+
 #include "ff/decimal.h"
 #include "msm/pippenger.h"
 #include "pairing/wide.h"
 
 namespace pw::verifier {
 namespace {
+
+// Worker threads share the addon's code, hence atomics.
+std::atomic<uint64_t> g_combined_checks{0}, g_combined_passes{0};
 
 // Keys with at most this many IC points get fixed-base tables (512 KiB each): vk_x then
 // costs 32 mixed additions per public signal instead of a 254-bit double-and-add.
@@ -363,8 +368,17 @@ std::vector<Verdict> PreparedKey::verify_batch(const std::vector<ProofText>& pro
   terms[k] = PairingTerm{from_fast(affine[k]), &gamma_};
   terms[k + 1] = PairingTerm{from_fast(affine[k + 1]), &delta_};
   const Fq12 lhs = final_exponentiation(miller_loop(terms.data(), terms.size()));
-  if (lhs == cyclotomic_pow(alphabeta_inv_, rho_sum_normal)) return out;
+  g_combined_checks.fetch_add(1, std::memory_order_relaxed);
+  if (lhs == cyclotomic_pow(alphabeta_inv_, rho_sum_normal)) {
+    g_combined_passes.fetch_add(1, std::memory_order_relaxed);
+    return out;
+  }
   return one_by_one();
+}
+
+BatchCounters batch_counters() {
+  return BatchCounters{g_combined_checks.load(std::memory_order_relaxed),
+                       g_combined_passes.load(std::memory_order_relaxed)};
 }
 
 }  // namespace pw::verifier

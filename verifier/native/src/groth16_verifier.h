@@ -48,6 +48,14 @@ struct DecodedProof {
   std::vector<std::array<uint64_t, 4>> publics;  // normal form, each < r
 };
 
+// How often batches took the combined check and how often it held, over the process. A
+// batch of valid proofs that fails it is still judged right (one by one), only slowly, so
+// the tests read these to see that the combined equation itself is right.
+struct BatchCounters {
+  uint64_t combined_checks, combined_passes;
+};
+BatchCounters batch_counters();
+
 class PreparedKey {
  public:
   // nullptr with `reason` set when the key is unusable.
