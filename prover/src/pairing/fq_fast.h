@@ -205,6 +205,22 @@ constexpr u64 kInv = FqParams::INV;
   "adcxq %[hi], %[" T4 "]\n\t"                                                               \
   "adoxq %[z], %[" T4 "]\n\t"
 
+// The result (r4, r0, r1, r2) of a product below 2q: subtract q unless that borrows,
+// with lo, hi, z and r3 as scratch.
+#define PW_SUBTRACT_Q_UNLESS_BORROW \
+  "movq %[r4], %[lo]\n\t"         \
+  "subq %[q0], %[lo]\n\t"         \
+  "movq %[r0], %[hi]\n\t"         \
+  "sbbq %[q1], %[hi]\n\t"         \
+  "movq %[r1], %[z]\n\t"          \
+  "sbbq %[q2], %[z]\n\t"          \
+  "movq %[r2], %[r3]\n\t"         \
+  "sbbq %[q3], %[r3]\n\t"         \
+  "cmovncq %[lo], %[r4]\n\t"      \
+  "cmovncq %[hi], %[r0]\n\t"      \
+  "cmovncq %[z], %[r1]\n\t"       \
+  "cmovncq %[r3], %[r2]\n\t"
+
 // The same product with MULX/ADX: about 120 instructions.
 PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
   u64 r0, r1, r2, r3, r4, lo, hi, z, dx;
@@ -226,19 +242,7 @@ PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
       PW_MONT_REDUCE("r2", "r3", "r4", "r0", "r1")
       PW_MONT_ROW("24", "r3", "r4", "r0", "r1", "r2")
       PW_MONT_REDUCE("r3", "r4", "r0", "r1", "r2")
-      // The result (r4, r0, r1, r2) is below 2q: subtract q unless that borrows.
-      "movq %[r4], %[lo]\n\t"
-      "subq %[q0], %[lo]\n\t"
-      "movq %[r0], %[hi]\n\t"
-      "sbbq %[q1], %[hi]\n\t"
-      "movq %[r1], %[z]\n\t"
-      "sbbq %[q2], %[z]\n\t"
-      "movq %[r2], %[r3]\n\t"
-      "sbbq %[q3], %[r3]\n\t"
-      "cmovncq %[lo], %[r4]\n\t"
-      "cmovncq %[hi], %[r0]\n\t"
-      "cmovncq %[z], %[r1]\n\t"
-      "cmovncq %[r3], %[r2]\n\t"
+      PW_SUBTRACT_Q_UNLESS_BORROW
       : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
         [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z), "=&d"(dx)
       : [a] "r"(a.l), [b] "r"(b.l), "m"(a.l), "m"(b.l),
@@ -310,18 +314,7 @@ PW_FAST_INLINE Fq mul2_mulx(const Fq& a, const Fq& b, const Fq& c, const Fq& d) 
       PW_DOT_ROW("b3", "a", "r3", "r4", "r0", "r1", "r2")
       PW_DOT_ROW_ACC("d3", "c", "r3", "r4", "r0", "r1", "r2")
       PW_MONT_REDUCE("r3", "r4", "r0", "r1", "r2")
-      "movq %[r4], %[lo]\n\t"
-      "subq %[q0], %[lo]\n\t"
-      "movq %[r0], %[hi]\n\t"
-      "sbbq %[q1], %[hi]\n\t"
-      "movq %[r1], %[z]\n\t"
-      "sbbq %[q2], %[z]\n\t"
-      "movq %[r2], %[r3]\n\t"
-      "sbbq %[q3], %[r3]\n\t"
-      "cmovncq %[lo], %[r4]\n\t"
-      "cmovncq %[hi], %[r0]\n\t"
-      "cmovncq %[z], %[r1]\n\t"
-      "cmovncq %[r3], %[r2]\n\t"
+      PW_SUBTRACT_Q_UNLESS_BORROW
       : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
         [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z), "=&d"(dx)
       : [a0] "m"(a.l[0]), [a1] "m"(a.l[1]), [a2] "m"(a.l[2]), [a3] "m"(a.l[3]), [b0] "m"(b.l[0]),
@@ -333,6 +326,7 @@ PW_FAST_INLINE Fq mul2_mulx(const Fq& a, const Fq& b, const Fq& c, const Fq& d) 
   return Fq{{r4, r0, r1, r2}};
 }
 #undef PW_DOT_ROW
+#undef PW_SUBTRACT_Q_UNLESS_BORROW
 #undef PW_DOT_ROW_ACC
 #undef PW_MONT_ROW
 #undef PW_MONT_REDUCE
