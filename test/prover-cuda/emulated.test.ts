@@ -9,15 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fr, G1_GENERATOR, type G1Point, g1Mul, R, rootOfUnity } from "../helpers/bn254.js";
 import { Rng } from "../helpers/random.js";
-import { makeTempDir } from "../helpers/tmpdir.js";
-import {
-  type CircuitFixture,
-  circuitNames,
-  ensureCircuit,
-  runProver,
-  snarkjsVerifyDetailed,
-} from "../prover/fixtures.js";
-import { describeWithProver, expectProverOk, readJson } from "../prover/prover-run.js";
+import { circuitNames, snarkjsVerifyDetailed } from "../prover/fixtures.js";
+import { describeWithProver, ProofBench, readJson } from "../prover/prover-run.js";
 import { decode, encode } from "../prover/testkit.js";
 import { CudaEmu, emuMissingReason, emuPresent } from "./emu.js";
 
@@ -186,33 +179,17 @@ describeWithEmu("CUDA kernel bodies on the grid emulator", () => {
 });
 
 describeWithProver("--backend cuda-emu: the GPU pipeline as a prover, on the emulator", () => {
-  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-  const fixtures = new Map<string, CircuitFixture>();
-  const fixture = (name: string): CircuitFixture => {
-    const f = fixtures.get(name);
-    if (!f) throw new Error(`no fixture ${name}`);
-    return f;
-  };
-  const prove = async (f: CircuitFixture, tag: string, extra: readonly string[]) => {
-    const proof = join(tmp.dir, `${f.name}-${tag}-proof.json`);
-    const pub = join(tmp.dir, `${f.name}-${tag}-public.json`);
-    expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
-    return { proof, pub };
-  };
-
-  beforeAll(async () => {
-    tmp = await makeTempDir("prover-cuda-emu");
-    for (const name of circuitNames) fixtures.set(name, await ensureCircuit(name));
-  }, 600_000);
-  afterAll(async () => tmp?.cleanup());
+  const bench = new ProofBench("prover-cuda-emu");
+  beforeAll(() => bench.setUp(), 600_000);
+  afterAll(() => bench.tearDown());
 
   it.each(circuitNames)(
     "%s: snarkjs accepts it, and it equals the CPU proof under one seed",
     async (name) => {
-      const f = fixture(name);
+      const f = bench.fixture(name);
 
-      const emulated = await prove(f, "emu", ["--backend", "cuda-emu", "--seed", "21"]);
-      const cpu = await prove(f, "cpu", ["--backend", "cpu", "--seed", "21"]);
+      const emulated = await bench.prove(f, "emu", ["--backend", "cuda-emu", "--seed", "21"]);
+      const cpu = await bench.prove(f, "cpu", ["--backend", "cpu", "--seed", "21"]);
 
       expect(await snarkjsVerifyDetailed(f.vkey, emulated.pub, emulated.proof)).toEqual({
         valid: true,
@@ -224,9 +201,9 @@ describeWithProver("--backend cuda-emu: the GPU pipeline as a prover, on the emu
   );
 
   it("an h bit flipped on the device gives a proof snarkjs rejects", async () => {
-    const f = fixture("mimc_4k");
+    const f = bench.fixture("mimc_4k");
 
-    const { proof, pub } = await prove(f, "emu-fault", [
+    const { proof, pub } = await bench.prove(f, "emu-fault", [
       "--backend",
       "cuda-emu",
       "--inject-fault",
@@ -237,10 +214,10 @@ describeWithProver("--backend cuda-emu: the GPU pipeline as a prover, on the emu
   });
 
   it("reports per-phase seconds and bytes and seconds for every transfer", async () => {
-    const f = fixture("mimc_4k");
-    const timingsPath = join(tmp.dir, "emu-timings.json");
+    const f = bench.fixture("mimc_4k");
+    const timingsPath = join(bench.dir, "emu-timings.json");
 
-    await prove(f, "emu-timings", ["--backend", "cuda-emu", "--timings", timingsPath]);
+    await bench.prove(f, "emu-timings", ["--backend", "cuda-emu", "--timings", timingsPath]);
     const timings = (await readJson(timingsPath)) as Record<string, number>;
 
     for (const phase of ["load", "build_abc", "ntt", "msm_a", "msm_b1", "msm_c", "msm_h"]) {

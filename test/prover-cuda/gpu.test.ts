@@ -10,16 +10,13 @@ import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir } from "../helpers/tmpdir.js";
 import {
-  type CircuitFixture,
   circuitNames,
-  ensureCircuit,
   proverPresent,
   runProver,
   snarkjsVerifyDetailed,
 } from "../prover/fixtures.js";
-import { expectProverOk, readJson } from "../prover/prover-run.js";
+import { ProofBench, readJson } from "../prover/prover-run.js";
 import { CudaEmu, emuMissingReason, emuPath, emuPresent } from "./emu.js";
 
 const device = Number(process.env.PROOFWATCH_CUDA_DEVICE ?? "0");
@@ -42,28 +39,15 @@ describe.skipIf(!gpu.ok)(
   gpu.ok ? "CUDA backend on a GPU" : `CUDA backend on a GPU (skipped: ${gpu.why})`,
   () => {
     let emu: CudaEmu;
-    let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-    const fixtures = new Map<string, CircuitFixture>();
-    const fixture = (name: string): CircuitFixture => {
-      const f = fixtures.get(name);
-      if (!f) throw new Error(`no fixture ${name}`);
-      return f;
-    };
-    const prove = async (f: CircuitFixture, tag: string, extra: readonly string[]) => {
-      const proof = join(tmp.dir, `${f.name}-${tag}-proof.json`);
-      const pub = join(tmp.dir, `${f.name}-${tag}-public.json`);
-      expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
-      return { proof, pub };
-    };
 
+    const bench = new ProofBench("prover-cuda-gpu");
     beforeAll(async () => {
       emu = new CudaEmu();
-      tmp = await makeTempDir("prover-cuda-gpu");
-      for (const name of circuitNames) fixtures.set(name, await ensureCircuit(name));
+      await bench.setUp();
     }, 600_000);
     afterAll(async () => {
       await emu?.close();
-      await tmp?.cleanup();
+      await bench.tearDown();
     });
 
     describe("G1 MSM, GPU against CPU", () => {
@@ -106,9 +90,9 @@ describe.skipIf(!gpu.ok)(
       it.each(circuitNames)(
         "%s: snarkjs accepts it, and it equals the CPU proof under one seed",
         async (name) => {
-          const f = fixture(name);
+          const f = bench.fixture(name);
 
-          const cuda = await prove(f, "cuda", [
+          const cuda = await bench.prove(f, "cuda", [
             "--backend",
             "cuda",
             "--device",
@@ -116,7 +100,7 @@ describe.skipIf(!gpu.ok)(
             "--seed",
             "9",
           ]);
-          const cpu = await prove(f, "cpu", ["--backend", "cpu", "--seed", "9"]);
+          const cpu = await bench.prove(f, "cpu", ["--backend", "cpu", "--seed", "9"]);
 
           expect(await snarkjsVerifyDetailed(f.vkey, cuda.pub, cuda.proof)).toEqual({
             valid: true,
@@ -127,10 +111,10 @@ describe.skipIf(!gpu.ok)(
       );
 
       it("auto picks the GPU: its timings carry the transfers", async () => {
-        const f = fixture("mimc_4k");
-        const timingsPath = join(tmp.dir, "auto-timings.json");
+        const f = bench.fixture("mimc_4k");
+        const timingsPath = join(bench.dir, "auto-timings.json");
 
-        const { proof, pub } = await prove(f, "auto", [
+        const { proof, pub } = await bench.prove(f, "auto", [
           "--backend",
           "auto",
           "--timings",
@@ -145,9 +129,9 @@ describe.skipIf(!gpu.ok)(
       });
 
       it("an h bit flipped on the GPU gives a proof snarkjs rejects", async () => {
-        const f = fixture("mimc_4k");
+        const f = bench.fixture("mimc_4k");
 
-        const { proof, pub } = await prove(f, "cuda-fault", [
+        const { proof, pub } = await bench.prove(f, "cuda-fault", [
           "--backend",
           "cuda",
           "--inject-fault",
@@ -168,13 +152,13 @@ describe.skipIf(!gpu.ok)(
       });
 
       it("--device past the last GPU exits 8 with a clear message", async () => {
-        const f = fixture("multiplier");
+        const f = bench.fixture("multiplier");
 
         const run = await runProver([
           f.zkey,
           f.wtns,
-          join(tmp.dir, "p.json"),
-          join(tmp.dir, "q.json"),
+          join(bench.dir, "p.json"),
+          join(bench.dir, "q.json"),
           "--backend",
           "cuda",
           "--device",

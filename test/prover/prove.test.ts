@@ -7,46 +7,20 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { g1OnCurve, g2InSubgroup, parseGroth16Proof } from "../helpers/bn254.js";
-import { makeTempDir } from "../helpers/tmpdir.js";
-import {
-  type CircuitFixture,
-  circuitNames,
-  ensureCircuit,
-  runProver,
-  snarkjs,
-  snarkjsVerifyDetailed,
-} from "./fixtures.js";
-import { describeWithProver, expectProverOk, readJson } from "./prover-run.js";
+import { circuitNames, runProver, snarkjs, snarkjsVerifyDetailed } from "./fixtures.js";
+import { describeWithProver, expectProverOk, ProofBench, readJson } from "./prover-run.js";
 
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-const fixtures = new Map<string, CircuitFixture>();
-
-function fixture(name: string): CircuitFixture {
-  const found = fixtures.get(name);
-  if (!found) throw new Error(`no fixture ${name}`);
-  return found;
-}
-
-/** Proves `f` into a fresh pair of files named after `tag`; returns their paths. */
-async function prove(f: CircuitFixture, tag: string, extra: readonly string[] = []) {
-  const proof = join(tmp.dir, `${f.name}-${tag}-proof.json`);
-  const pub = join(tmp.dir, `${f.name}-${tag}-public.json`);
-  expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
-  return { proof, pub };
-}
+const bench = new ProofBench("prove");
 
 describeWithProver("proofwatch-prover end to end", () => {
-  beforeAll(async () => {
-    tmp = await makeTempDir("prove");
-    for (const name of circuitNames) fixtures.set(name, await ensureCircuit(name));
-  }, 600_000);
-  afterAll(async () => tmp?.cleanup());
+  beforeAll(() => bench.setUp(), 600_000);
+  afterAll(() => bench.tearDown());
 
   describe.each(circuitNames)("%s, --backend cpu", (name) => {
     it("writes a proof snarkjs accepts and snarkjs' public signals", async () => {
-      const f = fixture(name);
+      const f = bench.fixture(name);
 
-      const { proof, pub } = await prove(f, "cpu", ["--backend", "cpu"]);
+      const { proof, pub } = await bench.prove(f, "cpu", ["--backend", "cpu"]);
 
       expect(await readJson(pub)).toEqual(f.publicSignals);
       expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toEqual({
@@ -56,9 +30,9 @@ describeWithProver("proofwatch-prover end to end", () => {
     });
 
     it("writes proof points on the curve and in the subgroup", async () => {
-      const f = fixture(name);
+      const f = bench.fixture(name);
 
-      const { proof } = await prove(f, "points", ["--backend", "cpu"]);
+      const { proof } = await bench.prove(f, "points", ["--backend", "cpu"]);
       const parsed = parseGroth16Proof(await readJson(proof));
 
       expect(g1OnCurve(parsed.a)).toBe(true);
@@ -69,19 +43,19 @@ describeWithProver("proofwatch-prover end to end", () => {
 
   describe("randomness", () => {
     it("gives byte-identical proofs for the same --seed", async () => {
-      const f = fixture("multi_io");
+      const f = bench.fixture("multi_io");
 
-      const first = await prove(f, "seed7a", ["--backend", "cpu", "--seed", "7"]);
-      const second = await prove(f, "seed7b", ["--backend", "cpu", "--seed", "7"]);
+      const first = await bench.prove(f, "seed7a", ["--backend", "cpu", "--seed", "7"]);
+      const second = await bench.prove(f, "seed7b", ["--backend", "cpu", "--seed", "7"]);
 
       expect(await readFile(second.proof, "utf8")).toBe(await readFile(first.proof, "utf8"));
     });
 
     it("gives different valid proofs for different seeds", async () => {
-      const f = fixture("multi_io");
+      const f = bench.fixture("multi_io");
 
-      const seven = await prove(f, "seed7", ["--backend", "cpu", "--seed", "7"]);
-      const eight = await prove(f, "seed8", ["--backend", "cpu", "--seed", "8"]);
+      const seven = await bench.prove(f, "seed7", ["--backend", "cpu", "--seed", "7"]);
+      const eight = await bench.prove(f, "seed8", ["--backend", "cpu", "--seed", "8"]);
       const a = parseGroth16Proof(await readJson(seven.proof));
       const b = parseGroth16Proof(await readJson(eight.proof));
 
@@ -94,20 +68,27 @@ describeWithProver("proofwatch-prover end to end", () => {
     });
 
     it("randomises proofs without --seed (zero knowledge needs fresh r and s)", async () => {
-      const f = fixture("multiplier");
+      const f = bench.fixture("multiplier");
 
-      const first = await prove(f, "noseed-a", ["--backend", "cpu"]);
-      const second = await prove(f, "noseed-b", ["--backend", "cpu"]);
+      const first = await bench.prove(f, "noseed-a", ["--backend", "cpu"]);
+      const second = await bench.prove(f, "noseed-b", ["--backend", "cpu"]);
 
       expect(await readFile(second.proof, "utf8")).not.toBe(await readFile(first.proof, "utf8"));
     });
 
     it("does not depend on the thread count", { timeout: 120_000 }, async () => {
-      const f = fixture("mimc_4k");
+      const f = bench.fixture("mimc_4k");
 
-      const one = await prove(f, "t1", ["--backend", "cpu", "--seed", "3", "--threads", "1"]);
-      const two = await prove(f, "t2", ["--backend", "cpu", "--seed", "3", "--threads", "2"]);
-      const many = await prove(f, "t7", ["--backend", "cpu", "--seed", "3", "--threads", "7"]);
+      const one = await bench.prove(f, "t1", ["--backend", "cpu", "--seed", "3", "--threads", "1"]);
+      const two = await bench.prove(f, "t2", ["--backend", "cpu", "--seed", "3", "--threads", "2"]);
+      const many = await bench.prove(f, "t7", [
+        "--backend",
+        "cpu",
+        "--seed",
+        "3",
+        "--threads",
+        "7",
+      ]);
 
       const expected = await readFile(one.proof, "utf8");
       expect(await readFile(two.proof, "utf8")).toBe(expected);
@@ -117,10 +98,10 @@ describeWithProver("proofwatch-prover end to end", () => {
 
   describe("--timings", () => {
     it("writes each phase and the total as non-negative seconds", async () => {
-      const f = fixture("mimc_4k");
-      const timings = join(tmp.dir, "timings.json");
+      const f = bench.fixture("mimc_4k");
+      const timings = join(bench.dir, "timings.json");
 
-      await prove(f, "timings", ["--backend", "cpu", "--timings", timings]);
+      await bench.prove(f, "timings", ["--backend", "cpu", "--timings", timings]);
       const parsed = await readJson(timings);
 
       expect(parsed).toBeTypeOf("object");
@@ -140,9 +121,9 @@ describeWithProver("proofwatch-prover end to end", () => {
 
   describe("--backend auto and cuda", () => {
     it("auto writes a proof snarkjs accepts, whatever backend it picks", async () => {
-      const f = fixture("multi_io");
+      const f = bench.fixture("multi_io");
 
-      const { proof, pub } = await prove(f, "auto", ["--backend", "auto"]);
+      const { proof, pub } = await bench.prove(f, "auto", ["--backend", "auto"]);
 
       expect(await snarkjsVerifyDetailed(f.vkey, pub, proof)).toMatchObject({ valid: true });
     });
@@ -150,9 +131,9 @@ describeWithProver("proofwatch-prover end to end", () => {
     // Where no GPU (or no CUDA build) is present, the one right answer is a clean refusal
     // with exit 8; where one is, the proof must verify like the CPU's.
     it("cuda proves correctly or refuses with 'backend not available' (exit 8)", async () => {
-      const f = fixture("multi_io");
-      const proof = join(tmp.dir, "cuda-proof.json");
-      const pub = join(tmp.dir, "cuda-public.json");
+      const f = bench.fixture("multi_io");
+      const proof = join(bench.dir, "cuda-proof.json");
+      const pub = join(bench.dir, "cuda-public.json");
 
       const run = await runProver([f.zkey, f.wtns, proof, pub, "--backend", "cuda"]);
 
@@ -167,16 +148,16 @@ describeWithProver("proofwatch-prover end to end", () => {
 
   describe.each(["multi_io", "mimc_4k"] as const)("dev-setup zkey for %s", (name) => {
     it("proves with our prover and with snarkjs, both accepted with its vkey", async () => {
-      const f = fixture(name);
-      const zkey = join(tmp.dir, `${name}-dev.zkey`);
-      const vkey = join(tmp.dir, `${name}-dev-vkey.json`);
+      const f = bench.fixture(name);
+      const zkey = join(bench.dir, `${name}-dev.zkey`);
+      const vkey = join(bench.dir, `${name}-dev-vkey.json`);
       const ours = {
-        proof: join(tmp.dir, `${name}-dev-proof.json`),
-        pub: join(tmp.dir, `${name}-dev-public.json`),
+        proof: join(bench.dir, `${name}-dev-proof.json`),
+        pub: join(bench.dir, `${name}-dev-public.json`),
       };
       const theirs = {
-        proof: join(tmp.dir, `${name}-dev-snarkjs-proof.json`),
-        pub: join(tmp.dir, `${name}-dev-snarkjs-public.json`),
+        proof: join(bench.dir, `${name}-dev-snarkjs-proof.json`),
+        pub: join(bench.dir, `${name}-dev-snarkjs-public.json`),
       };
 
       expectProverOk(await runProver(["dev-setup", f.r1cs, zkey]));

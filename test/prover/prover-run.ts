@@ -1,6 +1,16 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { type ProverRun, proverMissingReason, proverPresent } from "./fixtures.js";
+import { makeTempDir } from "../helpers/tmpdir.js";
+import {
+  type CircuitFixture,
+  circuitNames,
+  ensureCircuit,
+  type ProverRun,
+  proverMissingReason,
+  proverPresent,
+  runProver,
+} from "./fixtures.js";
 import { testkitMissingReason, testkitPresent } from "./testkit.js";
 
 /** Asserts a clean prover exit, showing its stderr when it was not. */
@@ -10,6 +20,47 @@ export function expectProverOk(run: ProverRun): void {
 
 export async function readJson(path: string): Promise<unknown> {
   return JSON.parse(await readFile(path, "utf8"));
+}
+
+/**
+ * The fixture circuits and one suite's temporary folder for proofs: `setUp` (in a
+ * beforeAll) builds or loads every circuit, `prove` writes a fresh proof and public-signals
+ * pair named after its tag.
+ */
+export class ProofBench {
+  private tmp: Awaited<ReturnType<typeof makeTempDir>> | undefined;
+  private readonly fixtures = new Map<string, CircuitFixture>();
+
+  constructor(private readonly tempPrefix: string) {}
+
+  async setUp(): Promise<void> {
+    this.tmp = await makeTempDir(this.tempPrefix);
+    for (const name of circuitNames) this.fixtures.set(name, await ensureCircuit(name));
+  }
+
+  async tearDown(): Promise<void> {
+    await this.tmp?.cleanup();
+  }
+
+  /** The suite's temporary folder. */
+  get dir(): string {
+    if (!this.tmp) throw new Error("ProofBench used before setUp");
+    return this.tmp.dir;
+  }
+
+  fixture(name: string): CircuitFixture {
+    const found = this.fixtures.get(name);
+    if (!found) throw new Error(`no fixture ${name}`);
+    return found;
+  }
+
+  /** Proves `f` into a fresh pair of files named after `tag`; returns their paths. */
+  async prove(f: CircuitFixture, tag: string, extra: readonly string[] = []) {
+    const proof = join(this.dir, `${f.name}-${tag}-proof.json`);
+    const pub = join(this.dir, `${f.name}-${tag}-public.json`);
+    expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
+    return { proof, pub };
+  }
 }
 
 /**
