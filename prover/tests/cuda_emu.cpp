@@ -33,18 +33,12 @@
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
 #include "util/error.h"
+#include "util/splitmix.h"
 
 using namespace pw;
 using namespace pw::gpu;
 
 namespace {
-
-uint64_t splitmix64(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 Scalar random_scalar(uint64_t& st) {
   for (;;) {

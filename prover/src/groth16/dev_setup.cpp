@@ -11,17 +11,11 @@
 #include "io/formats.h"
 #include "ntt/ntt.h"
 #include "util/error.h"
+#include "util/splitmix.h"
 
 namespace pw {
 
 namespace {
-
-uint64_t splitmix64(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 Fr fixed_fr(uint64_t& s) {
   for (;;) {

@@ -7,6 +7,7 @@
 #include "cuda/backend.h"
 #include "msm/msm_cpu.h"
 #include "util/error.h"
+#include "util/splitmix.h"
 
 namespace pw {
 
@@ -23,13 +24,6 @@ struct PhaseTimer {
     start = now;
   }
 };
-
-uint64_t splitmix64(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 // Flips the lowest bit of x's normal form (bit 1 when bit 0 would leave the field).
 Fr flip_bit(const Fr& x) {
