@@ -1,15 +1,13 @@
 // Fq addition, subtraction and Montgomery multiplication for the pairing's hot loops, on
 // the prover's Fq representation (same limbs, same Montgomery form, bit-identical results).
-// On x86-64 sums are written with carry intrinsics (about 55 instructions against 100 for
-// the generic Fp<P> operators in ff/field.h) and products in MULX/ADX assembly where the
-// CPU has it (about 110 instructions, and 2-3x faster than the intrinsic version), chosen
-// at run time. Elsewhere they fall back to the ff/field.h operators. The pairing self-test
-// checks every route against ff/field.h.
+// On x86-64 sums are written in plain assembly (about 20 instructions) and products in
+// MULX/ADX assembly where the CPU has it (about 110 instructions, and 2-3x faster than
+// ff/field.h's), chosen at run time. Elsewhere they fall back to the ff/field.h operators.
+// The pairing self-test checks every route against ff/field.h.
 #pragma once
 #include "ff/bn254.h"
 
 #if defined(__x86_64__) && !defined(__CUDACC__)
-#include <x86intrin.h>
 #define PW_FAST_FQ 1
 #endif
 
@@ -24,20 +22,8 @@
 namespace pw::fast {
 
 #if PW_FAST_FQ
-using u64 = unsigned long long;  // what the intrinsics take
+using u64 = unsigned long long;
 constexpr u64 kM[4] = {FqParams::M0, FqParams::M1, FqParams::M2, FqParams::M3};
-
-// t - q when t >= q, for t < 2q.
-PW_FAST_INLINE Fq reduce(u64 t0, u64 t1, u64 t2, u64 t3) {
-  u64 r0, r1, r2, r3;
-  unsigned char b = _subborrow_u64(0, t0, kM[0], &r0);
-  b = _subborrow_u64(b, t1, kM[1], &r1);
-  b = _subborrow_u64(b, t2, kM[2], &r2);
-  b = _subborrow_u64(b, t3, kM[3], &r3);
-  const u64 keep = (u64)0 - b;  // all ones: t < q
-  return Fq{{(t0 & keep) | (r0 & ~keep), (t1 & keep) | (r1 & ~keep), (t2 & keep) | (r2 & ~keep),
-             (t3 & keep) | (r3 & ~keep)}};
-}
 
 // a + b and a - b in plain x86-64 assembly (add/adc, sub/sbb, cmov: no extension needed).
 // With intrinsics g++ 12 routes the final selection through SSE registers, about 55
@@ -111,42 +97,6 @@ PW_FAST_INLINE Fq sub(const Fq& a, const Fq& b) {
         [q1] "m"(kM[1]), [q2] "m"(kM[2]), [q3] "m"(kM[3])
       : "cc");
   return Fq{{r0, r1, r2, r3}};
-}
-
-// (hi, lo) = x*y + s; never overflows.
-PW_FAST_INLINE void mac(u64 x, u64 y, u64 s, u64& lo, u64& hi) {
-  const unsigned __int128 p = (unsigned __int128)x * y;
-  u64 l = (u64)p;
-  hi = (u64)(p >> 64) + _addcarry_u64(0, l, s, &l);
-  lo = l;
-}
-
-// (hi, lo) = x*y + s + c; never overflows: (2^64 - 1)^2 + 2(2^64 - 1) < 2^128.
-PW_FAST_INLINE void mac2(u64 x, u64 y, u64 s, u64 c, u64& lo, u64& hi) {
-  mac(x, y, s, lo, hi);
-  hi += _addcarry_u64(0, lo, c, &lo);
-}
-
-// CIOS Montgomery product in the "no carry" form ff/field.h uses (q's top limb < 2^62).
-// The portable route: g++ keeps these carries in flag-to-register round trips, about 500
-// instructions a product, so it only serves CPUs without the MULX/ADX route below.
-inline Fq mul_portable(const Fq& a, const Fq& b) {
-  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-  for (int i = 0; i < 4; ++i) {
-    const u64 bi = b.l[i];
-    u64 A, C, lo;
-    mac(a.l[0], bi, t0, t0, A);
-    const u64 m = t0 * FqParams::INV;
-    mac(m, kM[0], t0, lo, C);
-    mac2(a.l[1], bi, t1, A, t1, A);
-    mac2(m, kM[1], t1, C, t0, C);
-    mac2(a.l[2], bi, t2, A, t2, A);
-    mac2(m, kM[2], t2, C, t1, C);
-    mac2(a.l[3], bi, t3, A, t3, A);
-    mac2(m, kM[3], t3, C, t2, C);
-    t3 = C + A;
-  }
-  return reduce(t0, t1, t2, t3);
 }
 
 // BMI2 (MULX) and ADX (ADCX/ADOX: two independent carry chains) since Broadwell and Zen.
@@ -333,7 +283,8 @@ PW_FAST_INLINE Fq mul2_mulx(const Fq& a, const Fq& b, const Fq& c, const Fq& d) 
 
 PW_FAST_INLINE Fq mul(const Fq& a, const Fq& b) {
   if (__builtin_expect(kMulxAdx, 1)) return mul_mulx(a, b);
-  return mul_portable(a, b);
+  // ff/field.h's product: the same CIOS rounds, correct for the same operands below 2^255.
+  return a * b;
 }
 #else
 PW_FAST_INLINE Fq add(const Fq& a, const Fq& b) { return a + b; }
