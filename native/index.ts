@@ -4,7 +4,10 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
-import type { DeviceReading, FieldGroup, NvmlBinding, XidEvent } from "./types.js";
+import { DeviceFields, FIELD_NAMES, type TextValues } from "./device-fields.js";
+import type { DeviceReading, FieldGroup, GroupMask, NvmlBinding, XidEvent } from "./types.js";
+
+export { DeviceFields, FIELD_NAMES, type NumericField, type TextValues } from "./device-fields.js";
 
 export type {
   ComputeProcess,
@@ -12,6 +15,7 @@ export type {
   DeviceValues,
   FieldGroup,
   FieldName,
+  GroupMask,
   NvmlBinding,
   XidEvent,
 } from "./types.js";
@@ -103,7 +107,15 @@ interface NativeAddon {
   driverVersion(): string;
   deviceCount(): number;
   missingFunctions(): string[];
-  readDevice(index: number, groups: string[]): Promise<DeviceReading>;
+  fieldNames(): string[];
+  groupNames(): string[];
+  /** Fills numbers and codes (one slot per fieldNames() entry) and resolves the rest. */
+  readDevice(
+    index: number,
+    groups: number,
+    numbers: Float64Array,
+    codes: Int32Array,
+  ): Promise<TextValues>;
   startEvents(onEvent: (event: XidEvent) => void): void;
   stopEvents(): void;
 }
@@ -129,8 +141,20 @@ function loadAddon(): NativeAddon {
     join(packageRoot(), "build", "Release", "proofwatch_nvml.node"),
   ) as NativeAddon;
   loaded.setErrorClass(NvmlError);
+  // The compact readings are laid out by these two lists; an addon built from other sources
+  // would put values under the wrong names.
+  checkLayout("fields", loaded.fieldNames(), FIELD_NAMES);
+  checkLayout("field groups", loaded.groupNames(), FIELD_GROUPS);
   addon = loaded;
   return loaded;
+}
+
+function checkLayout(what: string, native: string[], ours: readonly string[]): void {
+  if (native.join() !== ours.join()) {
+    throw new Error(
+      `proofwatch_nvml.node has other ${what} than native/: rebuild it (npm run build)`,
+    );
+  }
 }
 
 function checkIndex(index: number): void {
@@ -139,15 +163,19 @@ function checkIndex(index: number): void {
   }
 }
 
-function checkGroups(groups: readonly FieldGroup[]): string[] {
+/** The mask readFields() takes for `groups`; throws TypeError on a name that is not a group. */
+export function fieldGroupMask(groups: readonly FieldGroup[]): GroupMask {
   if (!Array.isArray(groups)) throw new TypeError("groups must be an array of field groups");
+  let mask = 0;
   for (const group of groups) {
-    if (!FIELD_GROUPS.includes(group)) {
-      throw new TypeError(`unknown field group ${JSON.stringify(group)}`);
-    }
+    const bit = FIELD_GROUPS.indexOf(group);
+    if (bit < 0) throw new TypeError(`unknown field group ${JSON.stringify(group)}`);
+    mask |= 1 << bit;
   }
-  return [...new Set(groups)];
+  return mask as GroupMask;
 }
+
+const ALL_GROUPS = fieldGroupMask(FIELD_GROUPS);
 
 class Binding implements NvmlBinding {
   readonly #native: NativeAddon;
@@ -176,10 +204,21 @@ class Binding implements NvmlBinding {
     return this.#native.missingFunctions();
   }
 
-  readDevice(index: number, groups: readonly FieldGroup[]): Promise<DeviceReading> {
+  async readDevice(index: number, groups: readonly FieldGroup[]): Promise<DeviceReading> {
+    const fields = await this.readFields(index, fieldGroupMask(groups), new DeviceFields());
+    return fields.toReading(index);
+  }
+
+  readFields(index: number, groups: GroupMask, into: DeviceFields): Promise<DeviceFields> {
     try {
       checkIndex(index);
-      return this.#native.readDevice(index, checkGroups(groups));
+      if (!Number.isInteger(groups) || (groups & ~ALL_GROUPS) !== 0) {
+        throw new TypeError(`groups must be a fieldGroupMask(), got ${String(groups)}`);
+      }
+      return this.#native.readDevice(index, groups, into.numbers, into.codes).then((text) => {
+        into.text = text;
+        return into;
+      });
     } catch (error) {
       return Promise.reject(error);
     }

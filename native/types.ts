@@ -1,5 +1,6 @@
 // Public contract of the NVML binding: what exporter/, prover/ and the tests may import.
 // The C++ side stays thin (raw NVML units and codes); all policy lives in TypeScript.
+import type { DeviceFields } from "./device-fields.js";
 
 /** Groups of fields read together, one NVML round trip batch per group. */
 export type FieldGroup =
@@ -90,6 +91,9 @@ export interface DeviceReading {
   errors: Partial<Record<FieldName, number>>;
 }
 
+/** A validated set of field groups, as fieldGroupMask() builds it (bit i: FIELD_GROUPS[i]). */
+export type GroupMask = number & { readonly __groupMask: unique symbol };
+
 export interface XidEvent {
   /** Device index as nvmlDeviceGetIndex reports it. */
   index: number;
@@ -115,6 +119,11 @@ export interface NvmlBinding {
    * `errors`. The caller applies deadlines: a hung call leaves the promise pending.
    */
   readDevice(index: number, groups: readonly FieldGroup[]): Promise<DeviceReading>;
+  /**
+   * The same read into `into`, overwritten when the promise resolves, for callers that read
+   * often and reuse one DeviceFields per GPU (no object per field). Rejects as readDevice.
+   */
+  readFields(index: number, groups: GroupMask, into: DeviceFields): Promise<DeviceFields>;
   /**
    * Registers every device for critical XID events and waits on the event set on a
    * background thread; each event is delivered to `onEvent` on the JS thread.

@@ -2,14 +2,16 @@
 // enumeration, and reads under a deadline that a hung driver cannot stretch.
 
 import type { Logger } from "../../common/log.js";
-import { loadNvml, NVML_ERROR_GPU_IS_LOST, NvmlError } from "../../native/index.js";
-import type {
-  DeviceReading,
-  DeviceValues,
-  FieldGroup,
-  NvmlBinding,
-  XidEvent,
-} from "../../native/types.js";
+import {
+  DeviceFields,
+  fieldGroupMask,
+  type GroupMask,
+  loadNvml,
+  NVML_ERROR_GPU_IS_LOST,
+  type NvmlBinding,
+  NvmlError,
+  type XidEvent,
+} from "../../native/index.js";
 import { DeadlineExceeded, withDeadline } from "./deadline.js";
 
 export interface GpuIdentity {
@@ -25,8 +27,8 @@ export type GpuState =
       index: number;
       status: "up";
       identity: GpuIdentity;
-      values: DeviceValues;
-      errors: DeviceReading["errors"];
+      /** This GPU's buffers, overwritten by its next read. */
+      values: DeviceFields;
     }
   /** NVML says the GPU fell off the bus, or the handle could not be had. */
   | { index: number; status: "lost"; uuid: string; reason: string }
@@ -40,6 +42,7 @@ export interface NvmlStatus {
 }
 
 const RETRY_INIT_MS = 30_000;
+const IDENTITY = fieldGroupMask(["identity"]);
 
 export class GpuSource {
   private nvml: NvmlBinding | undefined;
@@ -49,6 +52,8 @@ export class GpuSource {
   private readonly stuck = new Set<number>();
   /** Last UUID seen per index, so that a lost GPU keeps its identity in `up` series. */
   private readonly knownUuids = new Map<number, string>();
+  /** One reading per GPU, reused from scrape to scrape so that a read allocates little. */
+  private readonly fields = new Map<number, DeviceFields>();
 
   constructor(
     private readonly log: Logger,
@@ -105,17 +110,16 @@ export class GpuSource {
    * One read of every field this scrape needs from one GPU, identity included, so that a
    * scrape costs a single native round trip per GPU. Decides whether the GPU is up.
    */
-  async readGpu(index: number, groups: readonly FieldGroup[], deadline: number): Promise<GpuState> {
+  async readGpu(index: number, groups: GroupMask, deadline: number): Promise<GpuState> {
     try {
       // Learn a GPU's UUID on its own first, so that even a GPU whose driver hangs on the
       // bigger read below is reported under its identity.
       if (!this.knownUuids.has(index)) {
-        const first = await this.read(index, ["identity"], deadline);
-        this.knownUuids.set(index, first.values.uuid ?? "");
+        const first = await this.read(index, IDENTITY, deadline);
+        this.knownUuids.set(index, first.text.uuid ?? "");
       }
-      const withIdentity = groups.includes("identity") ? groups : ["identity" as const, ...groups];
-      const { values, errors } = await this.read(index, withIdentity, deadline);
-      if (Object.values(errors).includes(NVML_ERROR_GPU_IS_LOST)) {
+      const values = await this.read(index, (groups | IDENTITY) as GroupMask, deadline);
+      if (values.hasCode(NVML_ERROR_GPU_IS_LOST)) {
         return {
           index,
           status: "lost",
@@ -123,10 +127,10 @@ export class GpuSource {
           reason: "GPU_IS_LOST during the read",
         };
       }
-      const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = values;
+      const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = values.text;
       this.knownUuids.set(index, uuid);
       const identity = { index, uuid, name, serial, pciBusId };
-      return { index, status: "up", identity, values, errors };
+      return { index, status: "up", identity, values };
     } catch (error) {
       const uuid = this.uuidOf(index);
       const reason = (error as Error).message;
@@ -139,27 +143,26 @@ export class GpuSource {
    * Reads field groups of one GPU on its native thread. Rejects with DeadlineExceeded when
    * the driver does not answer in time; the GPU is then skipped until that call returns.
    */
-  private read(
-    index: number,
-    groups: readonly FieldGroup[],
-    deadline: number,
-  ): Promise<DeviceReading> {
+  private read(index: number, groups: GroupMask, deadline: number): Promise<DeviceFields> {
     const nvml = this.nvml;
     if (!nvml) return Promise.reject(new Error("NVML is not initialised"));
     if (this.stuck.has(index)) {
       return Promise.reject(new DeadlineExceeded(`GPU ${index}: an earlier NVML call`, 0));
     }
-    const pending = nvml.readDevice(index, groups);
-    return withDeadline(pending, deadline, () => `GPU ${index} read of ${groups.join(",")}`).catch(
-      (error: unknown) => {
-        if (error instanceof DeadlineExceeded) {
-          this.stuck.add(index);
-          const release = () => this.stuck.delete(index);
-          pending.then(release, release);
-        }
-        throw error;
-      },
-    );
+    let fields = this.fields.get(index);
+    if (fields === undefined) {
+      fields = new DeviceFields();
+      this.fields.set(index, fields);
+    }
+    const pending = nvml.readFields(index, groups, fields);
+    return withDeadline(pending, deadline, () => `GPU ${index} read`).catch((error: unknown) => {
+      if (error instanceof DeadlineExceeded) {
+        this.stuck.add(index);
+        const release = () => this.stuck.delete(index);
+        pending.then(release, release);
+      }
+      throw error;
+    });
   }
 
   close(): void {

@@ -3,11 +3,14 @@
 import type { Registry } from "prom-client";
 import type { Logger } from "../../common/log.js";
 import {
+  FIELD_NAMES,
+  type FieldGroup,
+  fieldGroupMask,
+  type GroupMask,
   NVML_ERROR_FUNCTION_NOT_FOUND,
   NVML_ERROR_NOT_SUPPORTED,
   nvmlErrorName,
 } from "../../native/index.js";
-import type { FieldGroup } from "../../native/types.js";
 import type { Collector, GpuReading, ScrapeContext } from "./collectors/index.js";
 import type { GpuSource, GpuState } from "./gpu-source.js";
 import type { ScrapeFamilies } from "./scrape-families.js";
@@ -27,7 +30,7 @@ const NO_VALUE_CODES = new Set([NVML_ERROR_NOT_SUPPORTED, NVML_ERROR_FUNCTION_NO
 export class Scraper {
   private inFlight: Promise<Buffer> | undefined;
   private readonly lastStatus = new Map<number, GpuState["status"]>();
-  private readonly groups: readonly FieldGroup[];
+  private readonly groups: GroupMask;
 
   constructor(
     private readonly source: GpuSource,
@@ -41,9 +44,7 @@ export class Scraper {
     private readonly log: Logger,
   ) {
     // Identity always: it tells whether the GPU in that slot is still the same one.
-    this.groups = [
-      ...new Set(["identity" as const, ...collectors.flatMap((named) => named.groups)]),
-    ];
+    this.groups = fieldGroupMask(["identity", ...collectors.flatMap((named) => named.groups)]);
   }
 
   /** Concurrent scrapes share one collection: the metrics are rebuilt in place. */
@@ -83,9 +84,11 @@ export class Scraper {
       this.health.gpuCollectionSuccess.set(labels, read ? 1 : 0);
       if (!read) continue;
       readings.push({ gpu: state.identity, values: state.values });
-      for (const [field, code] of Object.entries(state.errors)) {
-        if (code !== undefined && !NO_VALUE_CODES.has(code)) {
-          this.lifetime.fieldErrors.inc({ field, code: nvmlErrorName(code) });
+      const codes = state.values.codes;
+      for (let field = 0; field < codes.length; field++) {
+        const code = codes[field] as number;
+        if (code !== 0 && !NO_VALUE_CODES.has(code)) {
+          this.lifetime.fieldErrors.inc({ field: FIELD_NAMES[field], code: nvmlErrorName(code) });
         }
       }
     }

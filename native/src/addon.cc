@@ -2,6 +2,8 @@
 // lives in device_reader, threading in device_workers and xid_events.
 #include <napi.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,10 +36,13 @@ struct TsfnGate {
 };
 using GatePtr = std::shared_ptr<TsfnGate>;
 
+// A read's promise and the caller's arrays its numbers and codes go into.
 struct ReadContext {
   Napi::Promise::Deferred deferred;
   NvmlAddon* addon;
   GatePtr gate;
+  Napi::Reference<Napi::Float64Array> numbers;
+  Napi::Reference<Napi::Int32Array> codes;
 };
 
 struct ReadResult {
@@ -51,19 +56,26 @@ void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent*
 using ReadTsfn = Napi::TypedThreadSafeFunction<ReadContext, ReadResult, DeliverReading>;
 using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid>;
 
-// Builds JS values from a DeviceReading's optional fields.
-struct JsFieldWriter {
+// Writes a DeviceReading in the addon's compact form: each number into `numbers` at its
+// field index (NaN where NVML gave none), the strings and the process list into `text`.
+// A scrape reuses its arrays, so reading a GPU allocates only the strings (the object per
+// field this replaced was ~4.5 KB of garbage per GPU per scrape, bench/RESULTS.md).
+struct CompactFieldWriter {
   Napi::Env env;
-  Napi::Object values;
+  Napi::Object text;
+  double* numbers;
+  size_t index = 0;
 
   void operator()(const char* name, const std::optional<std::string>& v) {
-    if (v) values.Set(name, Napi::String::New(env, *v));
+    numbers[index++] = kAbsent;
+    if (v) text.Set(name, Napi::String::New(env, *v));
   }
-  void operator()(const char* name, const std::optional<uint64_t>& v) {
+  void operator()(const char*, const std::optional<uint64_t>& v) {
     // Counters stay far below 2^53 in practice (see native/types.ts).
-    if (v) values.Set(name, Napi::Number::New(env, static_cast<double>(*v)));
+    numbers[index++] = v ? static_cast<double>(*v) : kAbsent;
   }
   void operator()(const char* name, const std::optional<std::vector<pw::ComputeProcess>>& v) {
+    numbers[index++] = kAbsent;
     if (!v) return;
     Napi::Array list = Napi::Array::New(env, v->size());
     for (size_t i = 0; i < v->size(); ++i) {
@@ -76,8 +88,10 @@ struct JsFieldWriter {
       }
       list.Set(static_cast<uint32_t>(i), o);
     }
-    values.Set(name, list);
+    text.Set(name, list);
   }
+
+  static constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
 };
 
 class NvmlAddon : public Napi::Addon<NvmlAddon> {
@@ -90,6 +104,8 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
                              InstanceMethod("driverVersion", &NvmlAddon::DriverVersion),
                              InstanceMethod("deviceCount", &NvmlAddon::DeviceCount),
                              InstanceMethod("missingFunctions", &NvmlAddon::MissingFunctions),
+                             InstanceMethod("fieldNames", &NvmlAddon::FieldNames),
+                             InstanceMethod("groupNames", &NvmlAddon::GroupNames),
                              InstanceMethod("readDevice", &NvmlAddon::ReadDevice),
                              InstanceMethod("startEvents", &NvmlAddon::StartEvents),
                              InstanceMethod("stopEvents", &NvmlAddon::StopEvents),
@@ -202,25 +218,44 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     return names;
   }
 
-  // readDevice(index: number, groups: string[]): Promise<DeviceReading>
+  // The compact form's layout, which native/device-fields.ts checks its own tables against.
+  Napi::Value FieldNames(const Napi::CallbackInfo& info) {
+    const auto& names = pw::FieldNames();
+    Napi::Array list = Napi::Array::New(info.Env(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      list.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), names[i]));
+    }
+    return list;
+  }
+
+  Napi::Value GroupNames(const Napi::CallbackInfo& info) {
+    const auto names = pw::GroupNames();
+    Napi::Array list = Napi::Array::New(info.Env(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      list.Set(static_cast<uint32_t>(i),
+               Napi::String::New(info.Env(), names[i].data(), names[i].size()));
+    }
+    return list;
+  }
+
+  // readDevice(index: number, groups: number, numbers: Float64Array, codes: Int32Array):
+  //   Promise<text fields>. `groups` has bit i for groupNames()[i]; numbers and codes have
+  //   one slot per fieldNames() entry and are written when the promise resolves.
   Napi::Value ReadDevice(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsArray()) {
-      Napi::TypeError::New(env, "readDevice(index, groups)").ThrowAsJavaScriptException();
+    const size_t fields = pw::FieldNames().size();
+    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsNumber() ||
+        !IsTypedArrayOf(info[2], napi_float64_array, fields) ||
+        !IsTypedArrayOf(info[3], napi_int32_array, fields)) {
+      Napi::TypeError::New(env, "readDevice(index, groups, numbers, codes)")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     const auto index = info[0].As<Napi::Number>().Uint32Value();
-    Napi::Array names = info[1].As<Napi::Array>();
-    uint32_t groups = 0;
-    for (uint32_t i = 0; i < names.Length(); ++i) {
-      Napi::Value name = names.Get(i);
-      if (env.IsExceptionPending()) return env.Undefined();
-      const uint32_t bit = name.IsString() ? pw::GroupFromName(name.As<Napi::String>().Utf8Value()) : 0;
-      if (bit == 0) {
-        Napi::TypeError::New(env, "unknown field group").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      groups |= bit;
+    const auto groups = info[1].As<Napi::Number>().Uint32Value();
+    if (groups & ~static_cast<uint32_t>(pw::kAllGroups)) {
+      Napi::TypeError::New(env, "unknown field group").ThrowAsJavaScriptException();
+      return env.Undefined();
     }
 
     auto deferred = Napi::Promise::Deferred::New(env);
@@ -240,7 +275,9 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
       return promise;
     }
     auto gate = std::make_shared<TsfnGate>();
-    auto* ctx = new ReadContext{deferred, this, gate};
+    auto* ctx = new ReadContext{deferred, this, gate,
+                                Napi::Persistent(info[2].As<Napi::Float64Array>()),
+                                Napi::Persistent(info[3].As<Napi::Int32Array>())};
     ReadTsfn tsfn = ReadTsfn::New(
         env, "proofwatch.nvml.readDevice", 0, 1, ctx,
         [](Napi::Env, void*, ReadContext* c) {
@@ -298,6 +335,12 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     return env.Undefined();
   }
 
+  static bool IsTypedArrayOf(Napi::Value value, napi_typedarray_type type, size_t length) {
+    if (!value.IsTypedArray()) return false;
+    Napi::TypedArray array = value.As<Napi::TypedArray>();
+    return array.TypedArrayType() == type && array.ElementLength() == length;
+  }
+
   Napi::Value StopEvents(const Napi::CallbackInfo& info) {
     StopWatcher();
     return info.Env().Undefined();
@@ -332,19 +375,20 @@ void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult*
     return;
   }
   const pw::DeviceReading& r = result->reading;
-  Napi::Object out = Napi::Object::New(env);
-  JsFieldWriter writer{env, Napi::Object::New(env)};
+  Napi::Float64Array numbers = ctx->numbers.Value();
+  Napi::Int32Array codes = ctx->codes.Value();
+  CompactFieldWriter writer{env, Napi::Object::New(env), numbers.Data()};
   r.ForEachField(writer);
-  Napi::Object errors = Napi::Object::New(env);
-  for (const auto& [field, code] : r.errors) errors.Set(field, Napi::Number::New(env, code));
-  out.Set("index", Napi::Number::New(env, r.index));
-  out.Set("values", writer.values);
-  out.Set("errors", errors);
+  std::fill(codes.Data(), codes.Data() + codes.ElementLength(), 0);
+  for (const auto& [field, code] : r.errors) {
+    const int i = pw::FieldIndex(field);
+    if (i >= 0) codes.Data()[i] = code;
+  }
   if (env.IsExceptionPending()) {
     ctx->deferred.Reject(env.GetAndClearPendingException().Value());
     return;
   }
-  ctx->deferred.Resolve(out);
+  ctx->deferred.Resolve(writer.text);
 }
 
 void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* raw) {

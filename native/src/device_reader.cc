@@ -266,6 +266,23 @@ std::vector<std::string_view> GroupNames() {
   return names;
 }
 
+const std::vector<const char*>& FieldNames() {
+  static const std::vector<const char*> names = [] {
+    std::vector<const char*> list;
+    DeviceReading{}.ForEachField([&](const char* name, const auto&) { list.push_back(name); });
+    return list;
+  }();
+  return names;
+}
+
+int FieldIndex(std::string_view name) {
+  const auto& names = FieldNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (name == names[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 nvmlReturn_t ReadDevice(const Api& api, unsigned int index, uint32_t groups, DeviceReading* out) {
   *out = DeviceReading{};
   out->index = index;

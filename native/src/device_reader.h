@@ -32,6 +32,7 @@ enum Group : uint32_t {
 
 // The group's bit, or 0 for a name that is not a group.
 uint32_t GroupFromName(std::string_view name);
+// Group names, the name of bit i at position i.
 std::vector<std::string_view> GroupNames();
 
 struct ComputeProcess {
@@ -69,6 +70,12 @@ struct DeviceReading {
   template <typename Visitor>
   void ForEachField(Visitor&& visit) const;
 };
+
+// Field names in ForEachField's order: a field's position here is its index in the addon's
+// compact readings (numbers and codes by index; native/device-fields.ts holds the same list).
+const std::vector<const char*>& FieldNames();
+// Position of `name` in FieldNames(), or -1.
+int FieldIndex(std::string_view name);
 
 // Reads `groups` (Group bits) of device `index`. Returns the code of nvmlDeviceGetHandleByIndex
 // when the device itself cannot be had (then `out` holds nothing); per-field failures go to

@@ -25,8 +25,12 @@ const { parentPort, workerData } = require("node:worker_threads");
 const addon = require(workerData.addonPath);
 addon.init();
 addon.startEvents(() => {});
-addon.readDevice(0, ["thermal"]);
-addon.readDevice(1, ["thermal"]).then((r) => parentPort.postMessage(r.values.temperatureGpuCelsius));
+const fields = addon.fieldNames();
+const thermal = 1 << addon.groupNames().indexOf("thermal");
+const read = (index, numbers) => addon.readDevice(index, thermal, numbers, new Int32Array(fields.length));
+read(0, new Float64Array(fields.length));
+const numbers = new Float64Array(fields.length);
+read(1, numbers).then(() => parentPort.postMessage(numbers[fields.indexOf("temperatureGpuCelsius")]));
 `;
 
 describe("environment teardown", () => {

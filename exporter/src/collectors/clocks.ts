@@ -38,9 +38,9 @@ export const clocks: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(sm, labels, values.smClockMegahertz, MEGAHERTZ);
-          setIfPresent(mem, labels, values.memoryClockMegahertz, MEGAHERTZ);
-          const mask = values.clocksEventReasons;
+          setIfPresent(sm, labels, values.get("smClockMegahertz"), MEGAHERTZ);
+          setIfPresent(mem, labels, values.get("memoryClockMegahertz"), MEGAHERTZ);
+          const mask = values.get("clocksEventReasons");
           if (mask === undefined) continue;
           for (const [reason, bit] of CLOCKS_EVENT_REASONS) {
             // The mask is a u64 in NVML; the defined bits all fit in 32, where `&` is exact.

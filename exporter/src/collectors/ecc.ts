@@ -23,13 +23,13 @@ export const ecc: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(enabled, labels, values.eccModeCurrent);
-          setIfPresent(pending, labels, values.eccModePending);
+          setIfPresent(enabled, labels, values.get("eccModeCurrent"));
+          setIfPresent(pending, labels, values.get("eccModePending"));
           const totals = [
-            ["corrected", "volatile", values.eccCorrectedVolatile],
-            ["corrected", "aggregate", values.eccCorrectedAggregate],
-            ["uncorrected", "volatile", values.eccUncorrectedVolatile],
-            ["uncorrected", "aggregate", values.eccUncorrectedAggregate],
+            ["corrected", "volatile", values.get("eccCorrectedVolatile")],
+            ["corrected", "aggregate", values.get("eccCorrectedAggregate")],
+            ["uncorrected", "volatile", values.get("eccUncorrectedVolatile")],
+            ["uncorrected", "aggregate", values.get("eccUncorrectedAggregate")],
           ] as const;
           for (const [type, counter, value] of totals) {
             setIfPresent(errors, { gpu: labels.gpu, uuid: labels.uuid, type, counter }, value);

@@ -27,10 +27,10 @@ export const memory: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(total, labels, values.memoryTotalBytes);
-          setIfPresent(used, labels, values.memoryUsedBytes);
-          setIfPresent(free, labels, values.memoryFreeBytes);
-          setIfPresent(reserved, labels, values.memoryReservedBytes);
+          setIfPresent(total, labels, values.get("memoryTotalBytes"));
+          setIfPresent(used, labels, values.get("memoryUsedBytes"));
+          setIfPresent(free, labels, values.get("memoryFreeBytes"));
+          setIfPresent(reserved, labels, values.get("memoryReservedBytes"));
         }
       },
     };

@@ -49,13 +49,13 @@ export const pcie: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(tx, labels, values.pcieTxKilobytesPerSecond, KIB);
-          setIfPresent(rx, labels, values.pcieRxKilobytesPerSecond, KIB);
-          setIfPresent(replays, labels, values.pcieReplayCounter);
-          setIfPresent(generation, labels, values.pcieLinkGeneration);
-          setIfPresent(width, labels, values.pcieLinkWidth);
-          setIfPresent(maxGeneration, labels, values.pcieMaxLinkGeneration);
-          setIfPresent(maxWidth, labels, values.pcieMaxLinkWidth);
+          setIfPresent(tx, labels, values.get("pcieTxKilobytesPerSecond"), KIB);
+          setIfPresent(rx, labels, values.get("pcieRxKilobytesPerSecond"), KIB);
+          setIfPresent(replays, labels, values.get("pcieReplayCounter"));
+          setIfPresent(generation, labels, values.get("pcieLinkGeneration"));
+          setIfPresent(width, labels, values.get("pcieLinkWidth"));
+          setIfPresent(maxGeneration, labels, values.get("pcieMaxLinkGeneration"));
+          setIfPresent(maxWidth, labels, values.get("pcieMaxLinkWidth"));
         }
       },
     };

@@ -31,11 +31,11 @@ export const power: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(draw, labels, values.powerUsageMilliwatts, MILLI);
-          setIfPresent(limit, labels, values.powerLimitMilliwatts, MILLI);
-          setIfPresent(energy, labels, values.totalEnergyMillijoules, MILLI);
-          if (values.performanceState !== PSTATE_UNKNOWN)
-            setIfPresent(pstate, labels, values.performanceState);
+          setIfPresent(draw, labels, values.get("powerUsageMilliwatts"), MILLI);
+          setIfPresent(limit, labels, values.get("powerLimitMilliwatts"), MILLI);
+          setIfPresent(energy, labels, values.get("totalEnergyMillijoules"), MILLI);
+          const state = values.get("performanceState");
+          if (state !== PSTATE_UNKNOWN) setIfPresent(pstate, labels, state);
         }
       },
     };

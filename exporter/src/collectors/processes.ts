@@ -21,7 +21,7 @@ export const processes: CollectorFactory = {
     return {
       collect(readings) {
         for (const { gpu, values } of readings) {
-          const list = values.computeProcesses;
+          const list = values.text.computeProcesses;
           if (list === undefined) continue;
           const labels = labelsOf(gpu);
           count.set(labels, list.length);

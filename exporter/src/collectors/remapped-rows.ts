@@ -28,10 +28,10 @@ export const remappedRows: CollectorFactory = {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           const kind = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, kind: name });
-          setIfPresent(remapped, kind("correctable"), values.remappedRowsCorrectable);
-          setIfPresent(remapped, kind("uncorrectable"), values.remappedRowsUncorrectable);
-          setIfPresent(pending, labels, values.remappedRowsPending);
-          setIfPresent(failure, labels, values.remappedRowsFailure);
+          setIfPresent(remapped, kind("correctable"), values.get("remappedRowsCorrectable"));
+          setIfPresent(remapped, kind("uncorrectable"), values.get("remappedRowsUncorrectable"));
+          setIfPresent(pending, labels, values.get("remappedRowsPending"));
+          setIfPresent(failure, labels, values.get("remappedRowsFailure"));
         }
       },
     };

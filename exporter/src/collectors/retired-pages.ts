@@ -24,9 +24,13 @@ export const retiredPages: CollectorFactory = {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           const cause = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, cause: name });
-          setIfPresent(retired, cause("multiple_single_bit_ecc"), values.retiredPagesSingleBitEcc);
-          setIfPresent(retired, cause("double_bit_ecc"), values.retiredPagesDoubleBitEcc);
-          setIfPresent(pending, labels, values.retiredPagesPending);
+          setIfPresent(
+            retired,
+            cause("multiple_single_bit_ecc"),
+            values.get("retiredPagesSingleBitEcc"),
+          );
+          setIfPresent(retired, cause("double_bit_ecc"), values.get("retiredPagesDoubleBitEcc"));
+          setIfPresent(pending, labels, values.get("retiredPagesPending"));
         }
       },
     };

@@ -21,8 +21,8 @@ export const thermal: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(temperature, labels, values.temperatureGpuCelsius);
-          setIfPresent(fan, labels, values.fanSpeedPercent, 0.01);
+          setIfPresent(temperature, labels, values.get("temperatureGpuCelsius"));
+          setIfPresent(fan, labels, values.get("fanSpeedPercent"), 0.01);
         }
       },
     };

@@ -1,4 +1,4 @@
-import type { DeviceValues, FieldGroup } from "../../../native/types.js";
+import type { DeviceFields, FieldGroup } from "../../../native/index.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { ScrapeFamilies } from "../scrape-families.js";
 import type { XidCounts } from "./xid.js";
@@ -12,7 +12,8 @@ export type GpuLabels = {
 /** What one GPU answered this scrape: its identity and the values NVML gave. */
 export interface GpuReading {
   gpu: GpuIdentity;
-  values: DeviceValues;
+  /** Reused by the next read of this GPU: valid during this scrape's collect() only. */
+  values: DeviceFields;
 }
 
 export interface ScrapeContext {

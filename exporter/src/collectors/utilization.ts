@@ -23,8 +23,8 @@ export const utilization: CollectorFactory = {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          setIfPresent(gpuBusy, labels, values.gpuUtilPercent, PERCENT);
-          setIfPresent(memoryBusy, labels, values.memoryUtilPercent, PERCENT);
+          setIfPresent(gpuBusy, labels, values.get("gpuUtilPercent"), PERCENT);
+          setIfPresent(memoryBusy, labels, values.get("memoryUtilPercent"), PERCENT);
         }
       },
     };
