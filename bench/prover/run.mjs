@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Prover benchmark: snarkjs `groth16 prove` against `proofwatch-prover --backend cpu` on
-// the same zkey and witness, both checked by `snarkjs groth16 verify`. Not part of the
+// Prover benchmark: snarkjs `groth16 prove` against `proofwatch-prover --backend cpu` (or
+// `--backend cuda`) on the same zkey and witness, both checked by `snarkjs groth16 verify`. Not part of the
 // test suite: at 2^16 it takes several minutes on two cores. See README.md.
 //
 // Plain JavaScript so it runs with no build step: `node bench/prover/run.mjs [--constraints 2^16]`.
@@ -21,6 +21,7 @@ const TARGET_SPEEDUP = 5;
 const usage = `usage: node bench/prover/run.mjs [options]
   --constraints 2^K   circuit size: fills a 2^K evaluation domain (default 2^16, K in 4..22)
   --reps N            timed runs of each prover; the median is reported (default 3)
+  --backend cpu|cuda  proofwatch-prover's backend (default cpu; cuda needs a GPU build and device)
   --threads N         passed to proofwatch-prover (default: its own, all cores)
   --prover PATH       prover binary (default prover/build/proofwatch-prover or $PROOFWATCH_PROVER)
   --json FILE         also write the results as JSON`;
@@ -37,6 +38,7 @@ function parseOptions() {
       options: {
         constraints: { type: "string", default: "2^16" },
         reps: { type: "string", default: "3" },
+        backend: { type: "string", default: "cpu" },
         threads: { type: "string" },
         prover: { type: "string" },
         json: { type: "string" },
@@ -57,13 +59,22 @@ function parseOptions() {
   const reps = Number(values.reps);
   if (!Number.isInteger(reps) || reps < 1)
     fail(`--reps wants a positive integer, got ${values.reps}`);
+  if (values.backend !== "cpu" && values.backend !== "cuda")
+    fail(`--backend wants cpu or cuda, got ${values.backend}`);
   if (values.threads !== undefined && !/^[1-9]\d*$/.test(values.threads)) {
     fail(`--threads wants a positive integer, got ${values.threads}`);
   }
   const prover =
     values.prover ?? process.env.PROOFWATCH_PROVER ?? join(root, "prover/build/proofwatch-prover");
   if (!existsSync(prover)) fail(`no prover at ${prover}; build it with \`npm run build\``);
-  return { log, reps, threads: values.threads, prover, json: values.json };
+  return {
+    log,
+    reps,
+    backend: values.backend,
+    threads: values.threads,
+    prover,
+    json: values.json,
+  };
 }
 
 /** Runs a program, resolving with its output and wall time; rejects on a non-zero exit. */
@@ -151,7 +162,9 @@ function seconds(s) {
 async function main() {
   const options = parseOptions();
   const t0 = process.hrtime.bigint();
-  console.log(`proofwatch prover benchmark: 2^${options.log} domain, ${options.reps} runs each`);
+  console.log(
+    `proofwatch prover benchmark: 2^${options.log} domain, ${options.reps} runs each, --backend ${options.backend}`,
+  );
 
   const { dir, rounds, cached } = await buildCircuit(options.log);
   console.log(
@@ -184,7 +197,7 @@ async function main() {
         "proof.json",
         "public.json",
         "--backend",
-        "cpu",
+        options.backend,
         "--timings",
         "timings.json",
         ...threads,
@@ -224,6 +237,7 @@ async function main() {
   if (options.json) {
     const result = {
       log2Domain: options.log,
+      backend: options.backend,
       constraints: 3 * rounds,
       reps: options.reps,
       snarkjsSeconds: theirs,

@@ -26,6 +26,8 @@ export const proverPath =
   process.env.PROOFWATCH_PROVER ?? join(repoRoot, "prover/build/proofwatch-prover");
 export const testkitPath =
   process.env.PROOFWATCH_PROVER_TESTKIT ?? join(repoRoot, "prover/build/prover-testkit");
+export const benchCircuitPath =
+  process.env.PROOFWATCH_BENCH_CIRCUIT ?? join(repoRoot, "prover/build/prover-bench-circuit");
 
 const snarkjsCli = join(repoRoot, "node_modules/snarkjs/cli.js");
 const circomCli = join(repoRoot, "node_modules/circom2/cli.js");
@@ -325,3 +327,6 @@ export async function runProver(args: readonly string[], timeoutMs = 120_000): P
 
 export const proverMissingReason = `prover binary not built (${proverPath}); run \`npm run build\``;
 export const proverPresent = existsSync(proverPath);
+
+export const benchCircuitMissingReason = `prover-bench-circuit not built (${benchCircuitPath}); run \`npm run build\``;
+export const benchCircuitPresent = existsSync(benchCircuitPath);

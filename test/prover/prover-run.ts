@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import {
+  benchCircuitMissingReason,
+  benchCircuitPresent,
   type CircuitFixture,
   circuitNames,
   ensureCircuit,
@@ -64,25 +66,36 @@ export class ProofBench {
 }
 
 /**
- * `describe` for tests that need the prover binary. Until it is built they are skipped,
- * with the reason in the suite name and on stderr so a green run cannot hide it; CI
- * builds the binary first, so there they run.
+ * `describe` for tests that need a built binary. Until it is built they are skipped, with
+ * the reason in the suite name and on stderr so a green run cannot hide it; CI builds the
+ * binaries first, so there they run.
  */
-export function describeWithProver(title: string, body: () => void): void {
-  if (!proverPresent) console.warn(`SKIPPED ${title}: ${proverMissingReason}`);
-  describe.skipIf(!proverPresent)(
-    proverPresent ? title : `${title} (skipped: ${proverMissingReason})`,
+function describeNeeding(missingReason: string | undefined, title: string, body: () => void): void {
+  if (missingReason !== undefined) console.warn(`SKIPPED ${title}: ${missingReason}`);
+  describe.skipIf(missingReason !== undefined)(
+    missingReason === undefined ? title : `${title} (skipped: ${missingReason})`,
     body,
   );
 }
 
+/** `describe` for tests that need the prover binary; skipped, visibly, until it is built. */
+export function describeWithProver(title: string, body: () => void): void {
+  describeNeeding(proverPresent ? undefined : proverMissingReason, title, body);
+}
+
 /** `describe` for tests that need prover-testkit; skipped, visibly, until it is built. */
 export function describeWithTestkit(title: string, body: () => void): void {
-  if (!testkitPresent) console.warn(`SKIPPED ${title}: ${testkitMissingReason}`);
-  describe.skipIf(!testkitPresent)(
-    testkitPresent ? title : `${title} (skipped: ${testkitMissingReason})`,
-    body,
-  );
+  describeNeeding(testkitPresent ? undefined : testkitMissingReason, title, body);
+}
+
+/** `describe` for tests that need prover-bench-circuit and the prover. */
+export function describeWithBenchCircuit(title: string, body: () => void): void {
+  const missing = !proverPresent
+    ? proverMissingReason
+    : !benchCircuitPresent
+      ? benchCircuitMissingReason
+      : undefined;
+  describeNeeding(missing, title, body);
 }
 
 export interface Mismatch<I, O> {

@@ -1,13 +1,12 @@
 #include "groth16/dev_setup.h"
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include "ec/batch_affine.h"
 #include "ff/decimal.h"
+#include "io/bin_writer.h"
 #include "io/formats.h"
 #include "ntt/ntt.h"
 #include "util/error.h"
@@ -77,36 +76,6 @@ std::vector<Fr> lagrange_at(const Fr& tau, int log_m, size_t first, size_t step,
   return num;
 }
 
-class Writer {
- public:
-  explicit Writer(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "wb")) {
-    if (!f_) throw ProverError(kExitOutput, "cannot write " + path + ": " + std::strerror(errno));
-  }
-  ~Writer() {
-    if (f_) std::fclose(f_);
-  }
-  void bytes(const void* p, size_t n) {
-    if (n && std::fwrite(p, 1, n, f_) != n) throw ProverError(kExitOutput, "cannot write " + path_ + ": " + std::strerror(errno));
-  }
-  void u32(uint32_t v) { bytes(&v, 4); }
-  void u64(uint64_t v) { bytes(&v, 8); }
-  void section(uint32_t id, uint64_t size) {
-    u32(id);
-    u64(size);
-  }
-  void close() {
-    if (std::fclose(f_) != 0) {
-      f_ = nullptr;
-      throw ProverError(kExitOutput, "cannot write " + path_ + ": " + std::strerror(errno));
-    }
-    f_ = nullptr;
-  }
-
- private:
-  std::string path_;
-  FILE* f_;
-};
-
 }  // namespace
 
 void insecure_dev_setup(const std::string& r1cs_path, const std::string& zkey_path, ThreadPool& pool, bool verbose) {
@@ -173,7 +142,7 @@ void insecure_dev_setup(const std::string& r1cs_path, const std::string& zkey_pa
   g2.mul_many({beta, gamma, delta}, k2, pool);
   log("computed the points");
 
-  Writer w(zkey_path);
+  BinWriter w(zkey_path);
   w.bytes("zkey", 4);
   w.u32(1);
   w.u32(10);
