@@ -1,23 +1,15 @@
-export class DeadlineExceeded extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} missed its ${ms} ms deadline`);
-    this.name = "DeadlineExceeded";
-  }
-}
-
 /**
- * Resolves with `work`, or rejects with DeadlineExceeded at `deadline` (epoch ms). `what`
- * names the work in the error, built only if it is thrown.
+ * Resolves true once `work` settles, or false at `deadline` (epoch ms) if it has not by then.
+ * A scrape races all its reads against one timer this way, rather than one timer, race and
+ * set of closures per read: those were garbage on every scrape (bench/RESULTS.md).
  */
-export function withDeadline<T>(
-  work: Promise<T>,
-  deadline: number,
-  what: () => string,
-): Promise<T> {
-  const remaining = Math.max(0, deadline - Date.now());
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(what(), remaining)), remaining);
+export function settlesBefore(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false);
+    const settled = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    work.then(settled, settled);
   });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

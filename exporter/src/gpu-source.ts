@@ -12,7 +12,7 @@ import {
   NvmlError,
   type XidEvent,
 } from "../../native/index.js";
-import { DeadlineExceeded, withDeadline } from "./deadline.js";
+import { settlesBefore } from "./deadline.js";
 
 export interface GpuIdentity {
   index: number;
@@ -107,18 +107,57 @@ export class GpuSource {
   }
 
   /**
-   * One read of every field this scrape needs from one GPU, identity included, so that a
-   * scrape costs a single native round trip per GPU. Decides whether the GPU is up.
+   * Reads GPUs 0..count-1 at once under one deadline (epoch ms). A GPU that has not answered
+   * by then is reported unresponsive and skipped by later scrapes until its read returns, so
+   * that reads never queue up behind a call that hangs in the driver.
    */
-  async readGpu(index: number, groups: GroupMask, deadline: number): Promise<GpuState> {
+  async readGpus(count: number, groups: GroupMask, deadline: number): Promise<GpuState[]> {
+    const states: (GpuState | undefined)[] = new Array(count).fill(undefined);
+    const reads: Promise<GpuState>[] = [];
+    for (let index = 0; index < count; index++) {
+      reads.push(this.readGpu(index, groups));
+    }
+    const all = Promise.all(
+      reads.map((read, index) =>
+        read.then((state) => {
+          states[index] = state;
+        }),
+      ),
+    );
+    if (await settlesBefore(all, deadline)) return states as GpuState[];
+    return states.map((state, index) => {
+      if (state !== undefined) return state;
+      this.stuck.add(index);
+      void reads[index]?.then(() => this.stuck.delete(index));
+      const reason = "no answer before the scrape deadline";
+      return { index, status: "unresponsive", uuid: this.uuidOf(index), reason };
+    });
+  }
+
+  /**
+   * One read of every field this scrape needs from one GPU, identity included, so that a
+   * scrape costs a single native round trip per GPU. Decides whether the GPU is up; never
+   * rejects.
+   */
+  private async readGpu(index: number, groups: GroupMask): Promise<GpuState> {
+    const nvml = this.nvml;
+    if (nvml === undefined || this.stuck.has(index)) {
+      const reason = nvml ? "an earlier NVML call has not returned" : "NVML is not initialised";
+      return { index, status: nvml ? "unresponsive" : "lost", uuid: this.uuidOf(index), reason };
+    }
+    let fields = this.fields.get(index);
+    if (fields === undefined) {
+      fields = new DeviceFields();
+      this.fields.set(index, fields);
+    }
     try {
       // Learn a GPU's UUID on its own first, so that even a GPU whose driver hangs on the
       // bigger read below is reported under its identity.
       if (!this.knownUuids.has(index)) {
-        const first = await this.read(index, IDENTITY, deadline);
+        const first = await nvml.readFields(index, IDENTITY, fields);
         this.knownUuids.set(index, first.text.uuid ?? "");
       }
-      const values = await this.read(index, (groups | IDENTITY) as GroupMask, deadline);
+      const values = await nvml.readFields(index, (groups | IDENTITY) as GroupMask, fields);
       if (values.hasCode(NVML_ERROR_GPU_IS_LOST)) {
         return {
           index,
@@ -132,37 +171,8 @@ export class GpuSource {
       const identity = { index, uuid, name, serial, pciBusId };
       return { index, status: "up", identity, values };
     } catch (error) {
-      const uuid = this.uuidOf(index);
-      const reason = (error as Error).message;
-      if (error instanceof DeadlineExceeded) return { index, status: "unresponsive", uuid, reason };
-      return { index, status: "lost", uuid, reason };
+      return { index, status: "lost", uuid: this.uuidOf(index), reason: (error as Error).message };
     }
-  }
-
-  /**
-   * Reads field groups of one GPU on its native thread. Rejects with DeadlineExceeded when
-   * the driver does not answer in time; the GPU is then skipped until that call returns.
-   */
-  private read(index: number, groups: GroupMask, deadline: number): Promise<DeviceFields> {
-    const nvml = this.nvml;
-    if (!nvml) return Promise.reject(new Error("NVML is not initialised"));
-    if (this.stuck.has(index)) {
-      return Promise.reject(new DeadlineExceeded(`GPU ${index}: an earlier NVML call`, 0));
-    }
-    let fields = this.fields.get(index);
-    if (fields === undefined) {
-      fields = new DeviceFields();
-      this.fields.set(index, fields);
-    }
-    const pending = nvml.readFields(index, groups, fields);
-    return withDeadline(pending, deadline, () => `GPU ${index} read`).catch((error: unknown) => {
-      if (error instanceof DeadlineExceeded) {
-        this.stuck.add(index);
-        const release = () => this.stuck.delete(index);
-        pending.then(release, release);
-      }
-      throw error;
-    });
   }
 
   close(): void {

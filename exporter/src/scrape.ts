@@ -67,11 +67,7 @@ export class Scraper {
     const deadline = Date.now() + this.deadlineMs;
     const count = this.countGpus();
     this.health.gpusDetected.set(NO_LABELS, count);
-    const states = await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        this.source.readGpu(index, this.groups, deadline),
-      ),
-    );
+    const states = await this.source.readGpus(count, this.groups, deadline);
 
     const readings: GpuReading[] = [];
     for (const state of states) {
