@@ -38,7 +38,7 @@ using GatePtr = std::shared_ptr<TsfnGate>;
 
 // A read's promise and the caller's arrays its numbers and codes go into.
 struct ReadContext {
-  Napi::Promise::Deferred deferred;
+  napi_deferred deferred;
   NvmlAddon* addon;
   GatePtr gate;
   Napi::Reference<Napi::Float64Array> numbers;
@@ -56,19 +56,53 @@ void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent*
 using ReadTsfn = Napi::TypedThreadSafeFunction<ReadContext, ReadResult, DeliverReading>;
 using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid>;
 
+// Thread-safe function callbacks still run while a worker's environment is torn down, when
+// every call into JS fails; node-addon-api turns a failed call into a throw, and a throw
+// there aborts the process (test/native/teardown.test.ts). So the callbacks build their
+// values through the C API, which reports failure, and stop at the first one.
+class SafeJs {
+ public:
+  explicit SafeJs(napi_env env) : env_(env) {}
+  bool ok() const { return ok_; }
+
+  napi_value Object() { return Make(napi_create_object, env_); }
+  napi_value Array(size_t length) { return Make(napi_create_array_with_length, env_, length); }
+  napi_value Number(double value) { return Make(napi_create_double, env_, value); }
+  napi_value String(const std::string& text) {
+    return Make(napi_create_string_utf8, env_, text.data(), text.size());
+  }
+  void Set(napi_value object, const char* name, napi_value value) {
+    if (ok_) ok_ = napi_set_named_property(env_, object, name, value) == napi_ok;
+  }
+  void SetElement(napi_value array, uint32_t index, napi_value value) {
+    if (ok_) ok_ = napi_set_element(env_, array, index, value) == napi_ok;
+  }
+
+ private:
+  template <typename Fn, typename... Args>
+  napi_value Make(Fn fn, Args... args) {
+    napi_value value = nullptr;
+    if (ok_) ok_ = fn(args..., &value) == napi_ok;
+    return value;
+  }
+
+  napi_env env_;
+  bool ok_ = true;
+};
+
 // Writes a DeviceReading in the addon's compact form: each number into `numbers` at its
 // field index (NaN where NVML gave none), the strings and the process list into `text`.
 // A scrape reuses its arrays, so reading a GPU allocates only the strings (the object per
 // field this replaced was ~4.5 KB of garbage per GPU per scrape, bench/RESULTS.md).
 struct CompactFieldWriter {
-  Napi::Env env;
-  Napi::Object text;
+  SafeJs& js;
+  napi_value text;
   double* numbers;
   size_t index = 0;
 
   void operator()(const char* name, const std::optional<std::string>& v) {
     numbers[index++] = kAbsent;
-    if (v) text.Set(name, Napi::String::New(env, *v));
+    if (v) js.Set(text, name, js.String(*v));
   }
   void operator()(const char*, const std::optional<uint64_t>& v) {
     // Counters stay far below 2^53 in practice (see native/types.ts).
@@ -77,18 +111,17 @@ struct CompactFieldWriter {
   void operator()(const char* name, const std::optional<std::vector<pw::ComputeProcess>>& v) {
     numbers[index++] = kAbsent;
     if (!v) return;
-    Napi::Array list = Napi::Array::New(env, v->size());
+    napi_value list = js.Array(v->size());
     for (size_t i = 0; i < v->size(); ++i) {
       const auto& p = (*v)[i];
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("pid", Napi::Number::New(env, p.pid));
+      napi_value o = js.Object();
+      js.Set(o, "pid", js.Number(p.pid));
       if (p.usedGpuMemoryBytes) {
-        o.Set("usedGpuMemoryBytes",
-              Napi::Number::New(env, static_cast<double>(*p.usedGpuMemoryBytes)));
+        js.Set(o, "usedGpuMemoryBytes", js.Number(static_cast<double>(*p.usedGpuMemoryBytes)));
       }
-      list.Set(static_cast<uint32_t>(i), o);
+      js.SetElement(list, static_cast<uint32_t>(i), o);
     }
-    text.Set(name, list);
+    js.Set(text, name, list);
   }
 
   static constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
@@ -120,6 +153,25 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
       --inits_;
       pw::Release();
     }
+  }
+
+  // MakeError for thread-safe function callbacks: nullptr instead of a throw (see SafeJs).
+  napi_value MakeErrorSafe(napi_env env, int code, const std::string& message) {
+    SafeJs js(env);
+    napi_value args[] = {js.String(message), js.Number(code)};
+    napi_value ctor = nullptr, error = nullptr;
+    if (!js.ok()) return nullptr;
+    if (errorClass_.IsEmpty()) {
+      if (napi_create_error(env, nullptr, args[0], &error) != napi_ok) return nullptr;
+      js.Set(error, "code", args[1]);
+      js.Set(error, "nvmlName", js.String(pw::ReturnCodeName(code)));
+      return js.ok() ? error : nullptr;
+    }
+    if (napi_get_reference_value(env, errorClass_, &ctor) != napi_ok || ctor == nullptr ||
+        napi_new_instance(env, ctor, 2, args, &error) != napi_ok) {
+      return nullptr;
+    }
+    return error;
   }
 
   // An NvmlError (or a plain Error before setErrorClass) carrying the NVML code.
@@ -258,21 +310,24 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
       return env.Undefined();
     }
 
-    auto deferred = Napi::Promise::Deferred::New(env);
-    Napi::Promise promise = deferred.Promise();
+    napi_deferred deferred = nullptr;
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred, &promise) != napi_ok) return env.Undefined();
     pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
     if (!api) {
-      deferred.Reject(MakeError(env, NVML_ERROR_UNINITIALIZED,
-                                "NVML is not initialized: call init() first"));
-      return promise;
+      napi_reject_deferred(env, deferred,
+                           MakeError(env, NVML_ERROR_UNINITIALIZED,
+                                     "NVML is not initialized: call init() first"));
+      return Napi::Value(env, promise);
     }
     // Every index gets a thread for the environment's lifetime, so indices that cannot
     // name a GPU are refused here, with the code NVML itself would give.
     if (deviceCount_ && index >= *deviceCount_) {
-      deferred.Reject(MakeError(env, NVML_ERROR_INVALID_ARGUMENT,
-                                "no GPU at index " + std::to_string(index) + " (" +
-                                    std::to_string(*deviceCount_) + " present)"));
-      return promise;
+      napi_reject_deferred(env, deferred,
+                           MakeError(env, NVML_ERROR_INVALID_ARGUMENT,
+                                     "no GPU at index " + std::to_string(index) + " (" +
+                                         std::to_string(*deviceCount_) + " present)"));
+      return Napi::Value(env, promise);
     }
     auto gate = std::make_shared<TsfnGate>();
     auto* ctx = new ReadContext{deferred, this, gate,
@@ -293,7 +348,7 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
       if (tsfn.NonBlockingCall(result.get()) == napi_ok) result.release();
       tsfn.Release();
     });
-    return promise;
+    return Napi::Value(env, promise);
   }
 
   // startEvents(onEvent: (event) => void): void
@@ -363,43 +418,59 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
   std::unique_ptr<XidTsfn> xidTsfn_;
 };
 
+// The data of the typed array `ref` holds, or nullptr. Asked through the C API, which
+// reports rather than throws: while a worker's environment is torn down its references are
+// already released, and a throw from a thread-safe function's callback then aborts Node.
+void* ArrayData(napi_env env, napi_ref ref, size_t length) {
+  napi_value value = nullptr;
+  size_t actual = 0;
+  void* data = nullptr;
+  if (napi_get_reference_value(env, ref, &value) != napi_ok || value == nullptr ||
+      napi_get_typedarray_info(env, value, nullptr, &actual, &data, nullptr, nullptr) != napi_ok ||
+      actual != length) {
+    return nullptr;
+  }
+  return data;
+}
+
 void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* raw) {
   std::unique_ptr<ReadResult> result(raw);
   if (env == nullptr || !result) return;  // environment going away: nobody to tell
   if (result->rc != NVML_SUCCESS) {
     const std::string message = "cannot open GPU " + std::to_string(result->reading.index) +
                                 ": " + pw::ReturnCodeName(result->rc);
-    Napi::Value error = ctx->addon->MakeError(env, result->rc, message);
-    if (env.IsExceptionPending()) error = env.GetAndClearPendingException().Value();
-    ctx->deferred.Reject(error);
+    napi_value error = ctx->addon->MakeErrorSafe(env, result->rc, message);
+    if (error != nullptr) napi_reject_deferred(env, ctx->deferred, error);
     return;
   }
-  const pw::DeviceReading& r = result->reading;
-  Napi::Float64Array numbers = ctx->numbers.Value();
-  Napi::Int32Array codes = ctx->codes.Value();
-  CompactFieldWriter writer{env, Napi::Object::New(env), numbers.Data()};
-  r.ForEachField(writer);
-  std::fill(codes.Data(), codes.Data() + codes.ElementLength(), 0);
-  for (const auto& [field, code] : r.errors) {
+  const size_t fields = pw::FieldNames().size();
+  auto* numbers = static_cast<double*>(ArrayData(env, ctx->numbers, fields));
+  auto* codes = static_cast<int32_t*>(ArrayData(env, ctx->codes, fields));
+  if (numbers == nullptr || codes == nullptr) return;
+  SafeJs js(env);
+  CompactFieldWriter writer{js, js.Object(), numbers};
+  result->reading.ForEachField(writer);
+  std::fill(codes, codes + fields, 0);
+  for (const auto& [field, code] : result->reading.errors) {
     const int i = pw::FieldIndex(field);
-    if (i >= 0) codes.Data()[i] = code;
+    if (i >= 0) codes[i] = code;
   }
-  if (env.IsExceptionPending()) {
-    ctx->deferred.Reject(env.GetAndClearPendingException().Value());
-    return;
-  }
-  ctx->deferred.Resolve(writer.text);
+  if (js.ok()) napi_resolve_deferred(env, ctx->deferred, writer.text);
 }
 
 void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* raw) {
   std::unique_ptr<pw::XidEvent> event(raw);
   if (env == nullptr || !event) return;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("index", Napi::Number::New(env, event->index));
-  o.Set("uuid", Napi::String::New(env, event->uuid));
-  o.Set("xid", Napi::Number::New(env, static_cast<double>(event->xid)));
-  // A throwing callback surfaces as an uncaught exception, as any event listener's would.
-  callback.Call({o});
+  SafeJs js(env);
+  napi_value o = js.Object();
+  js.Set(o, "index", js.Number(event->index));
+  js.Set(o, "uuid", js.String(event->uuid));
+  js.Set(o, "xid", js.Number(static_cast<double>(event->xid)));
+  napi_value self = nullptr;
+  if (!js.ok() || napi_get_undefined(env, &self) != napi_ok) return;
+  // A throwing callback stays pending here and surfaces as an uncaught exception, as any
+  // event listener's would.
+  napi_call_function(env, self, callback, 1, &o, nullptr);
 }
 
 }  // namespace
