@@ -54,6 +54,8 @@ export class GpuSource {
   private readonly knownUuids = new Map<number, string>();
   /** One reading per GPU, reused from scrape to scrape so that a read allocates little. */
   private readonly fields = new Map<number, DeviceFields>();
+  /** Each GPU's identity object, kept while unchanged: collectors key their labels on it. */
+  private readonly identities = new Map<number, GpuIdentity>();
 
   constructor(
     private readonly log: Logger,
@@ -168,7 +170,16 @@ export class GpuSource {
       }
       const { uuid = this.uuidOf(index), name = "", serial = "", pciBusId = "" } = values.text;
       this.knownUuids.set(index, uuid);
-      const identity = { index, uuid, name, serial, pciBusId };
+      let identity = this.identities.get(index);
+      if (
+        identity?.uuid !== uuid ||
+        identity.name !== name ||
+        identity.serial !== serial ||
+        identity.pciBusId !== pciBusId
+      ) {
+        identity = { index, uuid, name, serial, pciBusId };
+        this.identities.set(index, identity);
+      }
       return { index, status: "up", identity, values };
     } catch (error) {
       return { index, status: "lost", uuid: this.uuidOf(index), reason: (error as Error).message };

@@ -22,6 +22,9 @@ export interface NamedCollector {
   collector: Collector;
 }
 
+/** A collector with the labels of its own health series, built once rather than per scrape. */
+type LabelledCollector = NamedCollector & { labels: { collector: string } };
+
 const NO_LABELS = {};
 
 /** Codes that mean "this GPU or driver has no such value": the series is simply absent. */
@@ -31,10 +34,11 @@ export class Scraper {
   private inFlight: Promise<Buffer> | undefined;
   private readonly lastStatus = new Map<number, GpuState["status"]>();
   private readonly groups: GroupMask;
+  private readonly collectors: readonly LabelledCollector[];
 
   constructor(
     private readonly source: GpuSource,
-    private readonly collectors: readonly NamedCollector[],
+    collectors: readonly NamedCollector[],
     /** prom-client metrics that outlive a scrape, written before this scrape's families. */
     private readonly lifetimeRegistry: Registry,
     private readonly families: ScrapeFamilies,
@@ -45,6 +49,7 @@ export class Scraper {
   ) {
     // Identity always: it tells whether the GPU in that slot is still the same one.
     this.groups = fieldGroupMask(["identity", ...collectors.flatMap((named) => named.groups)]);
+    this.collectors = collectors.map((named) => ({ ...named, labels: { collector: named.name } }));
   }
 
   /** Concurrent scrapes share one collection: the metrics are rebuilt in place. */
@@ -104,7 +109,7 @@ export class Scraper {
 
   /** A collector that throws loses its own series for this scrape, never the scrape. */
   private runCollector(
-    { name, collector }: NamedCollector,
+    { name, collector, labels }: LabelledCollector,
     readings: readonly GpuReading[],
     context: ScrapeContext,
   ): void {
@@ -117,8 +122,8 @@ export class Scraper {
       this.log.warn("collector failed", { collector: name, error: (error as Error).message });
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.health.collectorDuration.set({ collector: name }, seconds);
-    this.health.collectorSuccess.set({ collector: name }, ok);
+    this.health.collectorDuration.set(labels, seconds);
+    this.health.collectorSuccess.set(labels, ok);
   }
 
   /** Logs a GPU's change of state once, not on every scrape. */

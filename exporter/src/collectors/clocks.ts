@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, perGpuLabels, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 const MEGAHERTZ = 1e6;
@@ -34,6 +34,9 @@ export const clocks: CollectorFactory = {
       "1 while this reason (throttle reason, in older drivers' words) holds the clocks down.",
       ["reason"],
     );
+    const reasonSeries = perGpuLabels(({ gpu, uuid }) =>
+      CLOCKS_EVENT_REASONS.map(([reason, bit]) => ({ labels: { gpu, uuid, reason }, bit })),
+    );
     return {
       collect(readings) {
         for (const { gpu, values } of readings) {
@@ -42,9 +45,9 @@ export const clocks: CollectorFactory = {
           setIfPresent(mem, labels, values.get("memoryClockMegahertz"), MEGAHERTZ);
           const mask = values.get("clocksEventReasons");
           if (mask === undefined) continue;
-          for (const [reason, bit] of CLOCKS_EVENT_REASONS) {
+          for (const { labels, bit } of reasonSeries(gpu)) {
             // The mask is a u64 in NVML; the defined bits all fit in 32, where `&` is exact.
-            reasons.set({ gpu: labels.gpu, uuid: labels.uuid, reason }, (mask & bit) !== 0 ? 1 : 0);
+            reasons.set(labels, (mask & bit) !== 0 ? 1 : 0);
           }
         }
       },

@@ -1,4 +1,4 @@
-import { gpuCounter, gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
+import { gpuCounter, gpuGauge, labelsOf, perGpuLabels, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const ecc: CollectorFactory = {
@@ -19,21 +19,23 @@ export const ecc: CollectorFactory = {
       "ECC errors by type (corrected|uncorrected) and NVML counter (volatile: since driver load; aggregate: lifetime).",
       ["type", "counter"],
     );
+    const totalLabels = perGpuLabels(({ gpu, uuid }) => ({
+      correctedVolatile: { gpu, uuid, type: "corrected", counter: "volatile" },
+      correctedAggregate: { gpu, uuid, type: "corrected", counter: "aggregate" },
+      uncorrectedVolatile: { gpu, uuid, type: "uncorrected", counter: "volatile" },
+      uncorrectedAggregate: { gpu, uuid, type: "uncorrected", counter: "aggregate" },
+    }));
     return {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
           setIfPresent(enabled, labels, values.get("eccModeCurrent"));
           setIfPresent(pending, labels, values.get("eccModePending"));
-          const totals = [
-            ["corrected", "volatile", values.get("eccCorrectedVolatile")],
-            ["corrected", "aggregate", values.get("eccCorrectedAggregate")],
-            ["uncorrected", "volatile", values.get("eccUncorrectedVolatile")],
-            ["uncorrected", "aggregate", values.get("eccUncorrectedAggregate")],
-          ] as const;
-          for (const [type, counter, value] of totals) {
-            setIfPresent(errors, { gpu: labels.gpu, uuid: labels.uuid, type, counter }, value);
-          }
+          const totals = totalLabels(gpu);
+          setIfPresent(errors, totals.correctedVolatile, values.get("eccCorrectedVolatile"));
+          setIfPresent(errors, totals.correctedAggregate, values.get("eccCorrectedAggregate"));
+          setIfPresent(errors, totals.uncorrectedVolatile, values.get("eccUncorrectedVolatile"));
+          setIfPresent(errors, totals.uncorrectedAggregate, values.get("eccUncorrectedAggregate"));
         }
       },
     };

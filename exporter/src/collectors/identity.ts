@@ -1,3 +1,5 @@
+import type { GpuIdentity } from "../gpu-source.js";
+import type { Labels } from "../scrape-families.js";
 import { gpuGauge } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
@@ -13,20 +15,24 @@ export const identity: CollectorFactory = {
       "pci_bus_id",
       "serial",
     ]);
+    // Built once per GPU identity, and again only when a new NVML init brings a new driver.
+    const infoLabels = new WeakMap<GpuIdentity, Labels>();
     return {
       collect(readings, context) {
         for (const { gpu } of readings) {
-          info.set(
-            {
+          let labels = infoLabels.get(gpu);
+          if (labels?.driver_version !== context.driverVersion) {
+            labels = {
               gpu: String(gpu.index),
               uuid: gpu.uuid,
               name: gpu.name,
               driver_version: context.driverVersion,
               pci_bus_id: gpu.pciBusId,
               serial: gpu.serial,
-            },
-            1,
-          );
+            };
+            infoLabels.set(gpu, labels);
+          }
+          info.set(labels, 1);
         }
       },
     };

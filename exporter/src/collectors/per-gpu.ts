@@ -1,16 +1,36 @@
 // Shared by the collectors: per-GPU metric families in base units.
 //
-// Collectors write each series' labels as an object literal, never as a spread of
-// labelsOf(gpu): measured on Node 20, the spread copies made every scrape were promoted
-// out of V8's young generation and brought mark-compact pauses into the scrape's tail
-// (bench/RESULTS.md).
+// Label objects are built once per GPU identity and kept (GpuSource keeps a GpuIdentity
+// while the GPU in that slot stays the same), not on every scrape: built per scrape, they
+// were a quarter of a scrape's garbage, and the spread copies among them were promoted out
+// of V8's young generation into mark-compact pauses in the scrape's tail (bench/RESULTS.md).
 
 import type { GpuIdentity } from "../gpu-source.js";
 import type { ScrapeFamilies, ScrapeFamily } from "../scrape-families.js";
 import type { GpuLabels } from "./types.js";
 
+const gpuLabels = new WeakMap<GpuIdentity, GpuLabels>();
+
 export function labelsOf(gpu: GpuIdentity): GpuLabels {
-  return { gpu: String(gpu.index), uuid: gpu.uuid };
+  let labels = gpuLabels.get(gpu);
+  if (labels === undefined) {
+    labels = { gpu: String(gpu.index), uuid: gpu.uuid };
+    gpuLabels.set(gpu, labels);
+  }
+  return labels;
+}
+
+/** A collector's label sets for series with extra labels, built once per GPU identity. */
+export function perGpuLabels<T>(build: (labels: GpuLabels) => T): (gpu: GpuIdentity) => T {
+  const cache = new WeakMap<GpuIdentity, T>();
+  return (gpu) => {
+    let sets = cache.get(gpu);
+    if (sets === undefined) {
+      sets = build(labelsOf(gpu));
+      cache.set(gpu, sets);
+    }
+    return sets;
+  };
 }
 
 /** A gauge with one series per GPU, plus any bounded extra labels. */

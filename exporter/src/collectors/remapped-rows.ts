@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, perGpuLabels, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const remappedRows: CollectorFactory = {
@@ -23,13 +23,17 @@ export const remappedRows: CollectorFactory = {
       "proofwatch_gpu_remapped_rows_failure",
       "1 when a row remap failed: the GPU has no spare rows left for that bank.",
     );
+    const kindLabels = perGpuLabels(({ gpu, uuid }) => ({
+      correctable: { gpu, uuid, kind: "correctable" },
+      uncorrectable: { gpu, uuid, kind: "uncorrectable" },
+    }));
     return {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          const kind = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, kind: name });
-          setIfPresent(remapped, kind("correctable"), values.get("remappedRowsCorrectable"));
-          setIfPresent(remapped, kind("uncorrectable"), values.get("remappedRowsUncorrectable"));
+          const kind = kindLabels(gpu);
+          setIfPresent(remapped, kind.correctable, values.get("remappedRowsCorrectable"));
+          setIfPresent(remapped, kind.uncorrectable, values.get("remappedRowsUncorrectable"));
           setIfPresent(pending, labels, values.get("remappedRowsPending"));
           setIfPresent(failure, labels, values.get("remappedRowsFailure"));
         }

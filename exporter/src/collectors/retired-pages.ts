@@ -1,4 +1,4 @@
-import { gpuGauge, labelsOf, setIfPresent } from "./per-gpu.js";
+import { gpuGauge, labelsOf, perGpuLabels, setIfPresent } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
 
 export const retiredPages: CollectorFactory = {
@@ -19,17 +19,17 @@ export const retiredPages: CollectorFactory = {
       "proofwatch_gpu_retired_pages_pending",
       "1 when a page retirement waits for the next GPU reset or reboot.",
     );
+    const causeLabels = perGpuLabels(({ gpu, uuid }) => ({
+      singleBit: { gpu, uuid, cause: "multiple_single_bit_ecc" },
+      doubleBit: { gpu, uuid, cause: "double_bit_ecc" },
+    }));
     return {
       collect(readings) {
         for (const { gpu, values } of readings) {
           const labels = labelsOf(gpu);
-          const cause = (name: string) => ({ gpu: labels.gpu, uuid: labels.uuid, cause: name });
-          setIfPresent(
-            retired,
-            cause("multiple_single_bit_ecc"),
-            values.get("retiredPagesSingleBitEcc"),
-          );
-          setIfPresent(retired, cause("double_bit_ecc"), values.get("retiredPagesDoubleBitEcc"));
+          const cause = causeLabels(gpu);
+          setIfPresent(retired, cause.singleBit, values.get("retiredPagesSingleBitEcc"));
+          setIfPresent(retired, cause.doubleBit, values.get("retiredPagesDoubleBitEcc"));
           setIfPresent(pending, labels, values.get("retiredPagesPending"));
         }
       },
