@@ -1,5 +1,5 @@
-import { createServer } from "node:http";
 import { Registry } from "prom-client";
+import { createExpressServer } from "../../common/http.js";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
@@ -58,7 +58,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     options.scrapeDeadlineMs,
     log,
   );
-  const server = createServer(createApp(scraper, lifetimeRegistry));
+  const server = createExpressServer(createApp(scraper, lifetimeRegistry));
   const address = await listen(server, options.listen);
   log.info("listening", { url: urlOf(address), collectors: enabled.map((f) => f.name).join(",") });
 
