@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The GPU checks of prover/GPU.md in one go, for a machine with an NVIDIA GPU:
+# The GPU checks of prover/GPU.md in one go, for a machine with an NVIDIA GPU and no Node:
 #   bash prover/tests/cuda_device_check.sh BUILD_DIR FIXTURES_DIR OUT_DIR [DEVICE]
-# BUILD_DIR holds proofwatch-prover and prover-cuda-emu built with the CUDA backend;
-# FIXTURES_DIR holds the test circuits (.cache/circuits/<name>/{circuit.zkey,
-# witness.wtns}) and optionally bench/ (bench.r1cs, witness.wtns: a MimcChain circuit
-# from bench/prover, keyed here with dev-setup). Writes gpu_checks.jsonl, proofs and
-# timings to OUT_DIR; verify the proofs with snarkjs where Node is (GPU.md says how).
+# BUILD_DIR holds proofwatch-prover, proofwatch-prover-daemon, prover-cuda-emu and
+# prover-bench-circuit built with the CUDA backend; FIXTURES_DIR holds the test circuits
+# (.cache/circuits/<name>/{circuit.zkey,witness.wtns}). BENCH_LOGS (default "16 18 20")
+# names the benchmark circuits to make there, key with dev-setup and prove on both
+# backends. Writes gpu_checks.jsonl, bench.jsonl, proofs and summary.txt to OUT_DIR;
+# verify the *-cuda-proof.json files with snarkjs where Node is (GPU.md says how).
 # Exit status 1 when any GPU result differs from the CPU's.
 set -uo pipefail
 build=$1 fixtures=$2 out=$3 device=${4:-0}
@@ -14,26 +15,36 @@ fail=0
 log() { echo "$*" | tee -a "$out/summary.txt"; }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+log "cpu threads: $(nproc)"
+
+# GPU against CPU, then device-only profiles: the layout's defaults and, for comparison,
+# the fixed chunk 256 / 64-bucket segments of earlier runs.
 {
   echo devices
-  for k in 10 12 14 16 18 20 22; do echo "gpu_msm_random $k $((1000 + k)) mixed $device"; done
-  for s in bits zero one repeated full infinity; do echo "gpu_msm_random 16 77 $s $device"; done
-  echo "gpu_msm_random 20 3 full $device"
-  echo "gpu_msm_random 20 3 full $device"
+  for k in 10 15 16 17 20; do echo "gpu_msm_random $k $((1000 + k)) mixed $device"; done
   echo "gpu_msm_random 22 4 full $device"
-  for k in 1 10 16 20 22; do echo "gpu_ntt_random $k $((500 + k)) $device"; done
-  for k in 16 20 22; do echo "gpu_msm_profile $k 5 full $device 5"; done
-  echo "gpu_msm_profile 20 5 mixed $device 5"
+  for k in 10 14 18 20; do echo "gpu_g2_msm_random $k $((2000 + k)) mixed $device"; done
+  for s in bits one repeated full infinity; do echo "gpu_g2_msm_random 14 78 $s $device"; done
+  for k in 16 20; do echo "gpu_ntt_random $k $((500 + k)) $device"; done
+  for k in 16 18 20 22; do
+    echo "gpu_msm_profile $k 5 full $device 5"
+    echo "gpu_msm_profile $k 5 full $device 5 256 64"
+  done
+  echo "gpu_msm_profile 20 5 full $device 5 64"
+  # Point counts just under a power of two (a circuit's C query): the window choice.
+  for n in 65534 262142 1048574; do echo "gpu_msm_profile_count $n 5 full $device 5"; done
+  for k in 16 18 20; do echo "gpu_g2_msm_profile $k 6 full $device 5"; done
+  echo "gpu_g2_msm_profile 20 6 full $device 5 256 64"
   echo "gpu_error_probe $device"
-  echo "msm_stages 12 5 mixed"
 } | "$build/prover-cuda-emu" >"$out/gpu_checks.jsonl"
-cat "$out/gpu_checks.jsonl" | cut -c1-400
+cut -c1-300 "$out/gpu_checks.jsonl"
 if grep -q '"equal":false\|"forward":false\|"inverse":false\|"error"' "$out/gpu_checks.jsonl"; then
   log "FAIL: a GPU MSM/NTT differs from the CPU or errored"
   fail=1
 fi
 grep -q 'out of device memory: cudaMallocAsync' "$out/gpu_checks.jsonl" || { log "FAIL: error probe"; fail=1; }
 
+# Fixture circuits: the CUDA proof is byte for byte the CPU proof under one seed.
 for name in multiplier multi_io mimc_4k; do
   d="$fixtures/circuits/$name"
   [ -f "$d/circuit.zkey" ] || continue
@@ -56,15 +67,26 @@ d="$fixtures/circuits/mimc_4k"
   2>"$out/device999.txt"
 log "--device 999: exit $? $(cat "$out/device999.txt")"
 
-if [ -f "$fixtures/bench/bench.r1cs" ]; then
-  b="$fixtures/bench"
-  ( time "$build/proofwatch-prover" dev-setup "$b/bench.r1cs" /tmp/bench.zkey ) 2>&1 | tail -3
-  for backend in cpu cuda cpu cuda; do
-    "$build/proofwatch-prover" --backend $backend --timings "$out/bench-$backend-timings.json" \
-      /tmp/bench.zkey "$b/witness.wtns" "$out/bench-$backend-proof.json" "$out/bench-$backend-public.json" \
-      || { log "FAIL: bench $backend"; fail=1; }
-    log "bench $backend: $(tr -d '\n ' <"$out/bench-$backend-timings.json")"
+# Benchmark circuits: the daemon loads the key once (as the prover service runs it) and
+# proves three witnesses per backend; the first CUDA proof pays the module load.
+for k in ${BENCH_LOGS:-16 18 20}; do
+  w=/tmp/bench-$k
+  mkdir -p "$w"
+  "$build/prover-bench-circuit" "$k" "$w/c.r1cs" "$w/c.wtns" 2>&1 | tee -a "$out/summary.txt"
+  start=$EPOCHREALTIME
+  "$build/proofwatch-prover" dev-setup "$w/c.r1cs" "$w/c.zkey" 2>/dev/null || { log "FAIL: dev-setup 2^$k"; fail=1; continue; }
+  log "2^$k dev-setup $(awk "BEGIN { print $EPOCHREALTIME - $start }") s"
+  for backend in cuda cpu; do
+    for i in 1 2 3; do
+      echo "{\"id\":\"$backend-$k-$i\",\"witness\":\"$w/c.wtns\",\"proof\":\"$w/$backend-$i-proof.json\",\"public\":\"$w/$backend-$i-public.json\",\"seed\":$i}"
+    done | "$build/proofwatch-prover-daemon" --zkey "$w/c.zkey" --backend "$backend" --device "$device" |
+      sed "s/^/{\"log\":$k,\"backend\":\"$backend\",\"answer\":/; s/\$/}/" | tee -a "$out/bench.jsonl" | cut -c1-400
   done
-fi
+  for i in 1 2 3; do
+    cmp -s "$w/cuda-$i-proof.json" "$w/cpu-$i-proof.json" || { log "FAIL: 2^$k proof $i differs between backends"; fail=1; }
+  done
+  cp "$w/cuda-1-proof.json" "$out/bench-$k-cuda-proof.json" 2>/dev/null
+  rm -f "$w/c.zkey"
+done
 log "device check done, fail=$fail"
 exit $fail

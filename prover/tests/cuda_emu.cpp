@@ -5,6 +5,7 @@
 //
 //   g1_msm N x_1 y_1 s_1 ... x_N y_N s_N   -> {"emulated":[x,y],"cpu":[x,y],"window_bits":c,"pairs":P}
 //   g1_msm_random LOG_N SEED SHAPE          -> {"equal":b,"emulated":[x,y],"cpu":[x,y],...}
+//   g2_msm_random LOG_N SEED SHAPE          -> the same over G2 (coordinates as [c0,c1])
 //   msm_stages LOG_N SEED SHAPE [CHUNK [SEG_LEN GROUP]] -> {"assign":b,"sort":b,"bounds":b,"buckets":b,"windows":b,"result":b,...}
 //   ntt INVERSE N v_1 ... v_N               -> {"emulated":[...],"cpu":[...]}
 //   ntt_random LOG_N SEED                   -> {"forward":b,"inverse":b,"stages":b,"launches":L}
@@ -12,8 +13,11 @@
 // On a GPU (exit code and message of the CUDA backend otherwise, as {"error":...,"code":8}):
 //   devices                                 -> {"count":N,"built":b,"why":"..."}
 //   gpu_msm_random LOG_N SEED SHAPE DEVICE  -> {"equal":b,"gpu":[x,y],"cpu":[x,y],"gpu_seconds":t,"cpu_seconds":t}
+//   gpu_g2_msm_random LOG_N SEED SHAPE DEVICE -> the same over G2
 //   gpu_ntt_random LOG_N SEED DEVICE        -> {"forward":b,"inverse":b,"gpu_seconds":t,"cpu_seconds":t}
-//   gpu_msm_profile LOG_N SEED SHAPE DEVICE REPS -> {"ones":s,...,"mean_msm_seconds":s} (resident data)
+//   gpu_msm_profile LOG_N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> {"ones":s,...,"mean_msm_seconds":s} (resident data)
+//   gpu_g2_msm_profile LOG_N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> the same over G2
+//   gpu_msm_profile_count N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> G1, N points (any N)
 //   gpu_error_probe DEVICE                  -> {"message":"..."}
 // SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
 // repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
@@ -84,18 +88,22 @@ std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st)
 
 // Random points: per chunk of 256, a random multiple of G then steps of a random Q
 // (distinct with overwhelming probability; cheap enough for 2^22 of them).
-std::vector<G1Aff> random_bases(size_t n, uint64_t& st, ThreadPool& pool, bool some_infinity) {
+template <class C>
+std::vector<typename C::Aff> random_bases(size_t n, uint64_t& st, ThreadPool& pool, bool some_infinity) {
+  using Aff = typename C::Aff;
+  using Acc = typename C::Acc;
   const size_t chunk = 256, nchunks = (n + chunk - 1) / chunk;
   std::vector<Scalar> k(nchunks);
   for (auto& x : k) x = random_scalar(st);
   const Scalar q = random_scalar(st);
-  const G1::Acc g = G1::Acc::from_affine(G1::generator());
-  const G1Aff step = scalar_mul(g, q.l).to_affine();
-  std::vector<G1Aff> p(n);
+  if (!on_curve<C>(C::generator())) throw std::runtime_error("the curve's generator is not on the curve");
+  const Acc g = Acc::from_affine(C::generator());
+  const Aff step = scalar_mul(g, q.l).to_affine();
+  std::vector<Aff> p(n);
   pool.parallel_for(nchunks, [&](size_t c) {
-    G1::Acc acc = scalar_mul(g, k[c].l);
+    Acc acc = scalar_mul(g, k[c].l);
     for (size_t i = c * chunk; i < n && i < (c + 1) * chunk; ++i) {
-      p[i] = (some_infinity && i % 7 == 3) ? G1Aff::infinity() : acc.to_affine();
+      p[i] = (some_infinity && i % 7 == 3) ? Aff::infinity() : acc.to_affine();
       acc.add_affine(step);
     }
   });
@@ -117,13 +125,16 @@ std::string escape(const std::string& s) {
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
 std::string dec(const Fq& x) { return quote(field_to_decimal(x)); }
-std::string out_g1(const G1::Acc& p) {
-  G1Aff a = p.to_affine();
+std::string dec(const Fq2& x) { return "[" + dec(x.c0) + "," + dec(x.c1) + "]"; }
+template <class Acc>
+std::string out_point(const Acc& p) {
+  const auto a = p.to_affine();
   return "[" + dec(a.x) + "," + dec(a.y) + "]";
 }
 const char* tf(bool b) { return b ? "true" : "false"; }
-bool same_point(const G1::Acc& a, const G1::Acc& b) {
-  G1Aff x = a.to_affine(), y = b.to_affine();
+template <class Acc>
+bool same_point(const Acc& a, const Acc& b) {
+  const auto x = a.to_affine(), y = b.to_affine();
   return x.x == y.x && x.y == y.y;
 }
 
@@ -152,13 +163,14 @@ int read_log(std::istream& in, int max) {
   return (int)v;
 }
 
-std::string msm_answer(const std::vector<G1Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool) {
+template <class C>
+std::string msm_answer(const std::vector<typename C::Aff>& p, const std::vector<Scalar>& s, ThreadPool& pool) {
   EmuExec ex(pool);
-  MsmPipeline<G1, EmuExec> pipe(ex, p.data(), s.data(), p.size());
-  G1::Acc emu = pipe.run();
-  G1::Acc cpu = msm_cpu<G1>(p.data(), s.data(), p.size(), pool);
+  MsmPipeline<C, EmuExec> pipe(ex, p.data(), s.data(), p.size());
+  const typename C::Acc emu = pipe.run();
+  const typename C::Acc cpu = msm_cpu<C>(p.data(), s.data(), p.size(), pool);
   std::ostringstream o;
-  o << "{\"equal\":" << tf(same_point(emu, cpu)) << ",\"emulated\":" << out_g1(emu) << ",\"cpu\":" << out_g1(cpu)
+  o << "{\"equal\":" << tf(same_point(emu, cpu)) << ",\"emulated\":" << out_point(emu) << ",\"cpu\":" << out_point(cpu)
     << ",\"window_bits\":" << pipe.layout().c << ",\"windows\":" << pipe.layout().nwin << ",\"pairs\":" << pipe.pairs()
     << ",\"launches\":" << ex.launches() << ",\"sorts\":" << ex.sorts() << "}";
   return o.str();
@@ -257,6 +269,45 @@ std::string fr_list(const std::vector<Fr>& v) {
   return o + "]";
 }
 
+// gpu_msm_random / gpu_g2_msm_random: the CUDA MSM (transfers included) against msm_cpu.
+template <class C, class GpuMsm>
+std::string gpu_msm_answer(std::istream& in, ThreadPool& pool, GpuMsm gpu_msm) {
+  const int log_n = read_log(in, 24);
+  uint64_t st = read_u64(in, "seed");
+  const std::string shape = read_word(in, "shape");
+  const int device = (int)read_u64(in, "device");
+  const size_t n = size_t(1) << log_n;
+  std::vector<Scalar> s = scalars_of(shape, n, st);
+  std::vector<typename C::Aff> p = random_bases<C>(n, st, pool, shape == "infinity");
+  double gpu_s = 0;
+  const typename C::Acc gpu = gpu_msm(device, p.data(), s.data(), n, &gpu_s);
+  auto t0 = std::chrono::steady_clock::now();
+  const typename C::Acc cpu = msm_cpu<C>(p.data(), s.data(), n, pool);
+  const double cpu_s = seconds_since(t0);
+  std::ostringstream o;
+  o << "{\"equal\":" << tf(same_point(gpu, cpu)) << ",\"gpu\":" << out_point(gpu) << ",\"cpu\":" << out_point(cpu)
+    << ",\"gpu_seconds\":" << gpu_s << ",\"cpu_seconds\":" << cpu_s << ",\"cpu_threads\":" << pool.size() << "}";
+  return o.str();
+}
+
+// gpu_msm_profile / gpu_g2_msm_profile LOG_N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]];
+// by_count: the first word is the number of points instead of its log.
+template <class C, class Profile>
+std::string gpu_msm_profile(std::istream& in, ThreadPool& pool, Profile profile, bool by_count = false) {
+  const size_t n = by_count ? (size_t)read_u64(in, "N") : size_t(1) << read_log(in, 24);
+  if (n == 0 || n > (size_t(1) << 24)) throw std::runtime_error("N must be in 1..2^24");
+  uint64_t st = read_u64(in, "seed");
+  const std::string shape = read_word(in, "shape");
+  const int device = (int)read_u64(in, "device");
+  const int reps = (int)read_u64(in, "reps");
+  std::string word;
+  const uint32_t chunk = (in >> word) ? (uint32_t)std::stoul(word) : 0;
+  const uint32_t seg_len = (in >> word) ? (uint32_t)std::stoul(word) : 0;
+  std::vector<Scalar> s = scalars_of(shape, n, st);
+  std::vector<typename C::Aff> p = random_bases<C>(n, st, pool, shape == "infinity");
+  return profile(device, p.data(), s.data(), n, reps, chunk, seg_len);
+}
+
 std::string handle(const std::string& line, ThreadPool& pool) {
   std::istringstream in(line);
   const std::string op = read_word(in, "op");
@@ -270,7 +321,15 @@ std::string handle(const std::string& line, ThreadPool& pool) {
       if (!on_curve<G1>(p[i])) throw std::runtime_error("point " + std::to_string(i) + " is not on the curve");
       read_field<Fr>(in, "scalar").to_normal(s[i].l);
     }
-    return msm_answer(p, s, pool);
+    return msm_answer<G1>(p, s, pool);
+  }
+  if (op == "g2_msm_random") {
+    const int log_n = read_log(in, 16);
+    uint64_t st = read_u64(in, "seed");
+    const std::string shape = read_word(in, "shape");
+    const size_t n = size_t(1) << log_n;
+    std::vector<Scalar> s = scalars_of(shape, n, st);
+    return msm_answer<G2>(random_bases<G2>(n, st, pool, shape == "infinity"), s, pool);
   }
   if (op == "g1_msm_random" || op == "msm_stages") {
     const int log_n = read_log(in, 20);
@@ -281,8 +340,8 @@ std::string handle(const std::string& line, ThreadPool& pool) {
     for (int i = 0; i < 3 && op == "msm_stages" && (in >> word); ++i) extra[i] = (uint32_t)std::stoul(word);
     const size_t n = size_t(1) << log_n;
     std::vector<Scalar> s = scalars_of(shape, n, st);
-    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
-    return op == "g1_msm_random" ? msm_answer(p, s, pool) : msm_stages(p, s, pool, extra[0], extra[1], extra[2]);
+    std::vector<G1Aff> p = random_bases<G1>(n, st, pool, shape == "infinity");
+    return op == "g1_msm_random" ? msm_answer<G1>(p, s, pool) : msm_stages(p, s, pool, extra[0], extra[1], extra[2]);
   }
   if (op == "ntt") {
     const bool inverse = read_u64(in, "inverse") != 0;
@@ -345,24 +404,8 @@ std::string handle(const std::string& line, ThreadPool& pool) {
     return "{\"count\":" + std::to_string(count) + ",\"built\":" + tf(cuda_backend_built()) + ",\"why\":\"" +
            escape(why) + "\"}";
   }
-  if (op == "gpu_msm_random") {
-    const int log_n = read_log(in, 24);
-    uint64_t st = read_u64(in, "seed");
-    const std::string shape = read_word(in, "shape");
-    const int device = (int)read_u64(in, "device");
-    const size_t n = size_t(1) << log_n;
-    std::vector<Scalar> s = scalars_of(shape, n, st);
-    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
-    double gpu_s = 0;
-    G1::Acc gpu = cuda_g1_msm(device, p.data(), s.data(), n, &gpu_s);
-    auto t0 = std::chrono::steady_clock::now();
-    G1::Acc cpu = msm_cpu<G1>(p.data(), s.data(), n, pool);
-    const double cpu_s = seconds_since(t0);
-    std::ostringstream o;
-    o << "{\"equal\":" << tf(same_point(gpu, cpu)) << ",\"gpu\":" << out_g1(gpu) << ",\"cpu\":" << out_g1(cpu)
-      << ",\"gpu_seconds\":" << gpu_s << ",\"cpu_seconds\":" << cpu_s << ",\"cpu_threads\":" << pool.size() << "}";
-    return o.str();
-  }
+  if (op == "gpu_msm_random") return gpu_msm_answer<G1>(in, pool, cuda_g1_msm);
+  if (op == "gpu_g2_msm_random") return gpu_msm_answer<G2>(in, pool, cuda_g2_msm);
   if (op == "gpu_ntt_random") {
     const int log_n = read_log(in, 26);
     uint64_t st = read_u64(in, "seed");
@@ -388,17 +431,9 @@ std::string handle(const std::string& line, ThreadPool& pool) {
       << ",\"gpu_inverse_seconds\":" << gpu_inv_s << ",\"cpu_seconds\":" << cpu_s << "}";
     return o.str();
   }
-  if (op == "gpu_msm_profile") {
-    const int log_n = read_log(in, 24);
-    uint64_t st = read_u64(in, "seed");
-    const std::string shape = read_word(in, "shape");
-    const int device = (int)read_u64(in, "device");
-    const int reps = (int)read_u64(in, "reps");
-    const size_t n = size_t(1) << log_n;
-    std::vector<Scalar> s = scalars_of(shape, n, st);
-    std::vector<G1Aff> p = random_bases(n, st, pool, shape == "infinity");
-    return cuda_g1_msm_profile(device, p.data(), s.data(), n, reps);
-  }
+  if (op == "gpu_msm_profile") return gpu_msm_profile<G1>(in, pool, cuda_g1_msm_profile);
+  if (op == "gpu_g2_msm_profile") return gpu_msm_profile<G2>(in, pool, cuda_g2_msm_profile);
+  if (op == "gpu_msm_profile_count") return gpu_msm_profile<G1>(in, pool, cuda_g1_msm_profile, true);
   if (op == "gpu_error_probe") {
     const int device = (int)read_u64(in, "device");
     return "{\"message\":\"" + escape(cuda_error_probe(device)) + "\"}";

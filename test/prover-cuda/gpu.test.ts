@@ -73,6 +73,29 @@ describe.skipIf(!gpu.ok)(
       );
     });
 
+    describe("G2 MSM, GPU against CPU", () => {
+      it.each([10, 14, 18, 20])(
+        "2^%i random points, mixed scalars",
+        async (logN) => {
+          const got = await emu.request("gpu_g2_msm_random", logN, 2000 + logN, "mixed", device);
+          console.log(`gpu g2 msm 2^${logN}: ${JSON.stringify(got)}`);
+
+          expect(got.equal, JSON.stringify(got)).toBe(true);
+        },
+        300_000,
+      );
+
+      it.each(["bits", "one", "repeated", "full", "infinity"])(
+        "2^14 points, %s scalars",
+        async (shape) => {
+          const got = await emu.request("gpu_g2_msm_random", 14, 78, shape, device);
+
+          expect(got.equal, JSON.stringify(got)).toBe(true);
+        },
+        120_000,
+      );
+    });
+
     describe("NTT, GPU against CPU", () => {
       it.each([1, 10, 16, 20, 22])(
         "2^%i forward, and inverse back to the input",

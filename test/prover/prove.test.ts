@@ -3,14 +3,17 @@
  * verifier for every fixture circuit, with snarkjs' public signals, deterministic under
  * `--seed` and randomised without it.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseBinFile, readU32, section, ZKEY_SECTION } from "../helpers/binfile.js";
 import { g1OnCurve, g2InSubgroup, parseGroth16Proof } from "../helpers/bn254.js";
+import { Rng } from "../helpers/random.js";
 import { circuitNames, runProver, snarkjs, snarkjsVerifyDetailed } from "./fixtures.js";
 import { describeWithProver, expectProverOk, ProofBench, readJson } from "./prover-run.js";
 
 const bench = new ProofBench("prove");
+const rng = Rng.fromEnv("prover-prove");
 
 describeWithProver("proofwatch-prover end to end", () => {
   beforeAll(() => bench.setUp(), 600_000);
@@ -93,6 +96,40 @@ describeWithProver("proofwatch-prover end to end", () => {
       const expected = await readFile(one.proof, "utf8");
       expect(await readFile(two.proof, "utf8")).toBe(expected);
       expect(await readFile(many.proof, "utf8")).toBe(expected);
+    });
+  });
+
+  describe("zkey coefficient order", () => {
+    it("proves the same from a zkey whose coefficients are shuffled out of constraint order", async () => {
+      const f = bench.fixture("mimc_4k");
+      const bytes = new Uint8Array(await readFile(f.zkey));
+      const coeffs = section(parseBinFile(bytes), ZKEY_SECTION.coeffs);
+      // u32 count, then 44-byte records: matrix, constraint, signal (u32 each), value.
+      const count = readU32(bytes, coeffs.offset);
+      const first = coeffs.offset + 4;
+      const records = Array.from({ length: count }, (_, i) =>
+        bytes.slice(first + i * 44, first + i * 44 + 44),
+      );
+      for (let i = records.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        const [a, b] = [records[i], records[j]];
+        if (a && b) [records[i], records[j]] = [b, a];
+      }
+      records.forEach((r, i) => {
+        bytes.set(r, first + i * 44);
+      });
+      const shuffled = { ...f, zkey: join(bench.dir, "shuffled.zkey") };
+      await writeFile(shuffled.zkey, bytes);
+
+      const want = await bench.prove(f, "in-order", ["--backend", "cpu", "--seed", "5"]);
+      const got = await bench.prove(shuffled, "shuffled", ["--backend", "cpu", "--seed", "5"]);
+
+      const constraint = (r: Uint8Array) => readU32(r, 4);
+      const outOfOrder = records.filter(
+        (r, i) => i > 0 && constraint(r) < constraint(records[i - 1] ?? r),
+      );
+      expect(outOfOrder.length).toBeGreaterThan(count / 4);
+      expect(await readFile(got.proof, "utf8")).toBe(await readFile(want.proof, "utf8"));
     });
   });
 

@@ -14,11 +14,11 @@ namespace {
 // buffers and CUB scratch dominate), for a clear message before anything is allocated.
 size_t device_bytes_needed(const Zkey& z) {
   const size_t n = z.domain_size;
-  size_t resident = (z.a.size() + z.b1.size() + z.c.size() + z.h.size()) * sizeof(G1Aff) + 2 * n * sizeof(Fr) +
-                    5 * n * sizeof(Fr) + z.n_vars * sizeof(Scalar);
+  size_t resident = (z.a.size() + z.b1.size() + z.c.size() + z.h.size()) * sizeof(G1Aff) + z.b2.size() * sizeof(G2Aff) +
+                    2 * n * sizeof(Fr) + 5 * n * sizeof(Fr) + z.n_vars * sizeof(Scalar);
   size_t biggest = n > z.n_vars ? n : z.n_vars;
   gpu::MsmLayout L = gpu::msm_layout(biggest);
-  size_t msm = (size_t)L.nwin * biggest * sizeof(uint32_t) * 6 + (size_t)L.nkeys * (2 * sizeof(uint32_t) + sizeof(G1::Acc));
+  size_t msm = (size_t)L.nwin * biggest * sizeof(uint32_t) * 6 + (size_t)L.nkeys * (2 * sizeof(uint32_t) + sizeof(G2::Acc));
   return resident + msm;
 }
 
@@ -29,7 +29,7 @@ class CudaCircuit : public GpuCircuit {
     CUDA_OK(cudaGetDeviceProperties(&prop, device));
     name_ = std::string("CUDA device ") + std::to_string(device) + ": " + prop.name;
   }
-  G1Results prove_g1(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
+  MsmResults prove_msms(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
                      const std::vector<Scalar>& witness, bool h_bitflip, Timings* t) override {
     CUDA_OK(cudaSetDevice(ex_.device()));
     return circuit_.prove(a, b, c, witness, h_bitflip, t);
@@ -75,18 +75,27 @@ double since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
+template <class C>
+typename C::Acc msm_on_device(int device, const typename C::Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
   need_device(device);
   gpu::CudaExec ex(device);
   auto t0 = std::chrono::steady_clock::now();
-  auto b = ex.alloc<G1Aff>(n);
+  auto b = ex.alloc<typename C::Aff>(n);
   auto s = ex.alloc<Scalar>(n);
   ex.wait(ex.upload(b.get(), bases, n, "bases"));
   ex.wait(ex.upload(s.get(), scalars, n, "scalars"));
-  G1::Acc r = gpu::msm<G1>(ex, b.get(), s.get(), n);
+  typename C::Acc r = gpu::msm<C>(ex, b.get(), s.get(), n);
   ex.sync();
   if (seconds) *seconds = since(t0);
   return r;
+}
+
+G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
+  return msm_on_device<G1>(device, bases, scalars, n, seconds);
+}
+
+G2::Acc cuda_g2_msm(int device, const G2Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
+  return msm_on_device<G2>(device, bases, scalars, n, seconds);
 }
 
 void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds) {
@@ -105,21 +114,24 @@ void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds) 
   if (seconds) *seconds = since(t0);
 }
 
-std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* scalars, size_t n, int reps) {
+template <class C>
+std::string msm_profile(int device, const typename C::Aff* bases, const Scalar* scalars, size_t n, int reps,
+                        uint32_t chunk, uint32_t seg_len) {
   need_device(device);
   gpu::CudaExec ex(device);
-  auto b = ex.alloc<G1Aff>(n);
+  auto b = ex.alloc<typename C::Aff>(n);
   auto s = ex.alloc<Scalar>(n);
   ex.wait(ex.upload(b.get(), bases, n, "bases"));
   ex.wait(ex.upload(s.get(), scalars, n, "scalars"));
   ex.sync();
-  gpu::msm<G1>(ex, b.get(), s.get(), n);  // warm-up: pool growth, module load
+  using Pipe = gpu::MsmPipeline<C, gpu::CudaExec>;
+  Pipe(ex, b.get(), s.get(), n, chunk, seg_len).run();  // warm-up: pool growth, module load
   ex.sync();
   auto t0 = std::chrono::steady_clock::now();
-  for (int r = 0; r < reps; ++r) gpu::msm<G1>(ex, b.get(), s.get(), n);
+  for (int r = 0; r < reps; ++r) Pipe(ex, b.get(), s.get(), n, chunk, seg_len).run();
   ex.sync();
   const double mean = since(t0) / (reps > 0 ? reps : 1);
-  gpu::MsmPipeline<G1, gpu::CudaExec> pipe(ex, b.get(), s.get(), n);
+  Pipe pipe(ex, b.get(), s.get(), n, chunk, seg_len);
   std::string out = "{";
   auto step = [&](const char* name, auto&& fn) {
     auto t = std::chrono::steady_clock::now();
@@ -135,10 +147,22 @@ std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* sc
   step("reduce", [&] { pipe.reduce(); });
   step("finish", [&] { pipe.finish("msm"); });
   const gpu::MsmLayout& L = pipe.layout();
-  out += "\"window_bits\":" + std::to_string(L.c) + ",\"pairs\":" + std::to_string(pipe.pairs()) +
+  out += "\"window_bits\":" + std::to_string(L.c) + ",\"chunk\":" + std::to_string(L.chunk) +
+         ",\"seg_len\":" + std::to_string(L.seg_len) +
+         ",\"pairs\":" + std::to_string(pipe.pairs()) +
          ",\"mean_msm_seconds\":" + std::to_string(mean) + ",\"reps\":" + std::to_string(reps) + "}";
   ex.report(nullptr);
   return out;
+}
+
+std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* scalars, size_t n, int reps,
+                                uint32_t chunk, uint32_t seg_len) {
+  return msm_profile<G1>(device, bases, scalars, n, reps, chunk, seg_len);
+}
+
+std::string cuda_g2_msm_profile(int device, const G2Aff* bases, const Scalar* scalars, size_t n, int reps,
+                                uint32_t chunk, uint32_t seg_len) {
+  return msm_profile<G2>(device, bases, scalars, n, reps, chunk, seg_len);
 }
 
 std::string cuda_error_probe(int device) {

@@ -20,11 +20,19 @@ G1::Acc cuda_g1_msm(int, const G1Aff*, const Scalar*, size_t, double*) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
+G2::Acc cuda_g2_msm(int, const G2Aff*, const Scalar*, size_t, double*) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
 void cuda_ntt(int, Fr*, int, bool, double*) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
-std::string cuda_g1_msm_profile(int, const G1Aff*, const Scalar*, size_t, int) {
+std::string cuda_g1_msm_profile(int, const G1Aff*, const Scalar*, size_t, int, uint32_t, uint32_t) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
+std::string cuda_g2_msm_profile(int, const G2Aff*, const Scalar*, size_t, int, uint32_t, uint32_t) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 

@@ -9,7 +9,7 @@ namespace {
 class EmulatedCircuit : public GpuCircuit {
  public:
   EmulatedCircuit(const Zkey& z, ThreadPool& pool) : ex_(pool), circuit_(ex_, z) {}
-  G1Results prove_g1(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
+  MsmResults prove_msms(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
                      const std::vector<Scalar>& witness, bool h_bitflip, Timings* t) override {
     return circuit_.prove(a, b, c, witness, h_bitflip, t);
   }

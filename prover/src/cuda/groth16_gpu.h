@@ -1,6 +1,6 @@
-// The G1 side of a Groth16 proof on an executor (CUDA or the grid emulator): resident
+// The device side of a Groth16 proof on an executor (CUDA or the grid emulator): resident
 // zkey points, NTTs to the odd coset, h = a*b - c left on the device as MSM scalars,
-// then the a, b1, c and h MSMs. Uploads go through exec.upload (a copy stream for CUDA)
+// then the a, b1, b2 (G2), c and h MSMs. Uploads go through exec.upload (a copy stream for CUDA)
 // and the compute stream waits for each just before its first use, so the b, c and
 // witness transfers overlap the a transforms.
 #pragma once
@@ -30,6 +30,7 @@ class CircuitOn {
         b1_(ex.template alloc<G1Aff>(z.b1.size())),
         c_(ex.template alloc<G1Aff>(z.c.size())),
         h_(ex.template alloc<G1Aff>(z.h.size())),
+        b2_(ex.template alloc<G2Aff>(z.b2.size())),
         tw_(ex.template alloc<Fr>(half())),
         itw_(ex.template alloc<Fr>(half())),
         coset_(ex.template alloc<Fr>(n_)),
@@ -42,8 +43,10 @@ class CircuitOn {
     sizes_[1] = z.b1.size();
     sizes_[2] = z.c.size();
     sizes_[3] = z.h.size();
+    sizes_[4] = z.b2.size();
     ex.wait(ex.upload(a_.get(), z.a.data(), z.a.size(), "zkey_a"));
     ex.wait(ex.upload(b1_.get(), z.b1.data(), z.b1.size(), "zkey_b1"));
+    ex.wait(ex.upload(b2_.get(), z.b2.data(), z.b2.size(), "zkey_b2"));
     ex.wait(ex.upload(c_.get(), z.c.data(), z.c.size(), "zkey_c"));
     ex.wait(ex.upload(h_.get(), z.h.data(), z.h.size(), "zkey_h"));
     std::vector<Fr> tw = twiddles(log_n_, false), itw = twiddles(log_n_, true);
@@ -60,7 +63,7 @@ class CircuitOn {
     ex.sync();
   }
 
-  GpuCircuit::G1Results prove(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
+  GpuCircuit::MsmResults prove(const std::vector<Fr>& a, const std::vector<Fr>& b, const std::vector<Fr>& c,
                               const std::vector<Scalar>& witness, bool h_bitflip, Timings* t) {
     std::lock_guard<std::mutex> lock(mu_);
     using Clock = std::chrono::steady_clock;
@@ -88,11 +91,13 @@ class CircuitOn {
     ex_.sync();
     lap("ntt");
     ex_.wait(tw);
-    GpuCircuit::G1Results r;
+    GpuCircuit::MsmResults r;
     r.a = msm<G1>(ex_, a_.get(), wit_.get(), sizes_[0], "msm_result");
     lap("msm_a");
     r.b1 = msm<G1>(ex_, b1_.get(), wit_.get(), sizes_[1], "msm_result");
     lap("msm_b1");
+    r.b2 = msm<G2>(ex_, b2_.get(), wit_.get(), sizes_[4], "msm_result");
+    lap("msm_b2");
     r.c = msm<G1>(ex_, c_.get(), wit_.get() + n_public_ + 1, sizes_[2], "msm_result");
     lap("msm_c");
     r.h = msm<G1>(ex_, h_.get(), hs_.get(), sizes_[3], "msm_result");
@@ -107,8 +112,9 @@ class CircuitOn {
   size_t n_;
   int log_n_;
   size_t n_vars_, n_public_;
-  size_t sizes_[4];
+  size_t sizes_[5];
   Buf<G1Aff> a_, b1_, c_, h_;
+  Buf<G2Aff> b2_;
   Buf<Fr> tw_, itw_, coset_, da_, db_, dc_;
   Buf<Scalar> hs_, wit_;
   std::mutex mu_;

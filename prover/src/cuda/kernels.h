@@ -5,6 +5,7 @@
 // blockIdx.x * blockDim.x + threadIdx.x; launchers only run tid < count.
 #pragma once
 #include <cstddef>
+#include <initializer_list>
 
 #include "msm/pippenger.h"
 #include "ntt/ntt.h"
@@ -49,18 +50,39 @@ inline void msm_set_reduction(MsmLayout& L, uint32_t seg_len, uint32_t group) {
 
 // Window size: about log2(n) - 3 between 4 and 16 (16 keeps the bucket array of the
 // largest circuits, nwin * 2^15 XYZZ points, at 64 MiB).
+// Bits of a full-width scalar (below 2^254) that land in the top window of c-bit windows.
+inline int msm_top_window_bits(int c) { return 254 - (msm_windows(c) - 1) * c; }
+
 inline MsmLayout msm_layout(size_t n) {
   int lg = 0;
   while (lg < 40 && (size_t(1) << (lg + 1)) <= n) ++lg;
   MsmLayout L;
   L.c = lg - 3 < 4 ? 4 : lg - 3 > 16 ? 16 : lg - 3;
+  // A top window of a few bits sends every full-width scalar's top digit into a handful
+  // of buckets, whose chunk partials BucketFinalize then folds one by one: 2^16 - 2
+  // points took 22 ms to accumulate with c = 12 (2 top bits) against 3 ms for 2^16 with
+  // c = 13 on an H100. Below half a window, a neighbour with a fuller top window wins.
+  if (2 * msm_top_window_bits(L.c) < L.c) {
+    int best = L.c;
+    for (int c : {L.c - 1, L.c + 1}) {
+      if (c >= 4 && c <= 16 && msm_top_window_bits(c) * best > msm_top_window_bits(best) * c) best = c;
+    }
+    L.c = best;
+  }
   L.nwin = msm_windows(L.c);
   L.nb = 1u << (L.c - 1);
   L.nkeys = (uint32_t)L.nwin * L.nb;
   L.key_bits = 0;
   while (L.key_bits < 32 && (uint64_t(1) << L.key_bits) <= L.nkeys) ++L.key_bits;
-  msm_set_reduction(L, 64, 16);
+  // Enough threads to fill a big GPU (132 SMs on an H100/H200) at every size: pairs per
+  // accumulation thread and buckets per reduction thread shrink below 2^20 points, where
+  // 256 and 64 left most SMs idle (a 2^16 MSM ran on 40 blocks).
+  const size_t pairs = (size_t)L.nwin * n;
   L.chunk = 256;
+  while (L.chunk > 32 && pairs / L.chunk < (size_t(1) << 16)) L.chunk /= 2;
+  uint32_t seg_len = 64;
+  while (seg_len > 16 && (size_t)L.nkeys / seg_len < (size_t(1) << 13)) seg_len /= 2;
+  msm_set_reduction(L, seg_len, 16);
   return L;
 }
 

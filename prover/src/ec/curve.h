@@ -158,6 +158,14 @@ struct G2 {
                Fq::from_mont_limbs(0x38e7ecccd1dcff67ULL, 0x65f0b37d93ce0d3eULL, 0xd749d0dd22ac00aaULL,
                                    0x0141b9ce4a688d4dULL)};
   }
+  // The generator snarkjs and EIP-197 use (normal-form limbs, least significant first).
+  PW_HOST_DEVICE static Aff generator() {
+    const uint64_t x0[4] = {0x46debd5cd992f6edULL, 0x674322d4f75edaddULL, 0x426a00665e5c4479ULL, 0x1800deef121f1e76ULL};
+    const uint64_t x1[4] = {0x97e485b7aef312c2ULL, 0xf1aa493335a9e712ULL, 0x7260bfb731fb5d25ULL, 0x198e9393920d483aULL};
+    const uint64_t y0[4] = {0x4ce6cc0166fa7daaULL, 0xe3d1e7690c43d37bULL, 0x4aab71808dcb408fULL, 0x12c85ea5db8c6debULL};
+    const uint64_t y1[4] = {0x55acdadcd122975bULL, 0xbc4b313370b38ef3ULL, 0xec9e99ad690c3395ULL, 0x090689d0585ff075ULL};
+    return Aff{Fq2{Fq::from_normal(x0), Fq::from_normal(x1)}, Fq2{Fq::from_normal(y0), Fq::from_normal(y1)}};
+  }
 };
 
 using G1Aff = G1::Aff;

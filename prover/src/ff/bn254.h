@@ -45,7 +45,7 @@ struct Fq2 {
   // Karatsuba with one Montgomery reduction per coefficient instead of one per product:
   // three 512-bit products, then c0 = a0b0 - a1b1 (plus p*R when negative) and
   // c1 = (a0 + a1)(b0 + b1) - a0b0 - a1b1, both below p*R as the reduction needs.
-  PW_HOST_DEVICE PW_INLINE Fq2 operator*(const Fq2& b) const {
+  PW_HOST_DEVICE PW_DEVICE_CALL Fq2 operator*(const Fq2& b) const {
     uint64_t t0[8], t1[8], t2[8], sa[4], sb[4];
     Fq::mul_wide(c0.l, b.c0.l, t0);
     Fq::mul_wide(c1.l, b.c1.l, t1);
@@ -67,7 +67,7 @@ struct Fq2 {
     for (int i = 0; i < 8; ++i) t2[i] = subb(t2[i], t1[i], br, br);
     return Fq2{Fq::redc(d), Fq::redc(t2)};
   }
-  PW_HOST_DEVICE PW_INLINE Fq2 sqr() const {
+  PW_HOST_DEVICE PW_DEVICE_CALL Fq2 sqr() const {
     Fq t = c0 * c1;
     return Fq2{(c0 + c1) * (c0 - c1), t.dbl()};
   }

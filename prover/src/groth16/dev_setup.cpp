@@ -5,38 +5,15 @@
 #include <memory>
 
 #include "ec/batch_affine.h"
-#include "ff/decimal.h"
+#include "groth16/prover.h"
 #include "io/bin_writer.h"
 #include "io/formats.h"
 #include "ntt/ntt.h"
 #include "util/error.h"
-#include "util/splitmix.h"
 
 namespace pw {
 
 namespace {
-
-Fr fixed_fr(uint64_t& s) {
-  for (;;) {
-    uint64_t v[4];
-    for (auto& x : v) x = splitmix64(s);
-    v[3] &= 0x3fffffffffffffffULL;
-    if (Fr::is_canonical(v)) return Fr::from_normal(v);
-  }
-}
-
-Fq fq_dec(const char* s) {
-  Fq x;
-  if (!parse_field(s, x)) throw ProverError(kExitInternal, "bad constant");
-  return x;
-}
-
-G2Aff g2_generator() {
-  return G2Aff{Fq2{fq_dec("10857046999023057135944570762232829481370756359578518086990519993285655852781"),
-                   fq_dec("11559732032986387107991004021392285783925812861821192530917403151452391805634")},
-               Fq2{fq_dec("8495653923123431417604973247489272438418190587263600148770280649306958101930"),
-                   fq_dec("4082367875863433681332203403145435568316851327593401208105741076214120093531")}};
-}
 
 void batch_inverse(std::vector<Fr>& v) {
   std::vector<Fr> prefix(v.size());
@@ -100,8 +77,8 @@ void insecure_dev_setup(const std::string& r1cs_path, const std::string& zkey_pa
   const size_t n = size_t(1) << log_n;
 
   uint64_t seed = 0x70726f6f66776174ULL;  // "proofwat": fixed, hence insecure
-  const Fr tau = fixed_fr(seed), alpha = fixed_fr(seed), beta = fixed_fr(seed), gamma = fixed_fr(seed),
-           delta = fixed_fr(seed);
+  const Fr tau = random_fr(true, seed), alpha = random_fr(true, seed), beta = random_fr(true, seed),
+           gamma = random_fr(true, seed), delta = random_fr(true, seed);
   const Fr gamma_inv = gamma.inverse(), delta_inv = delta.inverse();
 
   std::vector<Fr> lag = lagrange_at(tau, log_n, 0, 1, n);
@@ -127,7 +104,7 @@ void insecure_dev_setup(const std::string& r1cs_path, const std::string& zkey_pa
   log("evaluated the QAP at tau");
 
   FixedBase<G1> g1(G1::generator());
-  FixedBase<G2> g2(g2_generator());
+  FixedBase<G2> g2(G2::generator());
   std::vector<G1Aff> pa, pb1, pc, ph, pic;
   std::vector<G2Aff> pb2;
   g1.mul_many(au, pa, pool);

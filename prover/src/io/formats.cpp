@@ -1,5 +1,6 @@
 #include "io/formats.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "io/binfile.h"
@@ -144,6 +145,12 @@ Zkey load_zkey(const std::string& path, bool check_points, ThreadPool* pool) {
       if (!Fr::is_canonical(v)) throw ProverError(kExitBadZkey, path + ": coefficient " + std::to_string(i) + " is >= r");
       k.value = Fr::from_mont_limbs(v[0], v[1], v[2], v[3]);
       (m == 0 ? z.coef_a : z.coef_b).push_back(k);
+    }
+    // Ordered by constraint (snarkjs writes them so; others may not), so that the prover
+    // can give each thread whole rows.
+    auto by_row = [](const Coef& x, const Coef& y) { return x.constraint < y.constraint; };
+    for (std::vector<Coef>* cs : {&z.coef_a, &z.coef_b}) {
+      if (!std::is_sorted(cs->begin(), cs->end(), by_row)) std::stable_sort(cs->begin(), cs->end(), by_row);
     }
   }
   const uint64_t nv = z.n_vars, np = z.n_public;

@@ -24,7 +24,7 @@ struct Zkey {
   G2Aff beta2, gamma2, delta2;
   std::vector<G1Aff> ic, a, b1, c, h;
   std::vector<G2Aff> b2;
-  std::vector<Coef> coef_a, coef_b;
+  std::vector<Coef> coef_a, coef_b;  // each ordered by constraint
 };
 
 // Throws ProverError(kExitBadZkey) on any format problem; check_points verifies every

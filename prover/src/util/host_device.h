@@ -30,6 +30,15 @@
 #define PW_FORCE_INLINE inline __attribute__((always_inline))
 #endif
 
+// Out of line in device code, inline on the host: for the Fq2 product and square, which
+// inlined into every G2 curve formula made the G2 MSM kernels too large for ptxas to
+// compile in CI's time (minutes per target).
+#if defined(__CUDA_ARCH__)
+#define PW_DEVICE_CALL __noinline__
+#else
+#define PW_DEVICE_CALL inline
+#endif
+
 // Full unrolling of the fixed 4-limb loops (gcc -O3 leaves some of them rolled).
 #if defined(__CUDACC__)
 #define PW_UNROLL _Pragma("unroll")
