@@ -67,6 +67,31 @@ d="$fixtures/circuits/mimc_4k"
   2>"$out/device999.txt"
 log "--device 999: exit $? $(cat "$out/device999.txt")"
 
+# Out of device memory with a real key: another process holds all but 1 GiB. --backend
+# cuda must refuse before uploading (exit 1, "out of device memory: this circuit needs
+# ..."), and auto must prove on the CPU: the same proof as the CPU's under that seed.
+oom_check() {
+  local w=$1 holder rc i
+  "$build/prover-cuda-emu" <<<"gpu_hold_memory $device 1024 60" >"$out/hold.txt" &
+  holder=$!
+  for i in $(seq 60); do [ -s "$out/hold.txt" ] && break; sleep 0.5; done
+  log "another process holds device memory: $(head -1 "$out/hold.txt")"
+  "$build/proofwatch-prover" --backend cuda --device "$device" --seed 1 "$w/c.zkey" "$w/c.wtns" \
+    "$out/oom-cuda-proof.json" "$out/oom-cuda-public.json" 2>"$out/oom-cuda.txt"
+  rc=$?
+  log "--backend cuda, 1 GiB free: exit $rc $(cat "$out/oom-cuda.txt")"
+  { [ $rc -eq 1 ] && grep -q 'out of device memory: this circuit needs' "$out/oom-cuda.txt"; } ||
+    { log "FAIL: out-of-memory refusal"; fail=1; }
+  "$build/proofwatch-prover" --backend auto --device "$device" --seed 1 "$w/c.zkey" "$w/c.wtns" \
+    "$out/oom-auto-proof.json" "$out/oom-auto-public.json" 2>"$out/oom-auto.txt"
+  rc=$?
+  log "--backend auto, 1 GiB free: exit $rc $(cat "$out/oom-auto.txt")"
+  { [ $rc -eq 0 ] && cmp -s "$out/oom-auto-proof.json" "$w/cpu-1-proof.json"; } ||
+    { log "FAIL: auto did not fall back to the CPU's proof"; fail=1; }
+  kill "$holder"
+  wait "$holder" 2>/dev/null
+}
+
 # Benchmark circuits: the daemon loads the key once (as the prover service runs it) and
 # proves three witnesses per backend; the first CUDA proof pays the module load.
 for k in ${BENCH_LOGS:-16 18 20}; do
@@ -86,6 +111,7 @@ for k in ${BENCH_LOGS:-16 18 20}; do
     cmp -s "$w/cuda-$i-proof.json" "$w/cpu-$i-proof.json" || { log "FAIL: 2^$k proof $i differs between backends"; fail=1; }
   done
   cp "$w/cuda-1-proof.json" "$out/bench-$k-cuda-proof.json" 2>/dev/null
+  [ "$k" = 20 ] && oom_check "$w"
   rm -f "$w/c.zkey"
 done
 log "device check done, fail=$fail"

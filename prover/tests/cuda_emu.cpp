@@ -19,6 +19,8 @@
 //   gpu_g2_msm_profile LOG_N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> the same over G2
 //   gpu_msm_profile_count N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> G1, N points (any N)
 //   gpu_error_probe DEVICE                  -> {"message":"..."}
+//   gpu_hold_memory DEVICE LEAVE_MIB SECONDS -> {"taken_mib":M,"free_mib":F} printed at once,
+//                                              again when the memory is released
 // SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
 // repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
 #include <algorithm>
@@ -434,6 +436,11 @@ std::string handle(const std::string& line, ThreadPool& pool) {
   if (op == "gpu_msm_profile") return gpu_msm_profile<G1>(in, pool, cuda_g1_msm_profile);
   if (op == "gpu_g2_msm_profile") return gpu_msm_profile<G2>(in, pool, cuda_g2_msm_profile);
   if (op == "gpu_msm_profile_count") return gpu_msm_profile<G1>(in, pool, cuda_g1_msm_profile, true);
+  if (op == "gpu_hold_memory") {
+    const int device = (int)read_u64(in, "device");
+    const size_t leave_mib = read_u64(in, "leave_mib");
+    return cuda_hold_memory(device, leave_mib, (double)read_u64(in, "seconds"));
+  }
   if (op == "gpu_error_probe") {
     const int device = (int)read_u64(in, "device");
     return "{\"message\":\"" + escape(cuda_error_probe(device)) + "\"}";

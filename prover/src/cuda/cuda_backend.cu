@@ -3,6 +3,7 @@
 // msm_pipeline.h / groth16_gpu.h, shared with the grid emulator the tests run.
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "cuda/cuda_exec.cuh"
 #include "cuda/groth16_gpu.h"
@@ -163,6 +164,23 @@ std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* sc
 std::string cuda_g2_msm_profile(int device, const G2Aff* bases, const Scalar* scalars, size_t n, int reps,
                                 uint32_t chunk, uint32_t seg_len) {
   return msm_profile<G2>(device, bases, scalars, n, reps, chunk, seg_len);
+}
+
+std::string cuda_hold_memory(int device, size_t leave_mib, double seconds) {
+  need_device(device);
+  CUDA_OK(cudaSetDevice(device));
+  size_t free_b = 0, total_b = 0;
+  CUDA_OK(cudaMemGetInfo(&free_b, &total_b));
+  const size_t leave = leave_mib << 20, take = free_b > leave ? free_b - leave : 0;
+  void* p = nullptr;
+  if (take) CUDA_OK(cudaMalloc(&p, take));
+  CUDA_OK(cudaMemGetInfo(&free_b, &total_b));
+  const std::string out = "{\"taken_mib\":" + std::to_string(take >> 20) + ",\"free_mib\":" + std::to_string(free_b >> 20) + "}";
+  std::printf("%s\n", out.c_str());
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  if (p) CUDA_OK(cudaFree(p));
+  return out;
 }
 
 std::string cuda_error_probe(int device) {

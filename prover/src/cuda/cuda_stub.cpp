@@ -36,6 +36,10 @@ std::string cuda_g2_msm_profile(int, const G2Aff*, const Scalar*, size_t, int, u
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
+std::string cuda_hold_memory(int, size_t, double) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
 std::string cuda_error_probe(int) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
