@@ -202,8 +202,9 @@ PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
 }
 
 // Rows of a * y[i] (X = "a") or c * y[i] (X = "c") with the limbs as memory operands; the
-// _ACC form adds into a window whose top limb T4 is already in use.
-#define PW_DOT_ROW(Y, X, T0, T1, T2, T3, T4)                                                  \
+// _ACC form adds into a window whose top limb T4 is already in use. Both start with the
+// same three limb products (PW_DOT_ROW_LOW) and differ only in the top one.
+#define PW_DOT_ROW_LOW(Y, X, T0, T1, T2, T3)                                                  \
   "movq %[" Y "], %%rdx\n\t"                                                                 \
   "xorl %k[z], %k[z]\n\t"                                                                    \
   "mulxq %[" X "0], %[lo], %[hi]\n\t"                                                        \
@@ -214,23 +215,15 @@ PW_FAST_INLINE Fq mul_mulx(const Fq& a, const Fq& b) {
   "adcxq %[hi], %[" T2 "]\n\t"                                                               \
   "mulxq %[" X "2], %[lo], %[hi]\n\t"                                                        \
   "adoxq %[lo], %[" T2 "]\n\t"                                                               \
-  "adcxq %[hi], %[" T3 "]\n\t"                                                               \
+  "adcxq %[hi], %[" T3 "]\n\t"
+#define PW_DOT_ROW(Y, X, T0, T1, T2, T3, T4)                                                  \
+  PW_DOT_ROW_LOW(Y, X, T0, T1, T2, T3)                                                       \
   "mulxq %[" X "3], %[lo], %[" T4 "]\n\t"                                                    \
   "adoxq %[lo], %[" T3 "]\n\t"                                                               \
   "adcxq %[z], %[" T4 "]\n\t"                                                                \
   "adoxq %[z], %[" T4 "]\n\t"
 #define PW_DOT_ROW_ACC(Y, X, T0, T1, T2, T3, T4)                                              \
-  "movq %[" Y "], %%rdx\n\t"                                                                 \
-  "xorl %k[z], %k[z]\n\t"                                                                    \
-  "mulxq %[" X "0], %[lo], %[hi]\n\t"                                                        \
-  "adoxq %[lo], %[" T0 "]\n\t"                                                               \
-  "adcxq %[hi], %[" T1 "]\n\t"                                                               \
-  "mulxq %[" X "1], %[lo], %[hi]\n\t"                                                        \
-  "adoxq %[lo], %[" T1 "]\n\t"                                                               \
-  "adcxq %[hi], %[" T2 "]\n\t"                                                               \
-  "mulxq %[" X "2], %[lo], %[hi]\n\t"                                                        \
-  "adoxq %[lo], %[" T2 "]\n\t"                                                               \
-  "adcxq %[hi], %[" T3 "]\n\t"                                                               \
+  PW_DOT_ROW_LOW(Y, X, T0, T1, T2, T3)                                                       \
   "mulxq %[" X "3], %[lo], %[hi]\n\t"                                                        \
   "adoxq %[lo], %[" T3 "]\n\t"                                                               \
   "adcxq %[hi], %[" T4 "]\n\t"                                                               \
@@ -278,6 +271,7 @@ PW_FAST_INLINE Fq mul2_mulx(const Fq& a, const Fq& b, const Fq& c, const Fq& d) 
 #undef PW_DOT_ROW
 #undef PW_SUBTRACT_Q_UNLESS_BORROW
 #undef PW_DOT_ROW_ACC
+#undef PW_DOT_ROW_LOW
 #undef PW_MONT_ROW
 #undef PW_MONT_REDUCE
 
