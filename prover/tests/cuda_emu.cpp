@@ -19,8 +19,8 @@
 //   gpu_g2_msm_profile LOG_N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> the same over G2
 //   gpu_msm_profile_count N SEED SHAPE DEVICE REPS [CHUNK [SEG_LEN]] -> G1, N points (any N)
 //   gpu_error_probe DEVICE                  -> {"message":"..."}
-//   gpu_hold_memory DEVICE LEAVE_MIB SECONDS -> {"taken_mib":M,"free_mib":F} printed at once,
-//                                              again when the memory is released
+//   gpu_hold_memory DEVICE LEAVE_MIB SECONDS -> {"taken_mib":M,"free_mib":F} once held, then
+//                                              {"released_mib":M} when the memory is released
 // SHAPE: mixed (zeros, ones, r-1, small, random, repeats), bits (0/1 only), zero, one,
 // repeated (one scalar for all), full (random < r), infinity (some bases at infinity).
 #include <algorithm>
@@ -439,7 +439,11 @@ std::string handle(const std::string& line, ThreadPool& pool) {
   if (op == "gpu_hold_memory") {
     const int device = (int)read_u64(in, "device");
     const size_t leave_mib = read_u64(in, "leave_mib");
-    return cuda_hold_memory(device, leave_mib, (double)read_u64(in, "seconds"));
+    const double seconds = (double)read_u64(in, "seconds");
+    // The first line goes out while the memory is held, so that a script can go on then.
+    return cuda_hold_memory(device, leave_mib, seconds, [](const std::string& held) {
+      std::cout << held << std::endl;
+    });
   }
   if (op == "gpu_error_probe") {
     const int device = (int)read_u64(in, "device");

@@ -3,6 +3,7 @@
 // h MSMs); the CPU does build_abc and finalize.
 // Plain C++: no CUDA header here, so the CPU build and the CLI need none.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,9 +62,10 @@ std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* sc
 std::string cuda_g2_msm_profile(int device, const G2Aff* bases, const Scalar* scalars, size_t n, int reps,
                                 uint32_t chunk = 0, uint32_t seg_len = 0);
 // Takes all but `leave_mib` MiB of device `device`'s free memory for `seconds` (another
-// process's footprint, to check the prover's own memory check and fallback); returns a
-// JSON object with the MiB taken and left.
-std::string cuda_hold_memory(int device, size_t leave_mib, double seconds);
+// process's footprint, to check the prover's own memory check and fallback). held is
+// called once the memory is taken, with a JSON object of the MiB taken and left free.
+std::string cuda_hold_memory(int device, size_t leave_mib, double seconds,
+                             const std::function<void(const std::string&)>& held);
 // Asks device `device` for an impossible allocation through the same checked path as
 // every buffer, and returns the error message the prover would print.
 std::string cuda_error_probe(int device);

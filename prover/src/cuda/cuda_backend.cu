@@ -76,6 +76,8 @@ double since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+namespace {
+
 template <class C>
 typename C::Acc msm_on_device(int device, const typename C::Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
   need_device(device);
@@ -90,6 +92,8 @@ typename C::Acc msm_on_device(int device, const typename C::Aff* bases, const Sc
   if (seconds) *seconds = since(t0);
   return r;
 }
+
+}  // namespace
 
 G1::Acc cuda_g1_msm(int device, const G1Aff* bases, const Scalar* scalars, size_t n, double* seconds) {
   return msm_on_device<G1>(device, bases, scalars, n, seconds);
@@ -114,6 +118,8 @@ void cuda_ntt(int device, Fr* values, int log_n, bool inverse, double* seconds) 
   ex.download(values, d.get(), n, "values");
   if (seconds) *seconds = since(t0);
 }
+
+namespace {
 
 template <class C>
 std::string msm_profile(int device, const typename C::Aff* bases, const Scalar* scalars, size_t n, int reps,
@@ -156,6 +162,8 @@ std::string msm_profile(int device, const typename C::Aff* bases, const Scalar* 
   return out;
 }
 
+}  // namespace
+
 std::string cuda_g1_msm_profile(int device, const G1Aff* bases, const Scalar* scalars, size_t n, int reps,
                                 uint32_t chunk, uint32_t seg_len) {
   return msm_profile<G1>(device, bases, scalars, n, reps, chunk, seg_len);
@@ -166,7 +174,8 @@ std::string cuda_g2_msm_profile(int device, const G2Aff* bases, const Scalar* sc
   return msm_profile<G2>(device, bases, scalars, n, reps, chunk, seg_len);
 }
 
-std::string cuda_hold_memory(int device, size_t leave_mib, double seconds) {
+std::string cuda_hold_memory(int device, size_t leave_mib, double seconds,
+                             const std::function<void(const std::string&)>& held) {
   need_device(device);
   CUDA_OK(cudaSetDevice(device));
   size_t free_b = 0, total_b = 0;
@@ -175,12 +184,10 @@ std::string cuda_hold_memory(int device, size_t leave_mib, double seconds) {
   void* p = nullptr;
   if (take) CUDA_OK(cudaMalloc(&p, take));
   CUDA_OK(cudaMemGetInfo(&free_b, &total_b));
-  const std::string out = "{\"taken_mib\":" + std::to_string(take >> 20) + ",\"free_mib\":" + std::to_string(free_b >> 20) + "}";
-  std::printf("%s\n", out.c_str());
-  std::fflush(stdout);
+  held("{\"taken_mib\":" + std::to_string(take >> 20) + ",\"free_mib\":" + std::to_string(free_b >> 20) + "}");
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   if (p) CUDA_OK(cudaFree(p));
-  return out;
+  return "{\"released_mib\":" + std::to_string(take >> 20) + "}";
 }
 
 std::string cuda_error_probe(int device) {

@@ -36,7 +36,7 @@ std::string cuda_g2_msm_profile(int, const G2Aff*, const Scalar*, size_t, int, u
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
-std::string cuda_hold_memory(int, size_t, double) {
+std::string cuda_hold_memory(int, size_t, double, const std::function<void(const std::string&)>&) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 
