@@ -67,28 +67,30 @@ d="$fixtures/circuits/mimc_4k"
   2>"$out/device999.txt"
 log "--device 999: exit $? $(cat "$out/device999.txt")"
 
+# Proves bench folder $1's circuit with --backend $2 into oom-$2-*; sets rc, logs stderr.
+oom_prove() {
+  "$build/proofwatch-prover" --backend "$2" --device "$device" --seed 1 "$1/c.zkey" "$1/c.wtns" \
+    "$out/oom-$2-proof.json" "$out/oom-$2-public.json" 2>"$out/oom-$2.txt"
+  rc=$?
+  log "--backend $2, 1 GiB free: exit $rc $(cat "$out/oom-$2.txt")"
+}
+
 # Out of device memory with a real key: another process holds all but 1 GiB. --backend
 # cuda must refuse before uploading (exit 1, "out of device memory: this circuit needs
 # ..."), and auto must prove on the CPU: the same proof as the CPU's under that seed.
 oom_check() {
-  local w=$1 holder rc i
+  local w=$1 holder i
   "$build/prover-cuda-emu" <<<"gpu_hold_memory $device 1024 60" >"$out/hold.txt" &
   holder=$!
   for i in $(seq 60); do [ -s "$out/hold.txt" ] && break; sleep 0.5; done
   log "another process holds device memory: $(head -1 "$out/hold.txt")"
-  "$build/proofwatch-prover" --backend cuda --device "$device" --seed 1 "$w/c.zkey" "$w/c.wtns" \
-    "$out/oom-cuda-proof.json" "$out/oom-cuda-public.json" 2>"$out/oom-cuda.txt"
-  rc=$?
-  log "--backend cuda, 1 GiB free: exit $rc $(cat "$out/oom-cuda.txt")"
+  oom_prove "$w" cuda
   { [ $rc -eq 1 ] && grep -q 'out of device memory: this circuit needs' "$out/oom-cuda.txt"; } ||
     { log "FAIL: out-of-memory refusal"; fail=1; }
-  "$build/proofwatch-prover" --backend auto --device "$device" --seed 1 "$w/c.zkey" "$w/c.wtns" \
-    "$out/oom-auto-proof.json" "$out/oom-auto-public.json" 2>"$out/oom-auto.txt"
-  rc=$?
-  log "--backend auto, 1 GiB free: exit $rc $(cat "$out/oom-auto.txt")"
+  oom_prove "$w" auto
   { [ $rc -eq 0 ] && cmp -s "$out/oom-auto-proof.json" "$w/cpu-1-proof.json"; } ||
     { log "FAIL: auto did not fall back to the CPU's proof"; fail=1; }
-  kill "$holder"
+  kill "$holder" 2>/dev/null
   wait "$holder" 2>/dev/null
 }
 
