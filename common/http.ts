@@ -79,13 +79,15 @@ export function parseJsonBody(
  * place express's call changes nothing, and the objects die young.
  */
 export function createExpressServer(app: Express): Server {
-  return createServer(
-    {
-      IncomingMessage: bornWith(IncomingMessage, app.request),
-      ServerResponse: bornWith(ServerResponse, app.response),
-    },
-    app,
-  );
+  return createServer(expressServerOptions(app), app);
+}
+
+/** The server options behind `createExpressServer`, for an HTTPS server too. */
+export function expressServerOptions(app: Express) {
+  return {
+    IncomingMessage: bornWith(IncomingMessage, app.request),
+    ServerResponse: bornWith(ServerResponse, app.response),
+  };
 }
 
 /** A constructor that runs `base` but gives its instances `prototype` (which extends base's). */

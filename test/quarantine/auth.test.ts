@@ -1,11 +1,10 @@
 // Basic auth and client certificates (mTLS), the two ways besides a bearer token that
 // Alertmanager can prove itself to the webhook. Certificates are made by openssl per run.
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
+import { type KeyPair, makePki, type Pki, requestTls } from "../helpers/pki.js";
 import {
   alert,
   payload,
@@ -20,111 +19,15 @@ import {
 const BASIC = "alertmanager:basic-password-0123456789";
 const basicHeader = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-}
-
-interface Pki {
-  ca: string;
-  server: { cert: string; key: string };
-  client: { cert: string; key: string };
-  /** A client certificate from a CA the service does not trust. */
-  stranger: { cert: string; key: string };
-}
-
-/** A CA with a server certificate for 127.0.0.1 and a client certificate, and a stranger. */
-function makePki(dir: string): Pki {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  const makeCa = (name: string) =>
-    openssl(
-      dir,
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.crt`,
-      "-subj",
-      `/CN=${name}`,
-      "-days",
-      "2",
-    );
-  const makeLeaf = (name: string, ca: string, extensions: string) => {
-    writeFileSync(join(dir, `${name}.ext`), extensions);
-    openssl(
-      dir,
-      "req",
-      ...ec,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${name}`,
-    );
-    openssl(
-      dir,
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${ca}.crt`,
-      "-CAkey",
-      `${ca}.key`,
-      "-CAcreateserial",
-      "-out",
-      `${name}.crt`,
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-    );
-  };
-  makeCa("ca");
-  makeCa("other-ca");
-  makeLeaf("server", "ca", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  makeLeaf("client", "ca", "extendedKeyUsage=clientAuth\n");
-  makeLeaf("stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
-  const pair = (name: string) => ({
-    cert: join(dir, `${name}.crt`),
-    key: join(dir, `${name}.key`),
-  });
-  return {
-    ca: join(dir, "ca.crt"),
-    server: pair("server"),
-    client: pair("client"),
-    stranger: pair("stranger"),
-  };
-}
-
 /** POSTs a webhook body over HTTPS, presenting `client` when given. */
-function postTls(
+async function postTls(
   url: string,
   pki: Pki,
   body: unknown,
-  client?: { cert: string; key: string },
+  client?: KeyPair,
   headers: Record<string, string> = {},
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        ca: readFileSync(pki.ca),
-        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-        headers: { "content-type": "application/json", ...headers },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+  return (await requestTls(url, pki, { body: JSON.stringify(body), client, headers })).status;
 }
 
 describe("basic auth", () => {
