@@ -37,7 +37,7 @@ export function closeServer(server: Server): Promise<void> {
   return closed;
 }
 
-export function urlOf(address: ListenAddress): string {
+export function urlOf(address: ListenAddress, scheme: "http" | "https" = "http"): string {
   const host = address.host === "0.0.0.0" || address.host === "::" ? "127.0.0.1" : address.host;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
 }

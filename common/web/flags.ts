@@ -41,10 +41,13 @@ export function webFlags(values: Record<string, unknown>): WebFlags {
   };
 }
 
-/** Flags for tests and the demo: no file, anonymous writes, the default timeouts. */
-export const INSECURE_WEB_FLAGS: WebFlags = {
+/** The flags' defaults: no file (every write refused), the default timeouts. */
+export const DEFAULT_WEB_FLAGS: WebFlags = {
   configFile: undefined,
-  insecureNoAuth: true,
+  insecureNoAuth: false,
   readHeaderTimeoutMs: 10_000,
   readTimeoutMs: 30_000,
 };
+
+/** For tests that are not about credentials: anonymous writes allowed. */
+export const INSECURE_WEB_FLAGS: WebFlags = { ...DEFAULT_WEB_FLAGS, insecureNoAuth: true };

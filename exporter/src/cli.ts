@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { runService } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
+import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { COLLECTORS, type ExporterOptions, startExporter } from "./index.js";
 
 export const USAGE = `Usage: proofwatch exporter [options]
@@ -15,6 +16,7 @@ Options:
   --no-collector.NAME          turn a collector off
   --help                       show this help
 
+${WEB_USAGE}
 Collectors (default state):
 ${COLLECTORS.map((c) => `  ${c.name.padEnd(16)} ${c.defaultEnabled ? "on " : "off"}  ${c.description}`).join("\n")}
 
@@ -37,6 +39,7 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
       listen: { type: "string", default: "0.0.0.0:9840" },
       "scrape-deadline": { type: "string", default: "2s" },
       help: { type: "boolean", default: false },
+      ...WEB_FLAGS,
       ...switches,
     },
   });
@@ -50,6 +53,7 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
     listen: parseListenAddress(values.listen as string),
     scrapeDeadlineMs: parseDuration(values["scrape-deadline"] as string),
     collectors,
+    web: webFlags(values),
   };
 }
 

@@ -1,8 +1,8 @@
 import { Registry } from "prom-client";
-import { createExpressServer } from "../../common/http.js";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
+import { type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { COLLECTORS, XidCounts } from "./collectors/index.js";
 import { GpuSource } from "./gpu-source.js";
 import { Scraper } from "./scrape.js";
@@ -16,6 +16,7 @@ export interface ExporterOptions {
   collectors: readonly string[];
   /** Budget for all NVML reads of one scrape, in milliseconds. */
   scrapeDeadlineMs: number;
+  web: WebFlags;
 }
 
 export interface RunningExporter {
@@ -58,14 +59,22 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     options.scrapeDeadlineMs,
     log,
   );
-  const server = createExpressServer(createApp(scraper, lifetimeRegistry));
+  const security = new WebSecurity({
+    service: "exporter",
+    ...options.web,
+    log,
+    onRefused: (reason) => lifetime.refusals.inc({ reason }),
+  });
+  const server = security.createServer(createApp(scraper, lifetimeRegistry, security.middleware));
   const address = await listen(server, options.listen);
-  log.info("listening", { url: urlOf(address), collectors: enabled.map((f) => f.name).join(",") });
+  const url = urlOf(address, security.scheme);
+  log.info("listening", { url, collectors: enabled.map((f) => f.name).join(",") });
 
   return {
-    url: urlOf(address),
+    url,
     address,
     close: async () => {
+      security.close();
       await closeServer(server);
       source.close();
     },

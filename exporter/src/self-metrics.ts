@@ -58,6 +58,12 @@ export function createLifetimeMetrics(registry: Registry, version: string) {
       labelNames: ["field", "code"],
       registers: [registry],
     }),
+    refusals: new Counter({
+      name: "proofwatch_exporter_http_requests_refused_total",
+      help: "Requests refused by the web-security layer, by reason (unauthenticated, bad_credentials, rate_limited).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
   };
 }
 

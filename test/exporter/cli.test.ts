@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
 import { parseExporterArgs } from "../../exporter/src/cli.js";
 import { COLLECTORS } from "../../exporter/src/index.js";
 
@@ -9,6 +10,7 @@ describe("proofwatch exporter flags", () => {
       listen: { host: "0.0.0.0", port: 9840 },
       scrapeDeadlineMs: 2000,
       collectors: COLLECTORS.filter((c) => c.defaultEnabled).map((c) => c.name),
+      web: DEFAULT_WEB_FLAGS,
     });
   });
 

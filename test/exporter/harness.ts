@@ -3,6 +3,7 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Exposition, parseExposition } from "../../common/exposition.js";
+import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
 import { COLLECTORS, type RunningExporter, startExporter } from "../../exporter/src/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 
@@ -43,6 +44,7 @@ export async function startTestExporter(
     listen: { host: "127.0.0.1", port: 0 },
     collectors: options.collectors ?? COLLECTORS.map((c) => c.name),
     scrapeDeadlineMs: options.scrapeDeadlineMs ?? 2000,
+    web: DEFAULT_WEB_FLAGS,
   });
   const scrapeText = async () => {
     const response = await fetch(`${exporter.url}/metrics`);
