@@ -34,6 +34,8 @@ export function gpuUuid(index: number): string {
 export interface Workspace {
   dir: string;
   circuits: string;
+  /** The service's --witness-dir: each fixture's witness as `<circuit>.wtns`. */
+  witnesses: string;
   spool: string;
   out: string;
   quarantineFile: string;
@@ -42,7 +44,8 @@ export interface Workspace {
 }
 
 /**
- * A temporary folder with `circuits/<name>/circuit.zkey` for each fixture, and fake-nvml
+ * A temporary folder with `circuits/<name>/circuit.zkey` for each fixture, its witness in
+ * `witnesses/<name>.wtns` (the folder `start` gives as --witness-dir), and fake-nvml
  * showing `gpus` GPUs to this process (read at the service's nvmlInit).
  */
 export async function workspace(
@@ -54,6 +57,7 @@ export async function workspace(
   const ws: Workspace = {
     dir: tmp.dir,
     circuits: join(tmp.dir, "circuits"),
+    witnesses: join(tmp.dir, "witnesses"),
     spool: join(tmp.dir, "spool"),
     out: join(tmp.dir, "out"),
     quarantineFile: join(tmp.dir, "quarantine", "quarantine.json"),
@@ -62,9 +66,12 @@ export async function workspace(
   };
   await mkdir(join(tmp.dir, "quarantine"));
   await mkdir(ws.spool);
+  await mkdir(ws.witnesses);
   for (const name of circuits) {
     const fixture = await ensureCircuit(name);
-    ws.fixtures[name] = fixture;
+    const wtns = join(ws.witnesses, `${name}.wtns`);
+    await copyFile(fixture.wtns, wtns);
+    ws.fixtures[name] = { ...fixture, wtns };
     await mkdir(join(ws.circuits, name), { recursive: true });
     await copyFile(fixture.zkey, join(ws.circuits, name, "circuit.zkey"));
     await copyFile(fixture.vkey, join(ws.circuits, name, "verification_key.json"));
@@ -77,6 +84,7 @@ export async function workspace(
   return ws;
 }
 
+/** The fixture as the workspace has it: its `wtns` is the copy inside `ws.witnesses`. */
 export function fixture(ws: Workspace, name: CircuitName): CircuitFixture {
   const found = ws.fixtures[name];
   if (!found) throw new Error(`workspace has no ${name}`);
@@ -112,6 +120,11 @@ export async function start(
     spoolDir: null,
     outDir: ws.out,
     verifierUrl: null,
+    verifierTokenFile: null,
+    verifierCaFile: null,
+    verifierCertFile: null,
+    verifierKeyFile: null,
+    witnessDir: ws.witnesses,
     host: "test-host",
     quarantineFile: null,
     quarantineUrl: null,

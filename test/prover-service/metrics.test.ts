@@ -68,6 +68,8 @@ describe("proofwatch prover as a process", () => {
       ws.circuits,
       "--spool",
       ws.spool,
+      "--witness-dir",
+      ws.witnesses,
       "--no-verifier",
       "--host",
       "test-host",

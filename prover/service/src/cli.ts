@@ -26,6 +26,15 @@ Options:
                                 required without --spool)
   --verifier URL                the verifier's base URL; every proof is posted to URL/v1/proofs
   --no-verifier                 send proofs nowhere (say so explicitly)
+  --verifier-token-file FILE    send Authorization: Bearer <the file's content> with each proof;
+                                the file is read again when it changes (token rotation)
+  --verifier-ca FILE            trust this CA (PEM) for an https:// verifier, instead of the
+                                system's
+  --verifier-cert FILE          client certificate (PEM) for mutual TLS with the verifier;
+  --verifier-key FILE           and its key (both or neither; re-read when they change)
+  --witness-dir DIR             jobs may name a witnessFile inside DIR (relative to it, or an
+                                absolute path inside it; no symbolic links, no '..'). Without
+                                it, witnessFile jobs are refused: send the witness inline
   --host NAME                   this host's name for the verifier and the quarantine list
                                 (default: the OS host name)
   --quarantine-file FILE        follow the quarantine service's list file
@@ -75,6 +84,8 @@ export function parseFault(text: string): [string, Fault] {
   );
 }
 
+const optionalPath = (value: string | undefined) => (value ? resolve(value) : null);
+
 export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -86,6 +97,11 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
       out: { type: "string" },
       verifier: { type: "string" },
       "no-verifier": { type: "boolean", default: false },
+      "verifier-token-file": { type: "string" },
+      "verifier-ca": { type: "string" },
+      "verifier-cert": { type: "string" },
+      "verifier-key": { type: "string" },
+      "witness-dir": { type: "string" },
       host: { type: "string" },
       "quarantine-file": { type: "string" },
       "quarantine-url": { type: "string" },
@@ -118,6 +134,18 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
   if (values.verifier && values["no-verifier"]) {
     throw new Error("--verifier and --no-verifier exclude each other");
   }
+  const credentialFlags = [
+    "verifier-token-file",
+    "verifier-ca",
+    "verifier-cert",
+    "verifier-key",
+  ] as const;
+  if (!values.verifier && credentialFlags.some((flag) => values[flag] !== undefined)) {
+    throw new Error(`--${credentialFlags.join(", --")} need --verifier URL`);
+  }
+  if (Boolean(values["verifier-cert"]) !== Boolean(values["verifier-key"])) {
+    throw new Error("--verifier-cert and --verifier-key go together");
+  }
   if (values["quarantine-file"] && values["quarantine-url"]) {
     throw new Error("--quarantine-file and --quarantine-url exclude each other");
   }
@@ -138,6 +166,11 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
     spoolDir,
     outDir,
     verifierUrl: values.verifier ?? null,
+    verifierTokenFile: optionalPath(values["verifier-token-file"]),
+    verifierCaFile: optionalPath(values["verifier-ca"]),
+    verifierCertFile: optionalPath(values["verifier-cert"]),
+    verifierKeyFile: optionalPath(values["verifier-key"]),
+    witnessDir: optionalPath(values["witness-dir"]),
     host: values.host ?? defaultHost(),
     quarantineFile: values["quarantine-file"] ? resolve(values["quarantine-file"]) : null,
     quarantineUrl: values["quarantine-url"] ?? null,

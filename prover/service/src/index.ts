@@ -15,6 +15,8 @@ import { Spool } from "./spool.js";
 import { createTracing } from "./tracing.js";
 import type { Fault } from "./types.js";
 import { VerifierClient } from "./verifier-client.js";
+import { VerifierCredentials } from "./verifier-credentials.js";
+import { WitnessDir } from "./witness-dir.js";
 import { Worker, zkeyPath } from "./workers.js";
 
 export type * from "./types.js";
@@ -27,6 +29,15 @@ export interface ProverServiceOptions {
   outDir: string;
   /** The verifier's base URL; null sends proofs nowhere (--no-verifier). */
   verifierUrl: string | null;
+  /** Sent as `Authorization: Bearer <token>` with each delivery; read again when it changes. */
+  verifierTokenFile: string | null;
+  /** CA to trust for an https verifier (instead of the system's). */
+  verifierCaFile: string | null;
+  /** Client certificate and key for mutual TLS with the verifier (both or neither). */
+  verifierCertFile: string | null;
+  verifierKeyFile: string | null;
+  /** The only folder `witnessFile` jobs may read from; null refuses such jobs. */
+  witnessDir: string | null;
   host: string;
   quarantineFile: string | null;
   quarantineUrl: string | null;
@@ -84,6 +95,19 @@ export async function startProverService(
   if (!existsSync(options.daemonBinary)) {
     throw new Error(`prover daemon not found at ${options.daemonBinary}; run \`npm run build\``);
   }
+  const witnessDir = options.witnessDir ? await WitnessDir.open(options.witnessDir) : null;
+  const credentialFiles = {
+    tokenFile: options.verifierTokenFile,
+    caFile: options.verifierCaFile,
+    certFile: options.verifierCertFile,
+    keyFile: options.verifierKeyFile,
+  };
+  if (!options.verifierUrl && Object.values(credentialFiles).some((file) => file !== null)) {
+    throw new Error("the --verifier-* credential options need --verifier URL");
+  }
+  const credentials = options.verifierUrl
+    ? await VerifierCredentials.load(credentialFiles, options.verifierUrl, log)
+    : null;
   let gpus: Gpu[] = await discoverGpus(log);
   if (gpus.length === 0) {
     if (options.cpuWorkers === 0) throw new Error("no GPU found and --cpu-workers is 0");
@@ -127,17 +151,19 @@ export async function startProverService(
     quarantineReadAt: () => quarantine?.lastReadAt ?? null,
   });
   const tracing = createTracing({ endpoint: options.otlpEndpoint, host: options.host });
-  verifier = options.verifierUrl
-    ? new VerifierClient(
-        {
-          url: options.verifierUrl,
-          maxBacklog: options.verifierBacklog,
-          timeoutMs: 10_000,
-          onResult: (result) => metrics.delivery(result),
-        },
-        log,
-      )
-    : null;
+  verifier =
+    options.verifierUrl && credentials
+      ? new VerifierClient(
+          {
+            url: options.verifierUrl,
+            maxBacklog: options.verifierBacklog,
+            timeoutMs: 10_000,
+            credentials,
+            onResult: (result) => metrics.delivery(result),
+          },
+          log,
+        )
+      : null;
   if (!verifier) log.warn("no verifier: proofs are not sent anywhere (--no-verifier)");
   const running = new ProverService(workers, metrics, tracing, verifier, log, {
     circuitsDir: options.circuitsDir,
@@ -148,6 +174,7 @@ export async function startProverService(
     onQuarantine: options.onQuarantine,
     keepJobs: options.keepJobs,
     proverName: `proofwatch-prover-daemon/${packageVersion()}`,
+    witnessDir,
   });
   service = running;
   for (const [uuid, fault] of options.faults) running.setFault(uuid, fault);
@@ -210,6 +237,8 @@ export async function startProverService(
       .join(","),
     threadsPerDaemon: threads,
     verifier: options.verifierUrl ?? "none",
+    verifierCredentials: credentials?.describe() ?? "none",
+    witnessDir: witnessDir?.root ?? "off",
     quarantine: options.quarantineFile ?? options.quarantineUrl ?? "none",
     spool: options.spoolDir ?? "off",
     traces: tracing.endpoint ?? "not exported",

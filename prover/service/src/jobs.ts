@@ -18,8 +18,10 @@ export interface Job {
   submittedAt: number;
   deadlineMs: number;
   deadlineExceededAt: number | null;
-  /** The `.wtns` file the daemon reads. */
+  /** The `.wtns` file the daemon reads, in the job's out folder. */
   witnessFile: string;
+  /** `witnessFile` is the job's copy of a file from --witness-dir: removed once finished. */
+  witnessCopy: boolean;
   expectedPublicSignals: string[] | null;
   seed: number | undefined;
   state: JobState;

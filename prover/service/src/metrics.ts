@@ -15,7 +15,7 @@ export type Phase =
   | "write";
 
 export type ProofResult = "proved" | "failed" | "cancelled";
-export type DeliveryResult = "accepted" | "rejected" | "error" | "dropped";
+export type DeliveryResult = "accepted" | "rejected" | "unauthorized" | "error" | "dropped";
 
 export interface MetricSources {
   queued(): number;
@@ -73,7 +73,7 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
   });
   const deliveries = meter.createCounter("proofwatch_prover_verifier_submissions_total", {
     description:
-      "Proof submissions to the verifier by result (accepted, rejected, error = retried, dropped).",
+      "Proof submissions to the verifier by result (accepted, rejected, unauthorized = credentials refused, error = retried, dropped).",
   });
 
   meter

@@ -4,7 +4,7 @@
 // and sends every proof to the verifier.
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
@@ -17,6 +17,7 @@ import { type Tracing, under } from "./tracing.js";
 import type { Attempt, Fault, JobRecord, JobState } from "./types.js";
 import type { VerifierClient } from "./verifier-client.js";
 import { encodeWtns } from "./witness.js";
+import { WITNESS_DIR_OFF, type WitnessDir } from "./witness-dir.js";
 import { type RunOutcome, type Worker, zkeyPath } from "./workers.js";
 
 export interface ServiceOptions {
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   keepJobs: number;
   /** The `prover` field sent to the verifier. */
   proverName: string;
+  /** The only folder `witnessFile` jobs may name (--witness-dir); null refuses them. */
+  witnessDir: WitnessDir | null;
 }
 
 export type SubmitReply =
@@ -65,6 +68,8 @@ export class ProverService {
   /** Jobs whose GPU was quarantined while they ran (the `flag` setting). */
   private readonly flagged = new Set<Job>();
   private readonly running = new Set<Promise<void>>();
+  /** Ids whose witness is being checked and placed: taken, though not yet jobs. */
+  private readonly admitting = new Set<string>();
 
   constructor(
     readonly workers: readonly Worker[],
@@ -95,23 +100,34 @@ export class ProverService {
       }
       return { status: 409, body: { error: `job ${id} exists` } };
     }
+    if (this.admitting.has(id)) return { status: 409, body: { error: `job ${id} exists` } };
+    if (request.witnessFile !== undefined && !this.options.witnessDir) {
+      return { status: 400, body: { error: WITNESS_DIR_OFF } };
+    }
+    this.admitting.add(id);
     let witnessFile: string;
-    if (request.witnessFile !== undefined) {
-      if (!existsSync(request.witnessFile)) {
-        return { status: 400, body: { error: `witnessFile ${request.witnessFile} not found` } };
-      }
-      witnessFile = request.witnessFile;
-    } else {
+    try {
       const dir = join(this.options.outDir, id);
       await mkdir(dir, { recursive: true });
       witnessFile = join(dir, "witness.wtns");
-      await writeFile(
-        witnessFile,
-        request.witness !== undefined
-          ? Buffer.from(request.witness, "base64")
-          : encodeWtns(request.witnessValues ?? []),
-      );
+      if (request.witnessFile !== undefined && this.options.witnessDir) {
+        const admitted = await this.options.witnessDir.admit(request.witnessFile, witnessFile);
+        if (!admitted.ok) {
+          await rmdir(dir).catch(() => undefined); // only when this left it empty
+          return { status: 400, body: { error: admitted.error } };
+        }
+      } else {
+        await writeFile(
+          witnessFile,
+          request.witness !== undefined
+            ? Buffer.from(request.witness, "base64")
+            : encodeWtns(request.witnessValues ?? []),
+        );
+      }
+    } finally {
+      this.admitting.delete(id);
     }
+    if (this.closing) return { status: 409, body: { error: "shutting down" } };
     const now = Date.now();
     const job: Job = {
       id,
@@ -123,6 +139,7 @@ export class ProverService {
       deadlineMs: request.deadline ?? this.options.defaultDeadlineMs,
       deadlineExceededAt: null,
       witnessFile,
+      witnessCopy: request.witnessFile !== undefined,
       expectedPublicSignals: request.expectedPublicSignals ?? null,
       seed: request.seed,
       state: "queued",
@@ -417,6 +434,11 @@ export class ProverService {
         error: job.failure?.error,
         runs: job.attempts.length,
       });
+    }
+    if (job.witnessCopy) {
+      rm(job.witnessFile, { force: true }).catch((error: Error) =>
+        this.log.warn("witness copy not removed", { job: job.id, error: error.message }),
+      );
     }
     if (job.spoolFile && this.spool) void this.spool.finish(job.spoolFile, toRecord(job));
     this.evict();

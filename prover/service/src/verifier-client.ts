@@ -2,12 +2,18 @@
 // uuid, host, job id and the job's expected public signals. Whether a proof gets checked is
 // the verifier's decision (sampling); this client never leaves one out.
 //
-// Deliveries go out in order, one at a time. A network error, a 5xx or a 429 keeps the
+// Deliveries go out in order, one at a time. A network error, a 5xx, a 408 or a 429 keeps the
 // delivery at the head and retries it with backoff (1 s doubling to 30 s, or Retry-After);
-// any other 4xx is permanent (logged and recorded on the job). The backlog is in memory and
+// any other 4xx is permanent (logged and recorded on the job). A 401 or 403 means the
+// verifier refused this service's credentials (verifier-credentials.ts): a configuration
+// error that retrying cannot fix, so it is permanent too, logged as an error for every proof
+// it costs and counted apart (`result="unauthorized"`). The backlog is in memory and
 // bounded: past `maxBacklog` the oldest delivery is dropped, logged and counted, never silently.
+import { type Agent, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { Logger } from "../../../common/log.js";
 import type { DeliveryResult } from "./metrics.js";
+import type { VerifierCredentials } from "./verifier-credentials.js";
 
 export interface ProofSubmission {
   circuit: string;
@@ -30,11 +36,61 @@ export interface VerifierClientOptions {
   url: string;
   maxBacklog: number;
   timeoutMs: number;
+  credentials: VerifierCredentials;
   onResult(result: DeliveryResult): void;
 }
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
+/** Of a reply body, only this much is kept (it goes into a log line and the job record). */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+interface Reply {
+  status: number;
+  retryAfter: string | undefined;
+  text: string;
+}
+
+/** One POST over node:http(s), which takes the TLS agent that the global fetch cannot. */
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  agent: Agent,
+  timeoutMs: number,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (size < MAX_REPLY_BYTES) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on("end", () => {
+          const retryAfter = res.headers["retry-after"];
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter,
+            text: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString("utf8"),
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 
 export class VerifierClient {
   private readonly backlog: Delivery[] = [];
@@ -43,13 +99,13 @@ export class VerifierClient {
   private closed = false;
   private wake: (() => void) | undefined;
   private sleeping: NodeJS.Timeout | undefined;
-  private readonly endpoint: string;
+  private readonly endpoint: URL;
 
   constructor(
     private readonly options: VerifierClientOptions,
     private readonly log: Logger,
   ) {
-    this.endpoint = `${options.url.replace(/\/+$/, "")}/v1/proofs`;
+    this.endpoint = new URL(`${options.url.replace(/\/+$/, "")}/v1/proofs`);
   }
 
   get pending(): number {
@@ -81,6 +137,7 @@ export class VerifierClient {
     this.closed = true;
     clearTimeout(this.sleeping);
     this.wake?.();
+    this.options.credentials.close();
     for (const delivery of this.backlog.splice(0)) {
       this.log.error("proof not delivered to the verifier before shutdown", {
         job: delivery.body.jobId,
@@ -126,42 +183,61 @@ export class VerifierClient {
     detail: string;
     retryAfterMs?: number;
   }> {
-    let response: Response;
+    let reply: Reply;
     try {
-      response = await fetch(this.endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...delivery.headers },
-        body: JSON.stringify(delivery.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      const presented = await this.options.credentials.present();
+      reply = await post(
+        this.endpoint,
+        JSON.stringify(delivery.body),
+        {
+          "content-type": "application/json",
+          ...delivery.headers,
+          ...(presented.authorization ? { authorization: presented.authorization } : {}),
+        },
+        presented.agent,
+        this.options.timeoutMs,
+      );
     } catch (error) {
       this.options.onResult("error");
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { state: "rejected", detail: cause ?? (error as Error).message, ...this.later() };
+      const code = (error as NodeJS.ErrnoException).code;
+      return { state: "rejected", detail: code ?? (error as Error).message, ...this.later() };
     }
-    const text = await response.text().catch(() => "");
-    if (response.ok) {
+    const { status, text } = reply;
+    if (status >= 200 && status < 300) {
       this.options.onResult("accepted");
       return { state: "accepted", detail: text.slice(0, 500) };
     }
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+    if (status >= 500 || status === 429 || status === 408) {
       this.options.onResult("error");
-      const retryAfter = Number(response.headers.get("retry-after"));
+      const retryAfter = Number(reply.retryAfter);
       return {
         state: "rejected",
-        detail: `HTTP ${response.status}`,
+        detail: `HTTP ${status}`,
         ...this.later(
           Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
         ),
       };
     }
+    if (status === 401 || status === 403) {
+      this.options.onResult("unauthorized");
+      const credentials = this.options.credentials.describe();
+      this.log.error(
+        "the verifier refused this prover's credentials: proof not delivered and not retried; " +
+          "check --verifier-token-file, --verifier-cert and --verifier-key against the verifier",
+        { job: delivery.body.jobId, status, credentials, body: text.slice(0, 300) },
+      );
+      return {
+        state: "rejected",
+        detail: `HTTP ${status}: the verifier refused the credentials (${credentials})`,
+      };
+    }
     this.options.onResult("rejected");
     this.log.error("verifier refused a proof", {
       job: delivery.body.jobId,
-      status: response.status,
+      status,
       body: text.slice(0, 300),
     });
-    return { state: "rejected", detail: `HTTP ${response.status}: ${text.slice(0, 300)}` };
+    return { state: "rejected", detail: `HTTP ${status}: ${text.slice(0, 300)}` };
   }
 
   private later(hintMs?: number): { retryAfterMs: number } {
