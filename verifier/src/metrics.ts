@@ -21,6 +21,7 @@ export interface MetricSources {
 export interface VerifierMetrics {
   received: Counter<{ circuit: string; source: string }>;
   duplicates: Counter<{ circuit: string }>;
+  replays: Counter<{ circuit: string; uuid: string }>;
   rejected: Counter<{ reason: RejectReason }>;
   checked: Counter<{ result: string; circuit: string; uuid: string }>;
   skipped: Counter<{ circuit: string; uuid: string }>;
@@ -90,7 +91,12 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
       description: "Submissions accepted and stored (before sampling), by circuit and source.",
     }),
     duplicates: meter.createCounter("proofwatch_verifier_proofs_duplicate_total", {
-      description: "Submissions of a proof already stored, answered with the existing id.",
+      description:
+        "Retries of a submission already stored (same proof, job, GPU and expectation), answered with its id.",
+    }),
+    replays: meter.createCounter("proofwatch_verifier_proof_replays_total", {
+      description:
+        "Submissions of a proof first submitted for another job or by another GPU, by circuit and the replaying GPU's uuid; each is recorded invalid.",
     }),
     rejected: meter.createCounter("proofwatch_verifier_submissions_rejected_total", {
       description: "Submissions refused before storing, by reason.",

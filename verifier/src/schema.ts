@@ -68,6 +68,8 @@ export const VerdictsQuery = z.object({
   circuit: z.string().max(128).optional(),
   result: z.enum(["valid", "invalid", "malformed"]).optional(),
   status: z.enum(["accepted", "checked", "skipped"]).optional(),
+  /** 1: only replays of a proof submitted before for another job or GPU; 0: none of them. */
+  replay: z.enum(["0", "1", "true", "false"]).optional(),
   since: z
     .string()
     .refine((text) => !Number.isNaN(parseTime(text)), "an ISO 8601 time or Unix seconds")

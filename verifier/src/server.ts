@@ -66,6 +66,7 @@ export function createApp(
       circuit: q.circuit,
       result: q.result,
       status: q.status,
+      replay: q.replay === undefined ? undefined : q.replay === "1" || q.replay === "true",
       sinceMs: q.since === undefined ? undefined : parseTime(q.since),
       afterId: q.after,
       limit: q.limit,

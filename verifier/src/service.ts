@@ -52,6 +52,13 @@ function sameSignals(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
+/** Whether a stored expectation (as received) is `expected` (canonical; null for none). */
+function sameExpectation(expected: string[] | null, storedJson: string | null): boolean {
+  if (expected === null || storedJson === null) return expected === null && storedJson === null;
+  const stored = canonicalSignals(JSON.parse(storedJson) as unknown[]);
+  return stored !== null && sameSignals(expected, stored);
+}
+
 /** Proofs checked per second, smoothed: what Retry-After is computed from. */
 class Throughput {
   private rate = 0;
@@ -162,14 +169,32 @@ export class VerifierService {
       ? { ok: false as const, reason: submission.unreadable }
       : checkProof(submission.proof, submission.publicSignals, circuit.nPublic);
     const hash = proofHash(check, submission.proof, submission.publicSignals);
-    const existing = this.store.existing(circuit.id, hash);
-    if (existing) {
+    const claim = { jobId: meta.jobId, uuid: meta.gpu.uuid, host: meta.gpu.host };
+    // Only a retry folds into an earlier submission: the same proof for the same job from the
+    // same GPU with the same expectation. Anything else is a submission of its own and is
+    // judged against its own job (docs/verifier.md, "Replays").
+    const retry = this.store
+      .retryCandidates(circuit.id, hash, claim)
+      .find((row) => sameExpectation(expected, row.expectedPublicSignalsJson));
+    if (retry) {
       this.metrics.duplicates.add(1, { circuit: circuit.id });
       return {
-        status: existing.status === "accepted" ? 202 : 200,
-        body: { id: existing.id, proofHash: hash, duplicate: true, status: existing.status },
+        status: retry.status === "accepted" ? 202 : 200,
+        body: { id: retry.id, proofHash: hash, duplicate: true, status: retry.status },
       };
     }
+    // A proof first recorded for another job or by another GPU is a replay: that job's
+    // proof, not this one's. Not-proofs are left out: two GPUs writing the same garbage is
+    // no replay.
+    const earliest = check.ok ? this.store.firstSubmission(circuit.id, hash) : undefined;
+    const first =
+      earliest &&
+      (earliest.jobId !== claim.jobId ||
+        earliest.uuid !== claim.uuid ||
+        earliest.host !== claim.host)
+        ? earliest
+        : undefined;
+    const replayOf = first?.id ?? null;
     // Refused before sampling, so that a retry after 429 is no second draw.
     if (check.ok && this.queue.full) {
       return {
@@ -195,12 +220,19 @@ export class VerifierService {
         ? JSON.stringify(meta.expectedPublicSignals)
         : null,
       receivedAt: now,
+      replayOf,
     };
     const inserted = this.store.transaction(() => {
       const gpu = this.store.gpuState(meta.gpu.uuid);
       let decision: SamplingDecision;
       if (!check.ok) {
         decision = { checked: true, rate: 1, reason: "not a proof: judged on receipt" };
+      } else if (replayOf !== null) {
+        decision = {
+          checked: true,
+          rate: 1,
+          reason: `replay of submission ${replayOf}: always checked`,
+        };
       } else if (expected && !sameSignals(expected, check.publicSignals)) {
         decision = {
           checked: true,
@@ -234,6 +266,20 @@ export class VerifierService {
     if (process.env[CRASH_AFTER_ACCEPT_ENV] === "1") process.kill(process.pid, "SIGKILL");
 
     this.metrics.received.add(1, { circuit: circuit.id, source: submission.source });
+    if (first) {
+      this.metrics.replays.add(1, { circuit: circuit.id, uuid: meta.gpu.uuid });
+      this.log.warn("proof replayed", {
+        id: inserted.id,
+        replayOf: first.id,
+        circuit: circuit.id,
+        jobId: meta.jobId,
+        uuid: meta.gpu.uuid,
+        host: meta.gpu.host,
+        firstJobId: first.jobId,
+        firstUuid: first.uuid,
+        firstHost: first.host,
+      });
+    }
     if (inserted.counted) this.countVerdict(inserted.counted);
     if (inserted.status === "skipped") {
       this.metrics.skipped.add(1, { circuit: circuit.id, uuid: meta.gpu.uuid });
@@ -372,14 +418,18 @@ export class VerifierService {
           reason: string | null;
         };
         let { result, reason } = verdict;
+        const pairing = result === "valid" ? "passed" : `${result}${reason ? `, ${reason}` : ""}`;
         const expected = row.expectedPublicSignalsJson
           ? canonicalSignals(JSON.parse(row.expectedPublicSignalsJson) as unknown[])
           : null;
-        if (expected && !sameSignals(expected, signals)) {
+        if (row.replayOf !== null) {
+          // A proof made for another job or by another GPU proves nothing about this job, even
+          // when the pairing check passes: it must never count as this job's valid result.
+          reason = `replay of submission ${row.replayOf}: a proof submitted before for another job or GPU (pairing check: ${pairing})`;
+          result = "invalid";
+        } else if (expected && !sameSignals(expected, signals)) {
           // The job's source of truth wins: a proof of other statements is no proof of this job.
-          reason = `public signals differ from the job's expected ones (pairing check: ${
-            result === "valid" ? "passed" : `${result}${reason ? `, ${reason}` : ""}`
-          })`;
+          reason = `public signals differ from the job's expected ones (pairing check: ${pairing})`;
           result = "invalid";
         }
         this.attempts.delete(row.id);

@@ -5,7 +5,7 @@ import { SqliteStore } from "../../common/sqlite.js";
 import type { GpuSummary, SubmissionStatus, VerdictRecord, VerdictResult } from "./types.js";
 
 /** Forward-only migrations; `PRAGMA user_version` holds how many have run. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE submissions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,6 +53,58 @@ const MIGRATIONS: readonly string[] = [
     skipped INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: replays. A proof is no longer unique per circuit: the same proof sent for another job,
+  // GPU or expectation is a submission of its own, judged and flagged (`replay_of`); only a
+  // byte-identical retry of one job from one GPU is folded, which the service decides
+  // (docs/verifier.md, "Replays"). SQLite cannot drop a UNIQUE constraint, so the table is
+  // rebuilt (https://www.sqlite.org/lang_altertable.html#otheralter); ids are kept.
+  `
+  CREATE TABLE submissions_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    proof_hash TEXT NOT NULL,
+    circuit TEXT NOT NULL,
+    gpu_uuid TEXT NOT NULL,
+    host TEXT NOT NULL,
+    prover TEXT,
+    job_id TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('http', 'spool')),
+    proof_json TEXT,
+    public_signals_json TEXT NOT NULL,
+    expected_public_signals_json TEXT,
+    received_at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'checked', 'skipped')),
+    sample_checked INTEGER NOT NULL,
+    sample_rate REAL NOT NULL,
+    sample_reason TEXT NOT NULL,
+    result TEXT CHECK (result IN ('valid', 'invalid', 'malformed')),
+    reason TEXT,
+    checked_at INTEGER,
+    queue_ms REAL,
+    verify_ms REAL,
+    batch_size INTEGER,
+    key_hash TEXT,
+    -- The first submission of the same proof for another job or GPU; such a proof is invalid.
+    replay_of INTEGER
+  );
+  INSERT INTO submissions_v2 (id, proof_hash, circuit, gpu_uuid, host, prover, job_id, source,
+      proof_json, public_signals_json, expected_public_signals_json, received_at, status,
+      sample_checked, sample_rate, sample_reason, result, reason, checked_at, queue_ms,
+      verify_ms, batch_size, key_hash)
+    SELECT id, proof_hash, circuit, gpu_uuid, host, prover, job_id, source, proof_json,
+      public_signals_json, expected_public_signals_json, received_at, status, sample_checked,
+      sample_rate, sample_reason, result, reason, checked_at, queue_ms, verify_ms, batch_size,
+      key_hash
+    FROM submissions ORDER BY id;
+  DROP TABLE submissions;
+  ALTER TABLE submissions_v2 RENAME TO submissions;
+  CREATE INDEX submissions_proof ON submissions(circuit, proof_hash, id);
+  CREATE INDEX submissions_pending ON submissions(circuit, id) WHERE status = 'accepted';
+  CREATE INDEX submissions_gpu ON submissions(gpu_uuid, id);
+  CREATE INDEX submissions_result ON submissions(result, id);
+  CREATE INDEX submissions_received ON submissions(received_at);
+  CREATE INDEX submissions_replays ON submissions(id) WHERE replay_of IS NOT NULL;
+  ALTER TABLE gpus ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export interface NewSubmission
@@ -64,6 +116,14 @@ export interface NewSubmission
   publicSignalsJson: string;
   expectedPublicSignalsJson: string | null;
   receivedAt: number;
+  /** The first submission of this proof for another job or GPU, when this one replays it. */
+  replayOf: number | null;
+}
+
+/** An earlier submission of the same proof by the same GPU for the same job: a retry when
+ * its expectation is the same too (the service compares them in canonical form). */
+export interface RetryCandidate extends Inserted {
+  expectedPublicSignalsJson: string | null;
 }
 
 export interface SamplingDecision {
@@ -88,6 +148,7 @@ export interface PendingRow {
   proofJson: string;
   publicSignalsJson: string;
   expectedPublicSignalsJson: string | null;
+  replayOf: number | null;
 }
 
 export interface VerdictUpdate {
@@ -129,6 +190,7 @@ interface SubmissionRow {
   verify_ms: number | null;
   batch_size: number | null;
   key_hash: string | null;
+  replay_of: number | null;
 }
 
 interface GpuRow {
@@ -142,6 +204,7 @@ interface GpuRow {
   invalid: number;
   malformed: number;
   skipped: number;
+  replays: number;
   pending: number;
 }
 
@@ -150,6 +213,8 @@ export interface VerdictFilter {
   circuit?: string | undefined;
   result?: VerdictResult | undefined;
   status?: SubmissionStatus | undefined;
+  /** Only replays (true) or only the rest (false). */
+  replay?: boolean | undefined;
   sinceMs?: number | undefined;
   afterId: number;
   limit: number;
@@ -174,13 +239,46 @@ export class Store extends SqliteStore {
 
   // --- submissions -----------------------------------------------------------------------
 
-  existing(circuit: string, proofHash: string): Inserted | undefined {
-    const row = this.db
-      .prepare("SELECT id, status, result FROM submissions WHERE circuit = ? AND proof_hash = ?")
+  /** Earlier submissions of this proof for the same job by the same GPU, oldest first. */
+  retryCandidates(
+    circuit: string,
+    proofHash: string,
+    claim: { jobId: string; uuid: string; host: string },
+  ): RetryCandidate[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, status, result, expected_public_signals_json AS expected FROM submissions
+         WHERE circuit = ? AND proof_hash = ? AND job_id = ? AND gpu_uuid = ? AND host = ?
+         ORDER BY id`,
+      )
+      .all(circuit, proofHash, claim.jobId, claim.uuid, claim.host) as Array<{
+      id: number;
+      status: SubmissionStatus;
+      result: VerdictResult | null;
+      expected: string | null;
+    }>;
+    return rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      result: row.result,
+      duplicate: true,
+      expectedPublicSignalsJson: row.expected,
+    }));
+  }
+
+  /** The first submission of this proof, if any: the job and GPU it was made for. */
+  firstSubmission(
+    circuit: string,
+    proofHash: string,
+  ): { id: number; jobId: string; uuid: string; host: string } | undefined {
+    return this.db
+      .prepare(
+        `SELECT id, job_id AS jobId, gpu_uuid AS uuid, host FROM submissions
+         WHERE circuit = ? AND proof_hash = ? ORDER BY id LIMIT 1`,
+      )
       .get(circuit, proofHash) as
-      | { id: number; status: SubmissionStatus; result: VerdictResult | null }
+      | { id: number; jobId: string; uuid: string; host: string }
       | undefined;
-    return row && { id: row.id, status: row.status, result: row.result, duplicate: true };
   }
 
   /** Stores a new submission with its sampling decision; call inside `transaction`. */
@@ -190,10 +288,10 @@ export class Store extends SqliteStore {
       .prepare(
         `INSERT INTO submissions (proof_hash, circuit, gpu_uuid, host, prover, job_id, source,
            proof_json, public_signals_json, expected_public_signals_json, received_at, status,
-           sample_checked, sample_rate, sample_reason)
+           sample_checked, sample_rate, sample_reason, replay_of)
          VALUES (@proofHash, @circuit, @uuid, @host, @prover, @jobId, @source, @proofJson,
            @publicSignalsJson, @expectedPublicSignalsJson, @receivedAt, @status, @checked,
-           @rate, @reason)`,
+           @rate, @reason, @replayOf)`,
       )
       .run({
         ...s,
@@ -204,11 +302,19 @@ export class Store extends SqliteStore {
       });
     this.db
       .prepare(
-        `INSERT INTO gpus (uuid, host, first_seen_at, last_seen_at, skipped) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO gpus (uuid, host, first_seen_at, last_seen_at, skipped, replays)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (uuid) DO UPDATE SET host = excluded.host, last_seen_at = excluded.last_seen_at,
-           skipped = skipped + excluded.skipped`,
+           skipped = skipped + excluded.skipped, replays = replays + excluded.replays`,
       )
-      .run(s.uuid, s.host, s.receivedAt, s.receivedAt, decision.checked ? 0 : 1);
+      .run(
+        s.uuid,
+        s.host,
+        s.receivedAt,
+        s.receivedAt,
+        decision.checked ? 0 : 1,
+        s.replayOf === null ? 0 : 1,
+      );
     return { id: Number(info.lastInsertRowid), duplicate: false, status, result: null };
   }
 
@@ -241,7 +347,7 @@ export class Store extends SqliteStore {
     const select = this.db.prepare(
       `SELECT id, circuit, gpu_uuid AS uuid, received_at AS receivedAt, proof_json AS proofJson,
          public_signals_json AS publicSignalsJson,
-         expected_public_signals_json AS expectedPublicSignalsJson
+         expected_public_signals_json AS expectedPublicSignalsJson, replay_of AS replayOf
        FROM submissions WHERE id = ? AND status = 'accepted'`,
     );
     return ids.flatMap((id) => {
@@ -316,6 +422,9 @@ export class Store extends SqliteStore {
     if (filter.circuit !== undefined) where.push("circuit = @circuit");
     if (filter.result !== undefined) where.push("result = @result");
     if (filter.status !== undefined) where.push("status = @status");
+    if (filter.replay !== undefined) {
+      where.push(filter.replay ? "replay_of IS NOT NULL" : "replay_of IS NULL");
+    }
     if (filter.sinceMs !== undefined) where.push("received_at >= @sinceMs");
     const rows = this.db
       .prepare(`SELECT * FROM submissions WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`)
@@ -347,6 +456,7 @@ export class Store extends SqliteStore {
         invalid: row.invalid,
         malformed: row.malformed,
         skipped: row.skipped,
+        replays: row.replays,
         pending: row.pending,
       },
       lastInvalidAt: iso(row.last_invalid_at),
@@ -394,6 +504,7 @@ function toRecord(row: SubmissionRow, full: boolean): VerdictRecord {
     verifyMs: row.verify_ms,
     batchSize: row.batch_size,
     keyHash: row.key_hash,
+    replayOf: row.replay_of,
   };
   if (full) {
     if (row.proof_json !== null) record.proof = parseOrText(row.proof_json);

@@ -9,7 +9,8 @@ export type SubmissionStatus = "accepted" | "checked" | "skipped";
 /** One submission and, once checked, its verdict, as served by `GET /v1/verdicts`. */
 export interface VerdictRecord {
   id: number;
-  /** sha256 (hex) of the canonical proof and public signals; the dedupe key with `circuit`. */
+  /** sha256 (hex) of the canonical proof and public signals; with `circuit`, `jobId`, the GPU
+   * and the expected signals, what a retry is recognised by. */
   proofHash: string;
   circuit: string;
   uuid: string;
@@ -32,6 +33,9 @@ export interface VerdictRecord {
   batchSize: number | null;
   /** sha256 of the verification key file the check used. */
   keyHash: string | null;
+  /** Set when this proof was submitted before for another job or by another GPU: the id of
+   * that first submission. Such a submission is recorded `invalid` (docs/verifier.md). */
+  replayOf: number | null;
   /** The proof and signals as received: kept for invalid, malformed and unchecked ones. */
   proof?: unknown;
   publicSignals?: unknown;
@@ -42,7 +46,15 @@ export interface VerdictRecord {
 export interface GpuSummary {
   uuid: string;
   host: string;
-  counts: { valid: number; invalid: number; malformed: number; skipped: number; pending: number };
+  counts: {
+    valid: number;
+    invalid: number;
+    malformed: number;
+    skipped: number;
+    /** Submissions of a proof first submitted for another job or by another GPU. */
+    replays: number;
+    pending: number;
+  };
   lastInvalidAt: string | null;
   lastInvalidId: number | null;
   /** True from an invalid or malformed proof until `recoverAfter` valid ones in a row. */
