@@ -195,6 +195,8 @@ export interface Recorder {
   port: number;
   bodies: Array<Record<string, unknown>>;
   headers: IncomingMessage["headers"][];
+  /** The status it answers with (202 unless a test sets another). */
+  status: number;
   close(): Promise<void>;
 }
 
@@ -210,15 +212,21 @@ export async function startRecorder(port = 0): Promise<Recorder> {
     }
     bodies.push(JSON.parse(text) as Record<string, unknown>);
     headers.push(req.headers);
-    res.writeHead(202, { "content-type": "application/json" });
-    res.end(JSON.stringify({ id: bodies.length, status: "accepted" }));
+    res.writeHead(recorder.status, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify(
+        recorder.status < 300 ? { id: bodies.length, status: "accepted" } : { error: "refused" },
+      ),
+    );
   });
   const bound = await listen(server, { host: "127.0.0.1", port });
-  return {
+  const recorder: Recorder = {
     url: `http://127.0.0.1:${bound.port}`,
     port: bound.port,
     bodies,
     headers,
+    status: 202,
     close: () => closeServer(server),
   };
+  return recorder;
 }
