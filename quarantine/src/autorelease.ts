@@ -4,6 +4,7 @@
 // reports the GPU up with no quarantine alert firing for it. Only GPUs this service
 // quarantined are in the store, so nothing else can be released.
 import type { Logger } from "../../common/log.js";
+import { queryVector } from "./prometheus.js";
 import type { Store } from "./store.js";
 
 export interface AutoReleaseOptions {
@@ -12,27 +13,16 @@ export interface AutoReleaseOptions {
   intervalMs: number;
 }
 
-async function query(prometheusUrl: string, expr: string): Promise<number> {
-  const url = `${prometheusUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(expr)}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`Prometheus answered HTTP ${response.status}`);
-  const body = (await response.json()) as { status?: string; data?: { result?: unknown[] } };
-  if (body.status !== "success" || !Array.isArray(body.data?.result)) {
-    throw new Error("Prometheus answered without a vector");
-  }
-  return body.data.result.length;
-}
-
 const quote = (value: string) => JSON.stringify(value);
 
 /** True only when Prometheus answers both queries and they say the GPU is healthy. */
 export async function gpuHealthy(prometheusUrl: string, uuid: string): Promise<boolean> {
-  const up = await query(prometheusUrl, `proofwatch_gpu_up{uuid=${quote(uuid)}} == 1`);
-  const firing = await query(
+  const up = await queryVector(prometheusUrl, `proofwatch_gpu_up{uuid=${quote(uuid)}} == 1`);
+  const firing = await queryVector(
     prometheusUrl,
     `ALERTS{alertstate="firing",proofwatch_action="quarantine",uuid=${quote(uuid)}}`,
   );
-  return up > 0 && firing === 0;
+  return up.length > 0 && firing.length === 0;
 }
 
 export function releasable(store: Store, holdMs: number, now: number): string[] {

@@ -25,10 +25,17 @@ Service options:
   --tls-cert FILE, --tls-key FILE
                             serve HTTPS
   --client-ca FILE          require client certificates signed by this CA (mTLS)
-  --config FILE             JSON: actions, optOutHosts, escalateAfter, autoRelease (see docs)
+  --config FILE             JSON: actions, optOutHosts, escalateAfter, autoRelease, inventory
   --quarantine-file FILE    shorthand for the "file" action writing the list to FILE
-  --fleet-size N            GPUs in the fleet, for the share limit
-  --known-gpus FILE         lines of "UUID [HOST]" counted as known GPUs
+  --fleet-size N            GPUs in the fleet; the share limit never counts fewer
+  --known-gpus FILE         lines of "UUID [HOST]" (operator-written): GPUs the limit counts
+  --inventory-prometheus URL
+                            also count the GPUs whose proofwatch_gpu_info series this
+                            Prometheus holds (the last good answer is kept while it is
+                            down); one of these three is required, and UUIDs named only
+                            in alerts never count
+  --inventory-interval DURATION
+                            how often that inventory is read (default 1m)
   --max-share RATIO         most of the known GPUs out of service, 0..1 (default 0.25)
   --max-new N               most new quarantines per window (default 10)
   --window DURATION         window of --max-new (default 1h)
@@ -60,8 +67,21 @@ const ConfigFile = z
       })
       .strict()
       .optional(),
+    inventory: z
+      .object({
+        prometheusUrl: z.url({ protocol: /^https?$/ }),
+        interval: z.string().default("1m"),
+        lookback: z.string().default("1h"),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+function positive(ms: number, what: string): number {
+  if (ms <= 0) throw new Error(`${what} must be longer than 0`);
+  return ms;
+}
 
 export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   const { values } = parseArgs({
@@ -79,6 +99,8 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
       "quarantine-file": { type: "string" },
       "fleet-size": { type: "string" },
       "known-gpus": { type: "string" },
+      "inventory-prometheus": { type: "string" },
+      "inventory-interval": { type: "string" },
       "max-share": { type: "string", default: "0.25" },
       "max-new": { type: "string", default: "10" },
       window: { type: "string", default: "1h" },
@@ -102,6 +124,13 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
     : ConfigFile.parse({});
   const actions = { ...config.actions };
   if (values["quarantine-file"]) actions.file = { path: values["quarantine-file"] };
+  const inventoryUrl = values["inventory-prometheus"] ?? config.inventory?.prometheusUrl;
+  if (values["inventory-interval"] && !inventoryUrl) {
+    throw new Error("--inventory-interval needs --inventory-prometheus");
+  }
+  if (inventoryUrl && !z.url({ protocol: /^https?$/ }).safeParse(inventoryUrl).success) {
+    throw new Error("--inventory-prometheus must be an http(s) URL");
+  }
 
   return {
     listen: parseListenAddress(values.listen as string),
@@ -117,6 +146,16 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
         : null,
     fleetSize: wholeNumber(values["fleet-size"], "--fleet-size", 0, 0),
     knownGpusFile: values["known-gpus"] ?? null,
+    inventory: inventoryUrl
+      ? {
+          prometheusUrl: inventoryUrl,
+          intervalMs: positive(
+            parseDuration(values["inventory-interval"] ?? config.inventory?.interval ?? "1m"),
+            "--inventory-interval",
+          ),
+          lookbackMs: parseDuration(config.inventory?.lookback ?? "1h"),
+        }
+      : null,
     limits: {
       maxShare,
       maxNew: wholeNumber(values["max-new"], "--max-new", 10, 0),

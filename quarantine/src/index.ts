@@ -8,15 +8,17 @@ import { type ActionsConfig, createActions } from "./actions/index.js";
 import { type AuthOptions, createAuthenticator } from "./auth.js";
 import { type AutoReleaseOptions, startAutoRelease } from "./autorelease.js";
 import { Breaker, type Limits } from "./breaker.js";
+import { type InventoryOptions, type InventoryRefresher, startInventory } from "./inventory.js";
 import { createMetrics } from "./metrics.js";
 import { Outbox } from "./outbox.js";
 import { Policy } from "./policy.js";
 import { createApp } from "./server.js";
 import { QuarantineService } from "./service.js";
-import { Store } from "./store.js";
+import { type InventorySource, Store } from "./store.js";
 
 export type { AutoReleaseOptions } from "./autorelease.js";
 export type { Limits } from "./breaker.js";
+export type { InventoryOptions } from "./inventory.js";
 export * from "./types.js";
 
 export interface QuarantineOptions {
@@ -25,10 +27,12 @@ export interface QuarantineOptions {
   auth: AuthOptions;
   /** Serve HTTPS; with auth.clientCa, client certificates are required. */
   tls: { cert: string; key: string } | null;
-  /** GPUs in the fleet; 0 when only learned (known-GPUs file plus alerts). */
+  /** GPUs in the fleet; the share limit never counts fewer. 0: only the inventory counts. */
   fleetSize: number;
-  /** Lines of `UUID [HOST]`: GPUs to count before any alert names them. */
+  /** Lines of `UUID [HOST]`, written by the operator: trusted inventory. */
   knownGpusFile: string | null;
+  /** Read the exporters' inventory (proofwatch_gpu_info) from Prometheus. */
+  inventory?: InventoryOptions | null;
   limits: Limits;
   dryRun: boolean;
   optOutHosts: readonly string[];
@@ -59,8 +63,10 @@ export function readKnownGpus(file: string): Array<{ uuid: string; host: string 
 
 export async function startQuarantine(options: QuarantineOptions): Promise<RunningQuarantine> {
   const log = createLogger("quarantine");
-  if (options.fleetSize <= 0 && !options.knownGpusFile) {
-    throw new Error("the share limit needs a fleet: give --fleet-size or --known-gpus");
+  if (options.fleetSize <= 0 && !options.knownGpusFile && !options.inventory) {
+    throw new Error(
+      "the share limit needs a fleet: give --fleet-size, --known-gpus or --inventory-prometheus",
+    );
   }
   const authenticate = createAuthenticator(options.auth);
   const actions = createActions(options.actions);
@@ -70,16 +76,31 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
 
   const store = new Store(options.db);
   const now = Date.now();
-  if (options.knownGpusFile) {
-    const known = readKnownGpus(options.knownGpusFile);
-    store.transaction(() => {
-      for (const gpu of known) store.learnGpu(gpu.uuid, gpu.host, now);
-    });
+  // Only trusted sources count toward the share limit; a source no longer configured stops
+  // counting, and the Prometheus inventory kept from the last run counts until it is read.
+  const known = options.knownGpusFile ? readKnownGpus(options.knownGpusFile) : null;
+  store.transaction(() => {
+    if (known) store.replaceInventory("file", known, now);
+    else store.forgetInventory("file");
+    if (!options.inventory) store.forgetInventory("prometheus");
+  });
+  let inventory: InventoryRefresher | undefined;
+  if (options.inventory) {
+    inventory = startInventory(store, options.inventory, log);
+    await inventory.refresh();
   }
-  const knownGpus = () => Math.max(options.fleetSize, store.knownGpuCount());
+  const knownGpus = () => Math.max(options.fleetSize, store.inventoryCount());
+  const inventorySources: InventorySource[] = [
+    ...(known ? (["file"] as const) : []),
+    ...(options.inventory ? (["prometheus"] as const) : []),
+  ];
 
   const registry = new Registry();
-  const metrics = createMetrics(registry, store, { knownGpus, dryRun: options.dryRun });
+  const metrics = createMetrics(registry, store, {
+    knownGpus,
+    dryRun: options.dryRun,
+    inventorySources,
+  });
   const breaker = new Breaker(store, options.limits, knownGpus, metrics);
   if (breaker.maxOutOfService() === 0) {
     log.warn("the share limit allows no GPU out of service; raise --max-share or the fleet size", {
@@ -164,6 +185,7 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
     close: async () => {
       clearInterval(retryTimer);
       stopAutoRelease();
+      await inventory?.stop();
       await closeServer(server);
       await service.idle();
       for (const action of actions.values()) await action.close?.();

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { Store } from "./store.js";
+import type { InventorySource, Store } from "./store.js";
 
 export type RequestResult =
   | "ok"
@@ -17,6 +17,7 @@ export interface QuarantineMetrics {
   suppressed: Counter<"reason">;
   breakerTrips: Counter<"reason">;
   releases: Counter<"mode">;
+  outsideInventory: Counter;
 }
 
 /**
@@ -26,7 +27,12 @@ export interface QuarantineMetrics {
 export function createMetrics(
   registry: Registry,
   store: Store,
-  settings: { knownGpus: () => number; dryRun: boolean },
+  settings: {
+    knownGpus: () => number;
+    dryRun: boolean;
+    /** The trusted sources that list UUIDs in this configuration. */
+    inventorySources: readonly InventorySource[];
+  },
 ): QuarantineMetrics {
   new Gauge({
     name: "proofwatch_quarantine_gpus",
@@ -62,6 +68,27 @@ export function createMetrics(
       this.set(settings.knownGpus());
     },
   });
+  new Gauge({
+    name: "proofwatch_quarantine_inventory_gpus",
+    help: "GPUs each trusted inventory source lists (file: --known-gpus, prometheus: proofwatch_gpu_info).",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      for (const source of settings.inventorySources) {
+        this.set({ source }, store.inventoryCount(source));
+      }
+    },
+  });
+  if (settings.inventorySources.includes("prometheus")) {
+    new Gauge({
+      name: "proofwatch_quarantine_inventory_refresh_timestamp_seconds",
+      help: "Unix time the GPU inventory was last read from Prometheus; 0 before the first success.",
+      registers: [registry],
+      collect() {
+        this.set((store.inventoryRefreshedAt("prometheus") ?? 0) / 1000);
+      },
+    });
+  }
   new Gauge({
     name: "proofwatch_quarantine_out_of_service_ratio",
     help: "Share of the known GPUs out of service (quarantined GPUs plus GPUs of quarantined nodes), 0..1.",
@@ -130,6 +157,11 @@ export function createMetrics(
       name: "proofwatch_quarantine_releases_total",
       help: "GPUs released, by mode (manual or auto).",
       labelNames: ["mode"],
+      registers: [registry],
+    }),
+    outsideInventory: new Counter({
+      name: "proofwatch_quarantine_alerts_outside_inventory_total",
+      help: "Firing quarantine alerts evaluated for a GPU the trusted inventory does not list.",
       registers: [registry],
     }),
   };

@@ -44,6 +44,8 @@ export interface QuarantineRequest {
   key: string;
   fingerprint: string;
   startsAt: string;
+  /** startsAt as `orderedTime`: episodes of one alert order by it. */
+  startsAtUtc: string;
   endsAt: string;
   status: "firing" | "resolved";
   alertname: string;
@@ -56,9 +58,23 @@ export interface QuarantineRequest {
 }
 
 // NVML UUIDs (GPU-…, MIG-…); conservative because the value reaches scontrol and node objects.
-const UUID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// The inventory read from Prometheus is held to the same rules as alert labels.
+export const UUID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 // A DNS name or an IPv4/IPv6 literal.
-const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+export const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+
+/**
+ * An RFC 3339 time (as the schema above admits it) rewritten as UTC with nine fractional
+ * digits, so that two times order as text. Alertmanager's times carry nanoseconds and may
+ * carry an offset; neither Date (milliseconds) nor the raw strings order them right.
+ */
+export function orderedTime(time: string): string {
+  const match = /^(.{19})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
+  if (!match) throw new PayloadError(`"${time}" is not an RFC 3339 time`);
+  const seconds = new Date(`${match[1]}${match[3]}`);
+  if (Number.isNaN(seconds.getTime())) throw new PayloadError(`"${time}" is not a valid time`);
+  return `${seconds.toISOString().slice(0, 19)}.${(match[2] ?? "").padEnd(9, "0")}Z`;
+}
 
 /** The host part of Prometheus' `instance` label: "host:port", "[v6]:port" or a bare host. */
 export function hostOfInstance(instance: string): string {
@@ -106,10 +122,17 @@ export function parsePayload(body: unknown): {
     if (gpu !== null && !/^\d{1,4}$/.test(gpu)) {
       throw new PayloadError(`${where}: label "gpu" is not a GPU index`);
     }
+    let startsAtUtc: string;
+    try {
+      startsAtUtc = orderedTime(alert.startsAt);
+    } catch (error) {
+      throw new PayloadError(`${where}: startsAt: ${(error as Error).message}`);
+    }
     requests.push({
       key: `${alert.fingerprint}@${alert.startsAt}`,
       fingerprint: alert.fingerprint,
       startsAt: alert.startsAt,
+      startsAtUtc,
       endsAt: alert.endsAt,
       status: alert.status,
       alertname: alert.labels.alertname ?? "unnamed",

@@ -19,6 +19,7 @@ export type Outcome =
   | "already_quarantined"
   | "duplicate"
   | "stale"
+  | "superseded"
   | "suppressed"
   | "opted_out"
   | "dry_run"
@@ -33,6 +34,8 @@ export interface AlertResult {
   /** Set when the node was escalated or its escalation refused. */
   node?: "quarantined" | "suppressed" | "dry_run";
   reason?: string;
+  /** The GPU is not in the trusted inventory (set only when one lists UUIDs). */
+  outsideInventory?: true;
 }
 
 /** What every result and audit entry about `request` starts from. */
@@ -69,17 +72,22 @@ export class Policy {
   }
 
   handle(requests: readonly QuarantineRequest[], now: number): AlertResult[] {
+    // With --fleet-size alone there is no list of UUIDs to hold an alert against.
+    const listed = this.store.inventoryCount() > 0;
     return requests.map((request) => {
       const result =
-        request.status === "firing" ? this.firing(request, now) : this.resolved(request, now);
+        request.status === "firing"
+          ? this.firing(request, listed, now)
+          : this.resolved(request, now);
       this.metrics.alerts.inc({ outcome: result.outcome });
       return result;
     });
   }
 
-  private firing(request: QuarantineRequest, now: number): AlertResult {
+  private firing(request: QuarantineRequest, listed: boolean, now: number): AlertResult {
     const { store } = this;
     const { base, where } = subject(request);
+    // For the host only: the share limit counts trusted inventory, never alerts' UUIDs.
     store.learnGpu(request.uuid, request.host, now);
 
     const previous = store.instance(request.key);
@@ -90,6 +98,27 @@ export class Policy {
       store.touchInstance(request.key, now);
       store.audit("alertmanager", "stale_firing", where, now);
       return { ...base, outcome: "stale" };
+    }
+    const resolved = store.latestResolvedEpisode(request.fingerprint, request.uuid);
+    if (resolved && request.startsAtUtc <= resolved.startsAt) {
+      // An episode that started no later than one already resolved is over too: Alertmanager
+      // delivered its firing message late (it retries, and groups flush independently).
+      // Checked before `settled`, so that an old suppressed episode cannot act later either.
+      if (previous) store.touchInstance(request.key, now);
+      store.audit(
+        "alertmanager",
+        "superseded_firing",
+        {
+          ...where,
+          detail: {
+            startsAt: request.startsAt,
+            resolvedStartsAt: resolved.startsAt,
+            resolvedEndsAt: resolved.endsAt,
+          },
+        },
+        now,
+      );
+      return { ...base, outcome: "superseded" };
     }
     if (previous && this.settled(previous.decision, request.host)) {
       store.touchInstance(request.key, now);
@@ -103,6 +132,10 @@ export class Policy {
     }
 
     const instance = { ...request };
+    // Still acted on, within the limit the inventory sets; counted so that alerts for GPUs
+    // the exporters never reported (a relabelling mistake, or forged alerts) show.
+    const outsideInventory = listed && !store.inInventory(request.uuid);
+    if (outsideInventory) this.metrics.outsideInventory.inc();
     let outcome: Outcome;
     let reason: string | undefined;
     if (this.options.optOutHosts.has(request.host)) {
@@ -147,7 +180,12 @@ export class Policy {
     }
     store.recordFiring(instance, outcome, now);
 
-    const result: AlertResult = { ...base, outcome, ...(reason ? { reason } : {}) };
+    const result: AlertResult = {
+      ...base,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...(outsideInventory ? { outsideInventory: true as const } : {}),
+    };
     if (outcome === "quarantined" || outcome === "already_quarantined") {
       const node = this.escalate(request, now);
       if (node) result.node = node;
@@ -192,6 +230,9 @@ export class Policy {
   private resolved(request: QuarantineRequest, now: number): AlertResult {
     const { store } = this;
     const { base, where } = subject(request);
+    // Before the duplicate check: a re-sent resolution of an episode resolved before this
+    // table existed fills it in.
+    store.recordResolvedEpisode(request, now);
     const previous = store.instance(request.key);
     if (previous?.resolvedAt != null) {
       store.touchInstance(request.key, now);

@@ -113,12 +113,17 @@ export class QuarantineService {
     return {
       dryRun: this.settings.dryRun,
       knownGpus: this.settings.knownGpus(),
+      inventory: {
+        file: this.store.inventoryCount("file"),
+        prometheus: this.store.inventoryCount("prometheus"),
+        prometheusRefreshedAt: isoOrNull(this.store.inventoryRefreshedAt("prometheus")),
+      },
       maxOutOfService: this.breaker.maxOutOfService(),
       outOfService: this.store.effectiveQuarantinedCount(),
       breaker: {
         open: breaker.open,
         reason: breaker.reason,
-        openedAt: breaker.openedAt === null ? null : new Date(breaker.openedAt).toISOString(),
+        openedAt: isoOrNull(breaker.openedAt),
       },
       pendingActions: this.store.pendingCount(),
     };
@@ -137,6 +142,8 @@ export class QuarantineService {
     return this.outbox.idle();
   }
 }
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function badRequest(error: string): Reply {
   return { status: 400, result: "bad_request", body: { status: "error", error } };

@@ -79,7 +79,38 @@ const MIGRATIONS: readonly string[] = [
   );
   INSERT INTO breaker (id, open) VALUES (1, 0);
   `,
+  // Only trusted inventory counts toward the share limit: the operator's known-GPUs file and
+  // the exporters' proofwatch_gpu_info series. GPUs learned from alerts stay in known_gpus for
+  // their host but no longer count (rows from before this migration start untrusted; the file
+  // is read again at every start). resolved_episodes keeps, per alert and GPU, the newest
+  // episode Alertmanager resolved, so that a late firing message of an older one is ignored.
+  `
+  ALTER TABLE known_gpus ADD COLUMN in_file INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE known_gpus ADD COLUMN in_prometheus INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE inventory_sources (
+    source TEXT PRIMARY KEY CHECK (source IN ('file', 'prometheus')),
+    refreshed_at INTEGER NOT NULL      -- last time the source was read successfully
+  );
+  CREATE TABLE resolved_episodes (
+    fingerprint TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    alertname TEXT NOT NULL,
+    starts_at TEXT NOT NULL,           -- UTC with nanoseconds (payload.ts orderedTime): orders as text
+    ends_at TEXT NOT NULL,
+    resolved_at INTEGER NOT NULL,
+    PRIMARY KEY (fingerprint, uuid)
+  );
+  `,
 ];
+
+/** The trusted sources of the share limit's GPU count. */
+export type InventorySource = "file" | "prometheus";
+
+/** known_gpus' flag column of each source (never user input: the SQL is built from it). */
+const INVENTORY_COLUMN: Record<InventorySource, string> = {
+  file: "in_file",
+  prometheus: "in_prometheus",
+};
 
 export type Actor = "alertmanager" | "api" | "system";
 
@@ -261,6 +292,42 @@ export class Store extends SqliteStore {
       });
   }
 
+  /** Keeps the newest resolved episode of this alert on this GPU (older ones change nothing). */
+  recordResolvedEpisode(
+    episode: InstanceFields & { startsAtUtc: string; endsAt: string },
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO resolved_episodes (fingerprint, uuid, alertname, starts_at, ends_at, resolved_at)
+         VALUES (@fingerprint, @uuid, @alertname, @startsAt, @endsAt, @now)
+         ON CONFLICT (fingerprint, uuid) DO UPDATE SET alertname = @alertname,
+           starts_at = @startsAt, ends_at = @endsAt, resolved_at = @now
+         WHERE @startsAt > resolved_episodes.starts_at`,
+      )
+      .run({
+        fingerprint: episode.fingerprint,
+        uuid: episode.uuid,
+        alertname: episode.alertname,
+        startsAt: episode.startsAtUtc,
+        endsAt: episode.endsAt,
+        now,
+      });
+  }
+
+  /** The newest resolved episode of this alert on this GPU; startsAt as orderedTime. */
+  latestResolvedEpisode(
+    fingerprint: string,
+    uuid: string,
+  ): { startsAt: string; endsAt: string } | undefined {
+    return this.db
+      .prepare(
+        `SELECT starts_at AS startsAt, ends_at AS endsAt FROM resolved_episodes
+         WHERE fingerprint = ? AND uuid = ?`,
+      )
+      .get(fingerprint, uuid) as { startsAt: string; endsAt: string } | undefined;
+  }
+
   /** Firing instances that still hold this GPU (decided "quarantine" or "already", unresolved). */
   activeInstances(uuid: string): number {
     return this.count(
@@ -280,6 +347,10 @@ export class Store extends SqliteStore {
 
   // --- known GPUs ------------------------------------------------------------------------
 
+  /**
+   * Remembers a GPU's host, from any source. An alert's claim goes no further than this: it
+   * tells which GPUs a node escalation takes out, never how many GPUs the fleet has.
+   */
   learnGpu(uuid: string, host: string | null, now: number): void {
     this.db
       .prepare(
@@ -289,8 +360,61 @@ export class Store extends SqliteStore {
       .run(uuid, host, now);
   }
 
-  knownGpuCount(): number {
-    return this.count("SELECT count(*) AS n FROM known_gpus");
+  /**
+   * Makes `gpus` the whole of what `source` lists (GPUs it no longer lists stop counting).
+   * Call inside a transaction, so that the count never reads a half-replaced set.
+   */
+  replaceInventory(
+    source: InventorySource,
+    gpus: ReadonlyArray<{ uuid: string; host: string | null }>,
+    now: number,
+  ): void {
+    const column = INVENTORY_COLUMN[source];
+    this.db.prepare(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
+    const upsert = this.db.prepare(
+      `INSERT INTO known_gpus (uuid, host, first_seen_at, ${column}) VALUES (?, ?, ?, 1)
+       ON CONFLICT (uuid) DO UPDATE SET host = coalesce(excluded.host, known_gpus.host),
+         ${column} = 1`,
+    );
+    for (const gpu of gpus) upsert.run(gpu.uuid, gpu.host, now);
+    this.db
+      .prepare(
+        `INSERT INTO inventory_sources (source, refreshed_at) VALUES (?, ?)
+         ON CONFLICT (source) DO UPDATE SET refreshed_at = excluded.refreshed_at`,
+      )
+      .run(source, now);
+  }
+
+  /** Distinct GPUs listed by a trusted source (one source, or any): the share's denominator. */
+  inventoryCount(source?: InventorySource): number {
+    const where = source
+      ? `${INVENTORY_COLUMN[source]} = 1`
+      : Object.values(INVENTORY_COLUMN)
+          .map((column) => `${column} = 1`)
+          .join(" OR ");
+    return this.count(`SELECT count(*) AS n FROM known_gpus WHERE ${where}`);
+  }
+
+  inInventory(uuid: string): boolean {
+    const row = this.db
+      .prepare("SELECT in_file, in_prometheus FROM known_gpus WHERE uuid = ?")
+      .get(uuid) as { in_file: number; in_prometheus: number } | undefined;
+    return row !== undefined && (row.in_file === 1 || row.in_prometheus === 1);
+  }
+
+  /** When `source` was last read successfully (ms), or null when never. */
+  inventoryRefreshedAt(source: InventorySource): number | null {
+    const row = this.db
+      .prepare("SELECT refreshed_at FROM inventory_sources WHERE source = ?")
+      .get(source) as { refreshed_at: number } | undefined;
+    return row?.refreshed_at ?? null;
+  }
+
+  /** Stops counting a source that is no longer configured. */
+  forgetInventory(source: InventorySource): void {
+    const column = INVENTORY_COLUMN[source];
+    this.db.prepare(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
+    this.db.prepare("DELETE FROM inventory_sources WHERE source = ?").run(source);
   }
 
   // --- desired state ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   post,
   quarantineList,
   scrape,
+  serviceStatus,
   start,
   type Workspace,
   workspace,
@@ -162,6 +163,73 @@ describe("safety limits", () => {
     list = await quarantineList(service.url);
     expect(list.hosts).toEqual([]);
     expect(list.gpus.map((g) => g.uuid)).toEqual([gpu(4), gpu(5)]);
+  });
+
+  it("never lets alerts for unlisted GPUs raise the share limit, not even after a reset", async () => {
+    // 16 GPUs at 25%: 4 may be out. The rate limit is set out of the way.
+    service = await start(ws, {
+      fleetSize: 16,
+      limits: { maxShare: 0.25, maxNew: 1000, windowMs: 3_600_000 },
+    });
+    const hook = `${service.url}/v1/alertmanager`;
+    const quarantined = async () => (await quarantineList(service?.url as string)).gpus.length;
+    // A burst naming 50 GPUs that no inventory lists (all different UUIDs).
+    const burst = payload(Array.from({ length: 50 }, (_, n) => stormAlert(100 + n)));
+
+    const first = await post(hook, burst);
+    expect(first.body.status).toBe("suppressed");
+    expect(await quarantined()).toBe(4);
+    expect(await serviceStatus(service.url)).toMatchObject({ knownGpus: 16, maxOutOfService: 4 });
+
+    // An operator resets the breaker and Alertmanager repeats the group: the limit is still
+    // a quarter of 16, so the first alert past it trips the breaker again.
+    await post(`${service.url}/v1/breaker/reset`, { reason: "storm investigated" });
+    const again = await post(hook, burst);
+    const outcomes = (again.body.results as Array<{ outcome: string }>).map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === "quarantined")).toEqual([]);
+    expect(await quarantined()).toBe(4);
+    const text = await scrape(service.url);
+    expect(metric(text, "proofwatch_quarantine_known_gpus")).toBe(16);
+    expect(metric(text, "proofwatch_quarantine_breaker_open")).toBe(1);
+    // --fleet-size lists no UUIDs, so no alert is said to be outside it.
+    expect(metric(text, "proofwatch_quarantine_alerts_outside_inventory_total")).toBe(0);
+  });
+
+  it("acts on alerts for GPUs outside the known-GPUs file within its limit, and counts them", async () => {
+    const known = join(ws.dir, "known-gpus");
+    // 16 listed GPUs at 25%: 4 may be out.
+    writeFileSync(known, `${Array.from({ length: 16 }, (_, n) => gpu(n)).join("\n")}\n`);
+    service = await start(ws, {
+      fleetSize: 0,
+      knownGpusFile: known,
+      limits: { maxShare: 0.25, maxNew: 1000, windowMs: 3_600_000 },
+    });
+    const hook = `${service.url}/v1/alertmanager`;
+    const listed = stormAlert(0);
+    const unlisted = Array.from({ length: 20 }, (_, n) => stormAlert(200 + n));
+    const response = await post(hook, payload([listed, ...unlisted]));
+    const results = response.body.results as Array<{ outcome: string; outsideInventory?: true }>;
+    expect(results[0]).toEqual(expect.not.objectContaining({ outsideInventory: true }));
+    expect(results.slice(1).every((r) => r.outsideInventory === true)).toBe(true);
+    expect(results.filter((r) => r.outcome === "quarantined").length).toBe(4);
+    expect((await quarantineList(service.url)).gpus.map((g) => g.uuid)).toEqual(
+      [gpu(0), gpu(200), gpu(201), gpu(202)].sort(),
+    );
+
+    const text = await scrape(service.url);
+    expect(metric(text, "proofwatch_quarantine_alerts_outside_inventory_total")).toBe(20);
+    expect(metric(text, "proofwatch_quarantine_inventory_gpus", { source: "file" })).toBe(16);
+    expect(metric(text, "proofwatch_quarantine_known_gpus")).toBe(16);
+
+    // Restarted without the file and with a smaller --fleet-size, the GPUs learned from the
+    // file and from alerts count no more: 4 out of 8 exceeds the new limit of 2.
+    await service.close();
+    service = await start(ws, { fleetSize: 8 });
+    expect(await serviceStatus(service.url)).toMatchObject({
+      knownGpus: 8,
+      maxOutOfService: 2,
+      inventory: { file: 0, prometheus: 0 },
+    });
   });
 
   it("changes nothing in dry-run mode and on opted-out hosts", async () => {

@@ -175,6 +175,15 @@ export async function quarantineList(url: string) {
   };
 }
 
+/** GET /v1/status with the test token. */
+export async function serviceStatus(url: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}/v1/status`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  if (!response.ok) throw new Error(`status: HTTP ${response.status}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
 export async function scrape(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
