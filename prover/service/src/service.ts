@@ -100,7 +100,9 @@ export class ProverService {
       }
       return { status: 409, body: { error: `job ${id} exists` } };
     }
-    if (this.admitting.has(id)) return { status: 409, body: { error: `job ${id} exists` } };
+    if (this.admitting.has(id)) {
+      return { status: 409, body: { error: `job ${id} is being submitted` } };
+    }
     if (request.witnessFile !== undefined && !this.options.witnessDir) {
       return { status: 400, body: { error: WITNESS_DIR_OFF } };
     }
@@ -127,7 +129,10 @@ export class ProverService {
     } finally {
       this.admitting.delete(id);
     }
-    if (this.closing) return { status: 409, body: { error: "shutting down" } };
+    if (this.closing) {
+      if (request.witnessFile !== undefined) await rm(witnessFile, { force: true });
+      return { status: 409, body: { error: "shutting down" } };
+    }
     const now = Date.now();
     const job: Job = {
       id,

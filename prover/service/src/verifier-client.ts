@@ -85,6 +85,10 @@ function post(
           });
         });
         res.on("error", reject);
+        // A reply cut off (the timeout, a reset) may end in neither "end" nor "error".
+        res.on("close", () => {
+          if (!res.complete) reject(new Error("reply cut off"));
+        });
       },
     );
     req.on("error", reject);
