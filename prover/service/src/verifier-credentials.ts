@@ -5,8 +5,8 @@
 // Each file is looked at (one stat) before every delivery and read again when it changed, as
 // Prometheus does with `credentials_file`: a rotated token or certificate takes effect with the
 // next proof, without a restart. A file that cannot be read, or is empty, once the service has
-// started keeps the last good value (logged once): a rotation caught half written must not
-// cost deliveries. At start every file must read.
+// started keeps the last good value (logged once): a file caught between removal and rewrite
+// must not cost deliveries. At start every file must read.
 //
 // Node's global fetch cannot take a CA or a client certificate without the `undici` package
 // (its Agent, as fetch's `dispatcher`), which this project does not install; node:https can.
