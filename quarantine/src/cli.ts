@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ratio, runService, wholeNumber } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
+import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { ActionsConfig } from "./actions/index.js";
 import { type QuarantineOptions, startQuarantine } from "./index.js";
 
@@ -20,11 +21,13 @@ labelled proofwatch_action="quarantine" to POST /v1/alertmanager. See docs/quara
 Service options:
   --listen HOST:PORT        address to serve on (default 0.0.0.0:9842)
   --db FILE                 SQLite database (WAL) holding state, outbox and audit (required)
-  --token-file FILE         bearer token callers must send
-  --basic-auth-file FILE    user:password callers may send instead
+  --token-file FILE         bearer token callers may send (alias of a bearer_tokens entry
+                            named "token" in --web.config.file)
+  --basic-auth-file FILE    user:password callers may send (alias of basic_auth_users)
   --tls-cert FILE, --tls-key FILE
-                            serve HTTPS
-  --client-ca FILE          require client certificates signed by this CA (mTLS)
+                            serve HTTPS (alias of tls_server_config)
+  --client-ca FILE          require client certificates signed by this CA (alias of
+                            client_auth_type RequireAndVerifyClientCert)
   --config FILE             JSON: actions, optOutHosts, escalateAfter, autoRelease, inventory
   --quarantine-file FILE    shorthand for the "file" action writing the list to FILE
   --fleet-size N            GPUs in the fleet; the share limit never counts fewer
@@ -46,6 +49,7 @@ Service options:
   --action-timeout DURATION longest one backend call may take (default 30s)
   --help                    show this help
 
+${WEB_USAGE}
 Client options:
   --url URL                 the service (default http://127.0.0.1:9842)
   --token-file FILE         bearer token to send
@@ -110,6 +114,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
       "retry-interval": { type: "string", default: "10s" },
       "action-timeout": { type: "string", default: "30s" },
       help: { type: "boolean", default: false },
+      ...WEB_FLAGS,
     },
   });
   if (values.help) return "help";
@@ -135,6 +140,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   return {
     listen: parseListenAddress(values.listen as string),
     db: values.db,
+    web: webFlags(values),
     auth: {
       tokenFile: values["token-file"],
       basicAuthFile: values["basic-auth-file"],

@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import { Registry } from "prom-client";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
+import { type LegacyAuth, type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { type ActionsConfig, createActions } from "./actions/index.js";
-import { type AuthOptions, createAuthenticator } from "./auth.js";
 import { type AutoReleaseOptions, startAutoRelease } from "./autorelease.js";
 import { Breaker, type Limits } from "./breaker.js";
 import { type InventoryOptions, type InventoryRefresher, startInventory } from "./inventory.js";
@@ -24,8 +22,11 @@ export * from "./types.js";
 export interface QuarantineOptions {
   listen: ListenAddress;
   db: string;
-  auth: AuthOptions;
-  /** Serve HTTPS; with auth.clientCa, client certificates are required. */
+  web: WebFlags;
+  /** The flags from before --web.config.file (--token-file, --basic-auth-file, --client-ca),
+   * aliases of the same settings in that file. */
+  auth: Pick<LegacyAuth, "tokenFile" | "basicAuthFile" | "clientCa">;
+  /** --tls-cert and --tls-key: serve HTTPS (with auth.clientCa, client certificates are required). */
   tls: { cert: string; key: string } | null;
   /** GPUs in the fleet; the share limit never counts fewer. 0: only the inventory counts. */
   fleetSize: number;
@@ -68,11 +69,23 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
       "the share limit needs a fleet: give --fleet-size, --known-gpus or --inventory-prometheus",
     );
   }
-  const authenticate = createAuthenticator(options.auth);
   const actions = createActions(options.actions);
   if (actions.size === 0 && !options.dryRun) {
     throw new Error("no action configured: give --quarantine-file or actions in --config");
   }
+  // First, so that a bad web configuration stops the start before anything is opened.
+  const security = new WebSecurity({
+    service: "quarantine",
+    ...options.web,
+    legacy: {
+      ...options.auth,
+      ...(options.tls ? { tlsCert: options.tls.cert, tlsKey: options.tls.key } : {}),
+    },
+    log,
+    // Requests arrive only once listening, when `metrics` is set.
+    onRefused: (reason) =>
+      metrics.requests.inc({ result: reason === "rate_limited" ? "rate_limited" : "unauthorized" }),
+  });
 
   const store = new Store(options.db);
   const now = Date.now();
@@ -150,27 +163,14 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
       )
     : () => undefined;
 
-  const app = createApp(service, authenticate, registry, log, {
-    bodyLimitBytes: options.bodyLimitBytes,
+  const server = security.createServer(
+    createApp(service, security, registry, log, { bodyLimitBytes: options.bodyLimitBytes }),
+  );
+  const address = await listen(server, options.listen).catch((error: unknown) => {
+    security.close();
+    throw error;
   });
-  let server: Server;
-  if (options.tls) {
-    server = createHttpsServer(
-      {
-        cert: readFileSync(options.tls.cert),
-        key: readFileSync(options.tls.key),
-        ...(options.auth.clientCa
-          ? { ca: readFileSync(options.auth.clientCa), requestCert: true, rejectUnauthorized: true }
-          : {}),
-      },
-      app,
-    );
-  } else {
-    if (options.auth.clientCa) throw new Error("--client-ca needs --tls-cert and --tls-key");
-    server = createHttpServer(app);
-  }
-  const address = await listen(server, options.listen);
-  const url = urlOf(address).replace(/^http:/, options.tls ? "https:" : "http:");
+  const url = urlOf(address, security.scheme);
   log.info("listening", {
     url,
     actions: [...actions.keys()].join(","),
@@ -186,6 +186,7 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
       clearInterval(retryTimer);
       stopAutoRelease();
       await inventory?.stop();
+      security.close();
       await closeServer(server);
       await service.idle();
       for (const action of actions.values()) await action.close?.();

@@ -5,6 +5,7 @@ export type RequestResult =
   | "ok"
   | "suppressed"
   | "unauthorized"
+  | "rate_limited"
   | "bad_request"
   | "too_large"
   | "unavailable"

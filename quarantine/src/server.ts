@@ -9,7 +9,7 @@ import type { Registry } from "prom-client";
 import { z } from "zod";
 import { rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
-import type { Authenticator } from "./auth.js";
+import type { WebSecurity } from "../../common/web/index.js";
 import type { RequestResult } from "./metrics.js";
 import type { QuarantineService, Reply } from "./service.js";
 
@@ -29,7 +29,7 @@ export interface AppOptions {
 
 export function createApp(
   service: QuarantineService,
-  authenticate: Authenticator,
+  security: Pick<WebSecurity, "middleware" | "requireIdentity">,
   registry: Registry,
   log: Logger,
   options: AppOptions,
@@ -44,12 +44,10 @@ export function createApp(
   const fail = (res: Response, status: number, result: RequestResult, error: string) =>
     send(res, { status, result, body: { status: "error", error } });
 
-  // Checked before the body is read: an unauthenticated caller gets nothing parsed.
-  const requireAuth: RequestHandler = (req, res, next) => {
-    if (authenticate(req)) return next();
-    res.setHeader("www-authenticate", 'Bearer realm="proofwatch"');
-    fail(res, 401, "unauthorized", "unauthorized");
-  };
+  // Credentials are checked before any body is read (security.middleware refuses a write
+  // without them); the status and the audit log are reads that always need them.
+  app.use(security.middleware);
+  const requireAuth = security.requireIdentity;
   const raw = rawBody(options.bodyLimitBytes);
   const jsonBody = express.json({ type: () => true, limit: "16kb" });
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { find, parseExposition } from "../../common/exposition.js";
 import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
+import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
 import {
   type QuarantineOptions,
   type RunningQuarantine,
@@ -50,6 +51,7 @@ export function serviceOptions(
   return {
     listen: { host: "127.0.0.1", port: 0 },
     db: ws.db,
+    web: DEFAULT_WEB_FLAGS,
     auth: { tokenFile: ws.tokenFile },
     tls: null,
     fleetSize: 8,
