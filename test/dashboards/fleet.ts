@@ -2,6 +2,7 @@
 // kind of trouble, the prover service proving on the same fake GPUs, the verifier with good and
 // bad proofs from it, the quarantine service holding it, and a real Prometheus scraping all
 // four with the shipped rules.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -10,6 +11,7 @@ import { setLogLevel } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
 import { freePort } from "../../common/ports.js";
 import { type RunningPrometheus, startPrometheus } from "../../common/prometheus.js";
+import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
 import {
   type Checker,
   type CheckItem,
@@ -203,6 +205,7 @@ async function startVerifierWithProofs(dir: string) {
   await writeFile(join(circuits, CIRCUIT, "verification_key.json"), proofs.verificationKey);
   const verifier = await startVerifier({
     listen: { host: "127.0.0.1", port: 0 },
+    web: INSECURE_WEB_FLAGS,
     circuitsDir: circuits,
     db: join(dir, "verifier.db"),
     spoolDir: null,

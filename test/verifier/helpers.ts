@@ -1,5 +1,6 @@
 // Shared set-up for the verifier tests: a workspace with a circuits folder, the service in
 // process or as a child process, proofs from the cached snarkjs fixtures.
+
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -7,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe } from "vitest";
 import { freePort } from "../../common/ports.js";
+import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
 import {
   type Checker,
   type CheckItem,
@@ -104,6 +106,8 @@ type Folders = Pick<Workspace, "circuits" | "db">;
 export function options(ws: Folders, overrides: Partial<VerifierOptions> = {}): VerifierOptions {
   return {
     listen: { host: "127.0.0.1", port: 0 },
+    // Tests about credentials and attribution set their own (test/verifier/auth.test.ts).
+    web: INSECURE_WEB_FLAGS,
     circuitsDir: ws.circuits,
     db: ws.db,
     spoolDir: null,

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ratio, runService, wholeNumber as whole } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
+import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { startVerifier, type VerifierOptions } from "./index.js";
 import { CIRCUIT_ID } from "./schema.js";
 
@@ -31,6 +32,7 @@ Options:
   --rescan DURATION         how often folders are rescanned besides fs.watch (default 5s)
   --help                    show this help
 
+${WEB_USAGE}
 Environment:
   PROOFWATCH_LOG_LEVEL      debug|info|warn|error (default info)
 `;
@@ -54,6 +56,7 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
       "body-limit": { type: "string" },
       rescan: { type: "string", default: "5s" },
       help: { type: "boolean", default: false },
+      ...WEB_FLAGS,
     },
   });
   if (values.help) return "help";
@@ -69,6 +72,7 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
   }
   return {
     listen: parseListenAddress(values.listen as string),
+    web: webFlags(values),
     circuitsDir: values.circuits,
     db: values.db,
     spoolDir: values.spool ?? null,

@@ -1,6 +1,6 @@
-import { createServer } from "node:http";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
+import { type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { CircuitRegistry } from "./circuits.js";
 import { createMetrics } from "./metrics.js";
 import { BoundedQueue } from "./queue.js";
@@ -16,6 +16,7 @@ export type { Checker, CheckItem, CheckVerdict } from "./workers.js";
 
 export interface VerifierOptions {
   listen: ListenAddress;
+  web: WebFlags;
   /** One folder per circuit, each with a snarkjs verification_key.json. */
   circuitsDir: string;
   /** SQLite database (WAL) holding submissions, verdicts and per-GPU state. */
@@ -107,14 +108,24 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
         log,
       )
     : null;
-  const server = createServer(
-    createApp(running, metrics, log, { bodyLimitBytes: options.bodyLimitBytes }),
+  const security = new WebSecurity({
+    service: "verifier",
+    ...options.web,
+    log,
+    onRefused: (reason) => metrics.httpRefused.add(1, { reason }),
+  });
+  const server = security.createServer(
+    createApp(running, metrics, log, {
+      bodyLimitBytes: options.bodyLimitBytes,
+      guard: security.middleware,
+    }),
   );
   try {
     await registry.start();
     running.recover();
     await spool?.start();
   } catch (error) {
+    security.close();
     registry.close();
     await spool?.close();
     await pool.close();
@@ -122,8 +133,9 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     throw error;
   }
   const address = await listen(server, options.listen);
+  const url = urlOf(address, security.scheme);
   log.info("listening", {
-    url: urlOf(address),
+    url,
     circuits: registry
       .list()
       .map((c) => c.id)
@@ -133,11 +145,12 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
   });
 
   return {
-    url: urlOf(address),
+    url,
     address,
     service: running,
     rescan: () => registry.scan(),
     close: async () => {
+      security.close();
       await closeServer(server);
       await spool?.close();
       registry.close();

@@ -2,6 +2,7 @@
 // (common/otel-metrics.ts says how, and why not NodeSDK.start()).
 import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
 import { createServiceMeter } from "../../common/otel-metrics.js";
+import type { RefusalReason } from "../../common/web/index.js";
 
 export type RejectReason =
   | "bad_request"
@@ -28,6 +29,8 @@ export interface VerifierMetrics {
   duration: Histogram<{ circuit: string }>;
   batchSize: Histogram<{ circuit: string }>;
   workerFailures: Counter<Attributes>;
+  /** Requests the web-security layer refused (common/web/security.ts), by reason. */
+  httpRefused: Counter<{ reason: RefusalReason }>;
   /** The Prometheus text exposition of every instrument. */
   render(): Promise<string>;
   shutdown(): Promise<void>;
@@ -117,6 +120,10 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
     }),
     workerFailures: meter.createCounter("proofwatch_verifier_worker_failures_total", {
       description: "Batches lost to a worker that crashed or timed out (their proofs are retried).",
+    }),
+    httpRefused: meter.createCounter("proofwatch_verifier_http_requests_refused_total", {
+      description:
+        "Requests refused by the web-security layer, by reason (unauthenticated, bad_credentials, rate_limited).",
     }),
     render,
     shutdown,

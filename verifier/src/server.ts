@@ -1,4 +1,9 @@
-import express, { type ErrorRequestHandler, type Express, type Response } from "express";
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Response,
+} from "express";
 import { parseJsonBody, rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
@@ -11,6 +16,8 @@ const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
 export interface AppOptions {
   bodyLimitBytes: number;
+  /** The web-security layer's middleware, run before anything else. */
+  guard: RequestHandler;
 }
 
 export function createApp(
@@ -21,6 +28,7 @@ export function createApp(
 ): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(options.guard);
   const raw = rawBody(options.bodyLimitBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, error: string) => {
