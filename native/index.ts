@@ -103,9 +103,12 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
 interface NativeAddon {
   setErrorClass(ctor: new (message: string, code: number) => NvmlError): void;
   init(): void;
+  initAsync(): Promise<void>;
   shutdown(): void;
   driverVersion(): string;
+  driverVersionAsync(): Promise<string>;
   deviceCount(): number;
+  deviceCountAsync(): Promise<number>;
   missingFunctions(): string[];
   fieldNames(): string[];
   groupNames(): string[];
@@ -116,7 +119,8 @@ interface NativeAddon {
     numbers: Float64Array,
     codes: Int32Array,
   ): Promise<TextValues>;
-  startEvents(onEvent: (event: XidEvent) => void): void;
+  /** Throws at once (TypeError, UNINITIALIZED, ALREADY_INITIALIZED ...), else settles later. */
+  startEvents(onEvent: (event: XidEvent) => void): Promise<void>;
   stopEvents(): void;
 }
 
@@ -188,6 +192,10 @@ class Binding implements NvmlBinding {
     this.#native.init();
   }
 
+  initAsync(): Promise<void> {
+    return this.#native.initAsync();
+  }
+
   shutdown(): void {
     this.#native.shutdown();
   }
@@ -196,8 +204,16 @@ class Binding implements NvmlBinding {
     return this.#native.driverVersion();
   }
 
+  driverVersionAsync(): Promise<string> {
+    return this.#native.driverVersionAsync();
+  }
+
   deviceCount(): number {
     return this.#native.deviceCount();
+  }
+
+  deviceCountAsync(): Promise<number> {
+    return this.#native.deviceCountAsync();
   }
 
   missingFunctions(): string[] {
@@ -224,9 +240,13 @@ class Binding implements NvmlBinding {
     }
   }
 
-  startEvents(onEvent: (event: XidEvent) => void): void {
+  startEvents(onEvent: (event: XidEvent) => void): Promise<void> {
     if (typeof onEvent !== "function") throw new TypeError("onEvent must be a function");
-    this.#native.startEvents(onEvent);
+    try {
+      return this.#native.startEvents(onEvent);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   stopEvents(): void {
@@ -240,8 +260,9 @@ let binding: NvmlBinding | undefined;
  * The process's binding. Loading the addon does not touch NVML; init() does, reading
  * PROOFWATCH_NVML_LIBRARY at that moment.
  *
- * A readDevice() whose NVML call hangs keeps its promise, and so the event loop, alive, as
- * a hung filesystem call would; callers race it against their own deadline.
+ * A readDevice(), initAsync(), deviceCountAsync() or driverVersionAsync() whose NVML call
+ * hangs keeps its promise, and so the event loop, alive, as a hung filesystem call would;
+ * callers race it against their own deadline.
  */
 export function loadNvml(): NvmlBinding {
   binding ??= new Binding(loadAddon());

@@ -103,13 +103,29 @@ export interface XidEvent {
 
 export interface NvmlBinding {
   /**
-   * Loads PROOFWATCH_NVML_LIBRARY or libnvidia-ml.so.1 and calls nvmlInit_v2.
-   * Throws NvmlError (LIBRARY_NOT_FOUND when dlopen fails). Reference-counted with shutdown().
+   * Loads PROOFWATCH_NVML_LIBRARY or libnvidia-ml.so.1 and calls nvmlInit_v2, on the JS
+   * thread. Throws NvmlError (LIBRARY_NOT_FOUND when dlopen fails). Reference-counted with
+   * shutdown().
    */
   init(): void;
+  /**
+   * init() on the binding's system thread, which runs every call that names no GPU in the
+   * order made. Rejects as init() throws; a driver that hangs in nvmlInit leaves the promise
+   * pending and the JS thread free, and queues the system calls made after it behind it: the
+   * caller applies deadlines and makes no second call while one is pending. Do not mix
+   * with a synchronous init() while this one is pending (that one would wait for it).
+   */
+  initAsync(): Promise<void>;
   shutdown(): void;
   driverVersion(): string;
+  /** driverVersion() on the system thread; pending while the driver does not answer. */
+  driverVersionAsync(): Promise<string>;
   deviceCount(): number;
+  /**
+   * deviceCount() (nvmlDeviceGetCount_v2) on the system thread; pending while the driver does
+   * not answer. NVML fixes its device list at nvmlInit, so one answer per init is enough.
+   */
+  deviceCountAsync(): Promise<number>;
   /** NVML functions that dlsym did not find; their fields report FUNCTION_NOT_FOUND. */
   missingFunctions(): string[];
   /**
@@ -125,9 +141,14 @@ export interface NvmlBinding {
    */
   readFields(index: number, groups: GroupMask, into: DeviceFields): Promise<DeviceFields>;
   /**
-   * Registers every device for critical XID events and waits on the event set on a
-   * background thread; each event is delivered to `onEvent` on the JS thread.
+   * Registers every device for critical XID events, on the system thread (it asks the driver
+   * for a handle per GPU), then waits on the event set on a thread of its own; each event is
+   * delivered to `onEvent` on the JS thread. Resolves once watching has begun (or at once
+   * when stopEvents() or the last shutdown() came first); rejects with NvmlError when NVML
+   * cannot watch (ALREADY_INITIALIZED when events are already started or starting). Throws
+   * TypeError when `onEvent` is not a function. Neither the wait nor a pending registration
+   * keeps the process alive.
    */
-  startEvents(onEvent: (event: XidEvent) => void): void;
+  startEvents(onEvent: (event: XidEvent) => void): Promise<void>;
   stopEvents(): void;
 }

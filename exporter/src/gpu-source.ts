@@ -45,9 +45,19 @@ const RETRY_INIT_MS = 30_000;
 const IDENTITY = fieldGroupMask(["identity"]);
 
 export class GpuSource {
+  /** Set once nvmlInit has succeeded, so that a retry after a failed enumeration skips it. */
   private nvml: NvmlBinding | undefined;
   private status: NvmlStatus = { up: false, driverVersion: "" };
   private lastInitAttempt = 0;
+  /** GPUs NVML enumerated; its device list is fixed at nvmlInit (no hot-plug). */
+  private count = 0;
+  /** Initialisation and enumeration under way, on the binding's system thread. */
+  private opening: Promise<void> | undefined;
+  /** The NVML call `opening` waits on, for the log. */
+  private openingStep = "";
+  /** A scrape's deadline passed with `opening` still pending: later scrapes do not wait. */
+  private openingLate = false;
+  private closed = false;
   /** Devices whose previous read is still stuck in the driver; no new reads queue behind it. */
   private readonly stuck = new Set<number>();
   /** Last UUID seen per index, so that a lost GPU keeps its identity in `up` series. */
@@ -62,19 +72,61 @@ export class GpuSource {
     private readonly onXid: (event: XidEvent) => void,
   ) {}
 
-  /** Initialises NVML if it is not up; retried at most every 30 s so a late driver is picked up. */
-  ensureInit(now = Date.now()): NvmlStatus {
-    if (this.status.up || now - this.lastInitAttempt < RETRY_INIT_MS) return this.status;
+  /**
+   * Starts NVML's initialisation and enumeration, off the JS thread, unless NVML is up or
+   * one is under way; retried at most every 30 s so that a late driver is picked up.
+   */
+  start(): void {
+    if (this.status.up || this.closed || this.opening !== undefined) return;
+    const now = Date.now();
+    if (now - this.lastInitAttempt < RETRY_INIT_MS) return;
     this.lastInitAttempt = now;
+    this.openingLate = false;
+    this.opening = this.open().finally(() => {
+      this.opening = undefined;
+    });
+  }
+
+  /**
+   * NVML's status for a scrape: start() and wait for it until `deadline` (epoch ms). A hung
+   * driver thus delays neither start-up nor /healthz, and no second call joins a pending
+   * one; once it has missed one deadline, later scrapes report NVML down without waiting.
+   */
+  async ensureInit(deadline: number): Promise<NvmlStatus> {
+    this.start();
+    const opening = this.opening;
+    if (opening !== undefined && !this.openingLate && !(await settlesBefore(opening, deadline))) {
+      this.openingLate = true;
+      this.log.warn(
+        `NVML has not answered ${this.openingStep} within the scrape deadline; serving ` +
+          "proofwatch_exporter_nvml_up 0 until it does",
+      );
+    }
+    return this.status;
+  }
+
+  /** nvmlInit, then the device count and driver version; never rejects. */
+  private async open(): Promise<void> {
     try {
       const nvml = loadNvml();
-      nvml.init();
-      this.nvml = nvml;
-      this.status = { up: true, driverVersion: nvml.driverVersion() };
+      if (this.nvml === undefined) {
+        this.openingStep = "nvmlInit";
+        await nvml.initAsync();
+        this.nvml = nvml;
+        if (this.closed) return this.close();
+      }
+      this.openingStep = "nvmlDeviceGetCount";
+      const count = await nvml.deviceCountAsync();
+      this.openingStep = "nvmlSystemGetDriverVersion";
+      const driverVersion = await nvml.driverVersionAsync();
+      if (this.closed) return this.close();
+      if (this.openingLate) this.log.info("NVML answers again");
+      this.count = count;
+      this.status = { up: true, driverVersion };
       const missing = nvml.missingFunctions();
       this.log.info("NVML initialised", {
-        driver: this.status.driverVersion,
-        gpus: nvml.deviceCount(),
+        driver: driverVersion,
+        gpus: count,
         missing_functions: missing.length > 0 ? missing.join(",") : "none",
       });
       this.startEvents(nvml);
@@ -89,19 +141,17 @@ export class GpuSource {
         );
       }
     }
-    return this.status;
   }
 
   private startEvents(nvml: NvmlBinding): void {
-    try {
-      nvml.startEvents(this.onXid);
-    } catch (error) {
+    nvml.startEvents(this.onXid).catch((error: unknown) => {
       this.log.warn("XID events unavailable", { error: (error as Error).message });
-    }
+    });
   }
 
+  /** GPUs NVML enumerated; 0 until it is up. */
   deviceCount(): number {
-    return this.nvml?.deviceCount() ?? 0;
+    return this.status.up ? this.count : 0;
   }
 
   uuidOf(index: number): string {
@@ -186,7 +236,9 @@ export class GpuSource {
     }
   }
 
+  /** Shuts NVML down; an initialisation still pending shuts it down when it returns. */
   close(): void {
+    this.closed = true;
     if (!this.nvml) return;
     try {
       this.nvml.stopEvents();

@@ -46,7 +46,8 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     if (xidEnabled) shared.xidCounts.record(event);
     log.warn("XID event", { gpu: event.index, uuid: event.uuid, xid: event.xid });
   });
-  source.ensureInit();
+  // Not awaited: a hung driver must not hold up start-up (the first scrapes wait for it).
+  source.start();
 
   const lifetime = createLifetimeMetrics(lifetimeRegistry, packageVersion());
   const scraper = new Scraper(

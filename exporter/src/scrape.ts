@@ -62,15 +62,16 @@ export class Scraper {
 
   private async collect(): Promise<Buffer> {
     this.families.reset();
-    const status = this.source.ensureInit();
+    // One deadline for the whole scrape: NVML's initialisation, if pending, and the reads.
+    const deadline = Date.now() + this.deadlineMs;
+    const status = await this.source.ensureInit(deadline);
     this.health.nvmlUp.set(NO_LABELS, status.up ? 1 : 0);
-    if (status.up) await this.collectGpus(status.driverVersion);
+    if (status.up) await this.collectGpus(status.driverVersion, deadline);
     return this.families.render(await this.lifetimeRegistry.metrics());
   }
 
-  private async collectGpus(driverVersion: string): Promise<void> {
-    const deadline = Date.now() + this.deadlineMs;
-    const count = this.countGpus();
+  private async collectGpus(driverVersion: string, deadline: number): Promise<void> {
+    const count = this.source.deviceCount();
     this.health.gpusDetected.set(NO_LABELS, count);
     const states = await this.source.readGpus(count, this.groups, deadline);
 
@@ -96,15 +97,6 @@ export class Scraper {
 
     const context: ScrapeContext = { driverVersion };
     for (const named of this.collectors) this.runCollector(named, readings, context);
-  }
-
-  private countGpus(): number {
-    try {
-      return this.source.deviceCount();
-    } catch (error) {
-      this.log.warn("NVML device count failed", { error: (error as Error).message });
-      return 0;
-    }
   }
 
   /** A collector that throws loses its own series for this scrape, never the scrape. */

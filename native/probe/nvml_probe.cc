@@ -131,14 +131,19 @@ int main(int argc, char** argv) {
     std::mutex mutex;
     ordered_json events = ordered_json::array();
     pw::XidWatcher watcher;
+    pw::XidRegistration registration;
     std::string message;
-    rc = watcher.Start(
-        api,
-        [&](const pw::XidEvent& e) {
-          std::lock_guard<std::mutex> lock(mutex);
-          events.push_back({{"index", e.index}, {"uuid", e.uuid}, {"xid", e.xid}});
-        },
-        &message);
+    rc = pw::XidWatcher::Register(*api, &registration, &message);
+    if (rc == NVML_SUCCESS) {
+      rc = watcher.Start(
+          api, &registration,
+          [&](const pw::XidEvent& e) {
+            std::lock_guard<std::mutex> lock(mutex);
+            events.push_back({{"index", e.index}, {"uuid", e.uuid}, {"xid", e.xid}});
+          },
+          &message);
+    }
+    pw::XidWatcher::Free(*api, &registration);
     if (rc == NVML_SUCCESS) {
       doc["eventDevices"] = watcher.Devices();
       std::this_thread::sleep_for(std::chrono::duration<double>(opts.eventSeconds));

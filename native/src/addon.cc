@@ -3,6 +3,8 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -50,11 +52,50 @@ struct ReadResult {
   pw::DeviceReading reading;
 };
 
-void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* result);
 void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* event);
+using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid>;
+
+// The calls that name no GPU and run on the addon's system thread instead of the JS thread,
+// since a hung driver may never answer them either.
+enum class SystemCall { kInit, kDeviceCount, kDriverVersion, kEvents };
+
+// A system call's promise, and for kEvents what the watcher will deliver through.
+struct SystemContext {
+  napi_deferred deferred = nullptr;
+  NvmlAddon* addon = nullptr;
+  GatePtr gate;
+  SystemCall call = SystemCall::kInit;
+  // kEvents: which startEvents() this answers, and its callback's thread-safe function.
+  uint64_t epoch = 0;
+  std::unique_ptr<XidTsfn> xid;
+  GatePtr xidGate;
+};
+
+// What a system call got from NVML. Whatever it holds that nobody took over on the JS thread
+// (an environment torn down, a startEvents() cancelled) is given back here, on the thread
+// that drops it.
+struct SystemResult {
+  nvmlReturn_t rc = NVML_SUCCESS;
+  std::string message;
+  unsigned int count = 0;
+  std::string text;
+  // kInit: the reference nvmlInit took, until the environment counts it as its own.
+  bool holdsInit = false;
+  // kEvents: the registered event set, until a watcher takes it over.
+  pw::ApiPtr api;
+  pw::XidRegistration registration;
+
+  ~SystemResult() {
+    if (holdsInit) pw::Release();
+    if (api) pw::XidWatcher::Free(*api, &registration);
+  }
+};
+
+void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult* result);
+void DeliverSystem(Napi::Env env, Napi::Function, SystemContext* ctx, SystemResult* result);
 
 using ReadTsfn = Napi::TypedThreadSafeFunction<ReadContext, ReadResult, DeliverReading>;
-using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid>;
+using SystemTsfn = Napi::TypedThreadSafeFunction<SystemContext, SystemResult, DeliverSystem>;
 
 // Thread-safe function callbacks still run while a worker's environment is torn down, when
 // every call into JS fails; node-addon-api turns a failed call into a throw, and a throw
@@ -133,9 +174,12 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     DefineAddon(exports, {
                              InstanceMethod("setErrorClass", &NvmlAddon::SetErrorClass),
                              InstanceMethod("init", &NvmlAddon::Initialize),
+                             InstanceMethod("initAsync", &NvmlAddon::InitializeAsync),
                              InstanceMethod("shutdown", &NvmlAddon::Shutdown),
                              InstanceMethod("driverVersion", &NvmlAddon::DriverVersion),
+                             InstanceMethod("driverVersionAsync", &NvmlAddon::DriverVersionAsync),
                              InstanceMethod("deviceCount", &NvmlAddon::DeviceCount),
+                             InstanceMethod("deviceCountAsync", &NvmlAddon::DeviceCountAsync),
                              InstanceMethod("missingFunctions", &NvmlAddon::MissingFunctions),
                              InstanceMethod("fieldNames", &NvmlAddon::FieldNames),
                              InstanceMethod("groupNames", &NvmlAddon::GroupNames),
@@ -185,6 +229,37 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     return error.Value();
   }
 
+  // On the JS thread, a system call's answer: this environment takes over what it holds and
+  // the promise settles. Built through the C API, as DeliverReading (see SafeJs).
+  void Settle(napi_env env, SystemContext* ctx, std::unique_ptr<SystemResult> result) {
+    if (ctx->call == SystemCall::kEvents) return SettleEvents(env, ctx, std::move(result));
+    if (result->rc != NVML_SUCCESS) {
+      napi_value error = MakeErrorSafe(env, result->rc, result->message);
+      if (error != nullptr) napi_reject_deferred(env, ctx->deferred, error);
+      return;
+    }
+    SafeJs js(env);
+    napi_value value = nullptr;
+    switch (ctx->call) {
+      case SystemCall::kInit:
+        result->holdsInit = false;
+        if (++inits_ == 1) deviceCount_.reset();
+        napi_get_undefined(env, &value);
+        break;
+      case SystemCall::kDeviceCount:
+        // NVML's device list is fixed at nvmlInit; readDevice refuses indices past it.
+        if (inits_ > 0) deviceCount_ = result->count;
+        value = js.Number(result->count);
+        break;
+      case SystemCall::kDriverVersion:
+        value = js.String(result->text);
+        break;
+      case SystemCall::kEvents:
+        break;
+    }
+    if (js.ok() && value != nullptr) napi_resolve_deferred(env, ctx->deferred, value);
+  }
+
  private:
   Napi::Value Throw(Napi::Env env, int code, const std::string& message) {
     Napi::Value error = MakeError(env, code, message);
@@ -194,7 +269,7 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
 
   pw::ApiPtr RequireApi(Napi::Env env) {
     pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
-    if (!api) Throw(env, NVML_ERROR_UNINITIALIZED, "NVML is not initialized: call init() first");
+    if (!api) Throw(env, NVML_ERROR_UNINITIALIZED, kUninitialized);
     return api;
   }
 
@@ -221,6 +296,102 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
       }
     }
     return info.Env().Undefined();
+  }
+
+  // initAsync(): Promise<void>. init() on the system thread: a driver that hangs in nvmlInit
+  // leaves the promise pending and the JS thread free.
+  Napi::Value InitializeAsync(const Napi::CallbackInfo& info) {
+    return PostSystem(info.Env(), SystemCall::kInit, [](SystemResult* r) {
+      const pw::LoadResult load = pw::Acquire();
+      r->rc = load.code;
+      r->message = load.message;
+      r->holdsInit = load.code == NVML_SUCCESS;
+    });
+  }
+
+  // deviceCountAsync(): Promise<number>, on the system thread.
+  Napi::Value DeviceCountAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
+    if (!api) return Rejected(env, NVML_ERROR_UNINITIALIZED, kUninitialized);
+    return PostSystem(env, SystemCall::kDeviceCount, [api = std::move(api)](SystemResult* r) {
+      if (api->deviceGetCount == nullptr) {
+        r->rc = NVML_ERROR_FUNCTION_NOT_FOUND;
+        r->message = "nvmlDeviceGetCount_v2 is missing";
+        return;
+      }
+      r->rc = api->deviceGetCount(&r->count);
+      if (r->rc != NVML_SUCCESS) r->message = "nvmlDeviceGetCount_v2 failed";
+    });
+  }
+
+  // driverVersionAsync(): Promise<string>, on the system thread.
+  Napi::Value DriverVersionAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
+    if (!api) return Rejected(env, NVML_ERROR_UNINITIALIZED, kUninitialized);
+    return PostSystem(env, SystemCall::kDriverVersion, [api = std::move(api)](SystemResult* r) {
+      if (api->systemGetDriverVersion == nullptr) {
+        r->rc = NVML_ERROR_FUNCTION_NOT_FOUND;
+        r->message = "nvmlSystemGetDriverVersion is missing";
+        return;
+      }
+      char version[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE] = {};
+      r->rc = api->systemGetDriverVersion(version, sizeof(version));
+      if (r->rc != NVML_SUCCESS) {
+        r->message = "nvmlSystemGetDriverVersion failed";
+        return;
+      }
+      version[sizeof(version) - 1] = '\0';
+      r->text = version;
+    });
+  }
+
+  Napi::Value PostSystem(Napi::Env env, SystemCall call, std::function<void(SystemResult*)> work) {
+    auto ctx = std::make_unique<SystemContext>();
+    ctx->call = call;
+    return PostSystem(env, std::move(ctx), std::move(work));
+  }
+
+  // A promise settled by Settle() once `work` has run on the system thread: one thread for
+  // every call that names no GPU, in the order made, as device_workers gives each GPU one.
+  Napi::Value PostSystem(Napi::Env env, std::unique_ptr<SystemContext> owned,
+                         std::function<void(SystemResult*)> work) {
+    napi_deferred deferred = nullptr;
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred, &promise) != napi_ok) return env.Undefined();
+    auto gate = std::make_shared<TsfnGate>();
+    SystemContext* ctx = owned.release();
+    ctx->deferred = deferred;
+    ctx->addon = this;
+    ctx->gate = gate;
+    const SystemCall call = ctx->call;
+    SystemTsfn tsfn = SystemTsfn::New(
+        env, "proofwatch.nvml.system", 0, 1, ctx,
+        [](Napi::Env, void*, SystemContext* c) {
+          c->gate->Close();
+          delete c;
+        },
+        static_cast<void*>(nullptr));
+    // Registering for events must not by itself keep the process alive, as watching does not.
+    if (call == SystemCall::kEvents) tsfn.Unref(env);
+    system_.Post(0, [work = std::move(work), tsfn, gate]() mutable {
+      auto result = std::make_unique<SystemResult>();
+      work(result.get());
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      if (!gate->open) return;
+      if (tsfn.NonBlockingCall(result.get()) == napi_ok) result.release();
+      tsfn.Release();
+    });
+    return Napi::Value(env, promise);
+  }
+
+  Napi::Value Rejected(Napi::Env env, int code, const std::string& message) {
+    napi_deferred deferred = nullptr;
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred, &promise) != napi_ok) return env.Undefined();
+    napi_reject_deferred(env, deferred, MakeError(env, code, message));
+    return Napi::Value(env, promise);
   }
 
   Napi::Value Shutdown(const Napi::CallbackInfo& info) {
@@ -315,9 +486,7 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     if (napi_create_promise(env, &deferred, &promise) != napi_ok) return env.Undefined();
     pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
     if (!api) {
-      napi_reject_deferred(env, deferred,
-                           MakeError(env, NVML_ERROR_UNINITIALIZED,
-                                     "NVML is not initialized: call init() first"));
+      napi_reject_deferred(env, deferred, MakeError(env, NVML_ERROR_UNINITIALIZED, kUninitialized));
       return Napi::Value(env, promise);
     }
     // Every index gets a thread for the environment's lifetime, so indices that cannot
@@ -351,7 +520,9 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     return Napi::Value(env, promise);
   }
 
-  // startEvents(onEvent: (event) => void): void
+  // startEvents(onEvent: (event) => void): Promise<void>, settled once watching has begun.
+  // Registration asks the driver for a handle per GPU, so it runs on the system thread; the
+  // watcher then waits on its own thread.
   Napi::Value StartEvents(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsFunction()) {
@@ -360,9 +531,12 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     }
     pw::ApiPtr api = RequireApi(env);
     if (!api) return env.Undefined();
-    if (watcher_.Running()) {
+    if (registering_ || watcher_.Running()) {
       return Throw(env, NVML_ERROR_ALREADY_INITIALIZED, "XID events are already started");
     }
+    std::string message;
+    const nvmlReturn_t rc = pw::XidWatcher::CheckFunctions(api.get(), &message);
+    if (rc != NVML_SUCCESS) return Throw(env, rc, message);
     auto gate = std::make_shared<TsfnGate>();
     XidTsfn tsfn = XidTsfn::New(
         env, info[0].As<Napi::Function>(), "proofwatch.nvml.xid", 0, 1, gate.get(),
@@ -373,21 +547,53 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
         new GatePtr(gate));
     // Watching for faults must not by itself keep the process alive.
     tsfn.Unref(env);
-    std::string message;
-    const nvmlReturn_t rc = watcher_.Start(
-        std::move(api),
-        [tsfn, gate](const pw::XidEvent& event) mutable {
-          auto copy = std::make_unique<pw::XidEvent>(event);
-          std::lock_guard<std::mutex> lock(gate->mutex);
-          if (gate->open && tsfn.NonBlockingCall(copy.get()) == napi_ok) copy.release();
-        },
-        &message);
-    if (rc != NVML_SUCCESS) {
-      tsfn.Release();
-      return Throw(env, rc, message);
+    registering_ = ++eventsEpoch_;
+    auto ctx = std::make_unique<SystemContext>();
+    ctx->call = SystemCall::kEvents;
+    ctx->epoch = *registering_;
+    ctx->xid = std::make_unique<XidTsfn>(tsfn);
+    ctx->xidGate = gate;
+    return PostSystem(env, std::move(ctx), [api = std::move(api)](SystemResult* r) {
+      r->rc = pw::XidWatcher::Register(*api, &r->registration, &r->message);
+      r->api = api;
+    });
+  }
+
+  // Starts the watcher on what the system thread registered, unless stopEvents() or the last
+  // shutdown() came first.
+  void SettleEvents(napi_env env, SystemContext* ctx, std::unique_ptr<SystemResult> result) {
+    const bool wanted = registering_ && *registering_ == ctx->epoch;
+    if (wanted) registering_.reset();
+    std::string message = result->message;
+    nvmlReturn_t rc = result->rc;
+    if (wanted && rc == NVML_SUCCESS) {
+      XidTsfn tsfn = *ctx->xid;
+      GatePtr gate = ctx->xidGate;
+      rc = watcher_.Start(
+          result->api, &result->registration,
+          [tsfn, gate](const pw::XidEvent& event) mutable {
+            auto copy = std::make_unique<pw::XidEvent>(event);
+            std::lock_guard<std::mutex> lock(gate->mutex);
+            if (gate->open && tsfn.NonBlockingCall(copy.get()) == napi_ok) copy.release();
+          },
+          &message);
+      if (rc == NVML_SUCCESS) xidTsfn_ = std::move(ctx->xid);
     }
-    xidTsfn_ = std::make_unique<XidTsfn>(tsfn);
-    return env.Undefined();
+    if (ctx->xid) ctx->xid->Release();
+    // An event set nobody watches is freed by the system thread: nvmlEventSetFree is a driver
+    // call too.
+    if (result->api && result->registration.set != nullptr) {
+      system_.Post(0, [unwanted = std::shared_ptr<SystemResult>(std::move(result))] {});
+    }
+    if (!wanted || rc == NVML_SUCCESS) {
+      napi_value undefined = nullptr;
+      if (napi_get_undefined(env, &undefined) == napi_ok) {
+        napi_resolve_deferred(env, ctx->deferred, undefined);
+      }
+      return;
+    }
+    napi_value error = MakeErrorSafe(env, rc, message);
+    if (error != nullptr) napi_reject_deferred(env, ctx->deferred, error);
   }
 
   static bool IsTypedArrayOf(Napi::Value value, napi_typedarray_type type, size_t length) {
@@ -402,6 +608,8 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
   }
 
   void StopWatcher() {
+    // A registration still on the system thread is dropped when it arrives.
+    registering_.reset();
     // Join first: once the thread is gone nobody else can call the TSFN we release.
     watcher_.Stop();
     if (xidTsfn_) {
@@ -410,12 +618,19 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     }
   }
 
+  static constexpr const char* kUninitialized = "NVML is not initialized: call init() first";
+
   Napi::FunctionReference errorClass_;
   int inits_ = 0;
   std::optional<unsigned int> deviceCount_;
   pw::DeviceWorkers workers_;
+  // One more queue of the same kind, for the calls that name no GPU (key 0).
+  pw::DeviceWorkers system_;
   pw::XidWatcher watcher_;
   std::unique_ptr<XidTsfn> xidTsfn_;
+  // The startEvents() whose registration is still on the system thread, by epoch.
+  std::optional<uint64_t> registering_;
+  uint64_t eventsEpoch_ = 0;
 };
 
 // The data of the typed array `ref` holds, or nullptr. Asked through the C API, which
@@ -456,6 +671,12 @@ void DeliverReading(Napi::Env env, Napi::Function, ReadContext* ctx, ReadResult*
     if (i >= 0) codes[i] = code;
   }
   if (js.ok()) napi_resolve_deferred(env, ctx->deferred, writer.text);
+}
+
+void DeliverSystem(Napi::Env env, Napi::Function, SystemContext* ctx, SystemResult* raw) {
+  std::unique_ptr<SystemResult> result(raw);
+  if (env == nullptr || !result) return;  // environment going away: the result gives back its hold
+  ctx->addon->Settle(env, ctx, std::move(result));
 }
 
 void DeliverXid(Napi::Env env, Napi::Function callback, TsfnGate*, pw::XidEvent* raw) {

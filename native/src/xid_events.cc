@@ -4,49 +4,76 @@
 
 namespace proofwatch::nvml {
 
-nvmlReturn_t XidWatcher::Start(ApiPtr api, Callback onEvent, std::string* message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (thread_.joinable()) {
-    *message = "XID events are already being watched";
-    return NVML_ERROR_ALREADY_INITIALIZED;
+nvmlReturn_t XidWatcher::CheckFunctions(const Api* api, std::string* message) {
+  if (api == nullptr) {
+    *message = "NVML is not initialized";
+    return NVML_ERROR_UNINITIALIZED;
   }
-  if (!api || api->eventSetCreate == nullptr || api->deviceRegisterEvents == nullptr ||
+  if (api->eventSetCreate == nullptr || api->deviceRegisterEvents == nullptr ||
       api->eventSetWait == nullptr || api->eventSetFree == nullptr ||
       api->deviceGetCount == nullptr || api->deviceGetHandleByIndex == nullptr) {
     *message = "NVML lacks the event-set functions";
-    return api ? NVML_ERROR_FUNCTION_NOT_FOUND : NVML_ERROR_UNINITIALIZED;
+    return NVML_ERROR_FUNCTION_NOT_FOUND;
   }
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t XidWatcher::Register(const Api& api, XidRegistration* out, std::string* message) {
+  nvmlReturn_t rc = CheckFunctions(&api, message);
+  if (rc != NVML_SUCCESS) return rc;
   unsigned int count = 0;
-  nvmlReturn_t rc = api->deviceGetCount(&count);
+  rc = api.deviceGetCount(&count);
   if (rc != NVML_SUCCESS) {
     *message = "nvmlDeviceGetCount failed";
     return rc;
   }
   nvmlEventSet_t set = nullptr;
-  rc = api->eventSetCreate(&set);
+  rc = api.eventSetCreate(&set);
   if (rc != NVML_SUCCESS) {
     *message = "nvmlEventSetCreate failed";
     return rc;
   }
-  std::vector<Registered> devices;
+  std::vector<XidDevice> devices;
   for (unsigned int i = 0; i < count; ++i) {
     nvmlDevice_t dev = nullptr;
     // A lost or unsupported GPU must not cost the others their events.
-    if (api->deviceGetHandleByIndex(i, &dev) != NVML_SUCCESS) continue;
-    if (api->deviceRegisterEvents(dev, nvmlEventTypeXidCriticalError, set) != NVML_SUCCESS) {
+    if (api.deviceGetHandleByIndex(i, &dev) != NVML_SUCCESS) continue;
+    if (api.deviceRegisterEvents(dev, nvmlEventTypeXidCriticalError, set) != NVML_SUCCESS) {
       continue;
     }
-    Registered r{dev, i, {}};
-    if (api->deviceGetUUID != nullptr) {
+    XidDevice d{dev, i, {}};
+    if (api.deviceGetUUID != nullptr) {
       char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {};
-      if (api->deviceGetUUID(dev, uuid, sizeof(uuid)) == NVML_SUCCESS) r.uuid = uuid;
+      if (api.deviceGetUUID(dev, uuid, sizeof(uuid)) == NVML_SUCCESS) d.uuid = uuid;
     }
-    devices.push_back(std::move(r));
+    devices.push_back(std::move(d));
   }
+  out->set = set;
+  out->devices = std::move(devices);
+  return NVML_SUCCESS;
+}
+
+void XidWatcher::Free(const Api& api, XidRegistration* registration) {
+  if (registration->set != nullptr && api.eventSetFree != nullptr) {
+    api.eventSetFree(registration->set);
+  }
+  *registration = XidRegistration{};
+}
+
+nvmlReturn_t XidWatcher::Start(ApiPtr api, XidRegistration* registration, Callback onEvent,
+                               std::string* message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) {
+    *message = "XID events are already being watched";
+    return NVML_ERROR_ALREADY_INITIALIZED;
+  }
+  const nvmlReturn_t rc = CheckFunctions(api.get(), message);
+  if (rc != NVML_SUCCESS) return rc;
   api_ = std::move(api);
-  set_ = set;
+  set_ = registration->set;
+  devices_ = std::move(registration->devices);
+  *registration = XidRegistration{};
   onEvent_ = std::move(onEvent);
-  devices_ = std::move(devices);
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
   return NVML_SUCCESS;

@@ -37,7 +37,7 @@ afterAll(() => {
 
 describe("startEvents", () => {
   it("delivers queued XID events with the device's index and UUID", async () => {
-    nvml.startEvents((event) => received.push(event));
+    await nvml.startEvents((event) => received.push(event));
     expect(await waitFor(() => received.length >= 2, 5_000)).toBe(true);
     expect(received).toEqual([
       { index: 0, uuid: UUID0, xid: 48 },
@@ -58,13 +58,13 @@ describe("startEvents", () => {
   });
 
   it("refuses a second watcher and stops cleanly", async () => {
-    expect(() => nvml.startEvents(() => {})).toThrow(/already/);
+    await expect(nvml.startEvents(() => {})).rejects.toThrow(/already/);
     nvml.stopEvents();
     file.write({ devices, events: [...queued, { id: "late", device: 0, xid: 94 }] });
     await sleep(400);
     expect(received).toHaveLength(3);
     // Restarting picks up what arrived while nobody was watching.
-    nvml.startEvents((event) => received.push(event));
+    await nvml.startEvents((event) => received.push(event));
     expect(await waitFor(() => received.length >= 4, 5_000)).toBe(true);
     expect(received[3]).toEqual({ index: 0, uuid: UUID0, xid: 94 });
   });

@@ -84,7 +84,7 @@ describe("an older driver", () => {
 
   it("waits for XID events with the unversioned nvmlEventSetWait", async () => {
     const events: XidEvent[] = [];
-    nvml.startEvents((event) => events.push(event));
+    await nvml.startEvents((event) => events.push(event));
     expect(await waitFor(() => events.length > 0, 5_000)).toBe(true);
     expect(events[0]).toMatchObject({ index: 0, xid: 92 });
   });

@@ -64,12 +64,24 @@ describe("init", () => {
 
   it("shuts down safely while XID events are being watched", async () => {
     nvml.init();
-    nvml.startEvents(() => {});
+    await nvml.startEvents(() => {});
     nvml.shutdown();
     expect(() => nvml.stopEvents()).not.toThrow();
     nvml.init();
     // The watcher was stopped with the last shutdown, so it can be started afresh.
-    nvml.startEvents(() => {});
+    await nvml.startEvents(() => {});
+    nvml.stopEvents();
+    nvml.shutdown();
+  });
+
+  it("drops a registration for XID events that a shutdown overtook", async () => {
+    nvml.init();
+    const started = nvml.startEvents(() => {});
+    nvml.shutdown();
+    await expect(started).resolves.toBeUndefined();
+    nvml.init();
+    // Nothing was left running or registering: a new watcher starts.
+    await nvml.startEvents(() => {});
     nvml.stopEvents();
     nvml.shutdown();
   });

@@ -214,10 +214,10 @@ nvmlReturn_t EventWait(const char* symbol, nvmlEventSet_t set, nvmlEventData_t* 
 // --- library ---
 
 FAKE_EXPORT nvmlReturn_t nvmlInit_v2(void) {
-  return Guarded([] { return fakenvml::Init(); });
+  return Guarded([] { return fakenvml::Init("nvmlInit_v2"); });
 }
 FAKE_EXPORT nvmlReturn_t nvmlInit(void) {
-  return Guarded([] { return fakenvml::Init(); });
+  return Guarded([] { return fakenvml::Init("nvmlInit"); });
 }
 FAKE_EXPORT nvmlReturn_t nvmlShutdown(void) {
   return Guarded([] { return fakenvml::Shutdown(); });

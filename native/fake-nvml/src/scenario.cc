@@ -63,8 +63,17 @@ void ParseCodes(const json& j, std::map<std::string, nvmlReturn_t>* out) {
   for (const auto& [fn, code] : j.items()) (*out)[fn] = CodeOrThrow(code);
 }
 
+// Milliseconds, or "hang" for a call that answers only once the scenario lifts the hang.
 void ParseDelays(const json& j, std::map<std::string, unsigned int>* out) {
-  for (const auto& [fn, ms] : j.items()) (*out)[fn] = ms.get<unsigned int>();
+  for (const auto& [fn, ms] : j.items()) {
+    if (ms.is_string() && ms.get<std::string>() == "hang") {
+      (*out)[fn] = kHang;
+    } else if (ms.is_number_unsigned() && ms.get<unsigned long long>() < kHang) {
+      (*out)[fn] = ms.get<unsigned int>();
+    } else {
+      throw std::runtime_error("delay of " + fn + ": expected milliseconds or \"hang\"");
+    }
+  }
 }
 
 // Misspelt keys would otherwise fall back to defaults without a word.

@@ -17,6 +17,9 @@ namespace fakenvml {
 // Handles are preallocated, so a scenario may describe at most this many GPUs.
 constexpr unsigned int kMaxDevices = 64;
 
+// A delay of "hang": the call blocks until a rewritten scenario no longer says so.
+constexpr unsigned int kHang = ~0u;
+
 // A numeric field: a constant, a counter growing with time, or a return code.
 struct ValueSpec {
   nvmlReturn_t code = NVML_SUCCESS;
@@ -46,7 +49,8 @@ struct Device {
   std::vector<Process> processes;
   // Seconds after which the GPU answers GPU_IS_LOST; 0 means from the start.
   std::optional<double> lostAfterSeconds;
-  // Per NVML function: forced return code, and milliseconds to sleep before answering.
+  // Per NVML function: forced return code, and milliseconds to sleep before answering
+  // (kHang: until the scenario changes).
   std::map<std::string, nvmlReturn_t> returns;
   std::map<std::string, unsigned int> delaysMs;
 
@@ -64,7 +68,8 @@ struct Scenario {
   std::string driverVersion;
   std::vector<Device> devices;
   std::vector<Event> events;
-  // Scenario-wide forced codes and delays, for functions that take no device too.
+  // Scenario-wide forced codes and delays, for functions that take no device too (nvmlInit
+  // included).
   std::map<std::string, nvmlReturn_t> returns;
   std::map<std::string, unsigned int> delaysMs;
 };

@@ -94,7 +94,9 @@ void MaybeReload(State& s) {
   }
 }
 
+// Before the first nvmlInit has returned there is no clock yet: time 0.
 double SecondsSinceEpoch(const State& s) {
+  if (!s.epoch) return 0;
   return std::chrono::duration<double>(Clock::now() - *s.epoch).count();
 }
 
@@ -115,48 +117,92 @@ const V* Lookup(const std::map<std::string, V>& m, const std::string& symbol,
   return it == m.end() ? nullptr : &it->second;
 }
 
-// Delay, then forced code: a delayed call still answers normally afterwards.
-nvmlReturn_t Apply(const char* symbol, const Device* device, Call* call) {
+// The scenario as it is now, reloaded if its file changed. Caller holds the mutex.
+std::shared_ptr<const Scenario> Reload(State& s, double* seconds) {
+  MaybeReload(s);
+  *seconds = SecondsSinceEpoch(s);
+  return s.scenario;
+}
+
+// As Reload, whether or not NVML is initialised: a hung nvmlInit waits on it too.
+std::shared_ptr<const Scenario> Current(double* seconds) {
+  std::lock_guard<std::mutex> lock(S().mutex);
+  return Reload(S(), seconds);
+}
+
+unsigned int DelayOf(const std::string& symbol, const std::string& base, const Call& call) {
+  const unsigned int* delay = call.device ? Lookup(call.device->delaysMs, symbol, base) : nullptr;
+  if (delay == nullptr) delay = Lookup(call.scenario->delaysMs, symbol, base);
+  return delay != nullptr ? *delay : 0;
+}
+
+// Delay, then forced code: a delayed call still answers normally afterwards. A hung call
+// polls the scenario and, once a rewrite lifts the hang, goes on as a call made on that
+// scenario would. `device` is the call's GPU index, or -1 for a call that names none.
+nvmlReturn_t Apply(const char* symbol, int device, Call* call) {
   const std::string sym(symbol), base = BaseName(sym);
-  const unsigned int* delay = device ? Lookup(device->delaysMs, sym, base) : nullptr;
-  if (delay == nullptr) delay = Lookup(call->scenario->delaysMs, sym, base);
-  if (delay != nullptr && *delay > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(*delay));
+  unsigned int delay = DelayOf(sym, base, *call);
+  while (delay == kHang) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    call->scenario = Current(&call->seconds);
+    if (device >= 0) {
+      // The scenario is swapped, so the old device entry is no longer held.
+      if (static_cast<size_t>(device) >= call->scenario->devices.size()) {
+        call->device = nullptr;
+        return NVML_ERROR_GPU_IS_LOST;
+      }
+      call->device = &call->scenario->devices[device];
+    }
+    delay = DelayOf(sym, base, *call);
+  }
+  if (delay > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     std::lock_guard<std::mutex> lock(S().mutex);
     call->seconds = SecondsSinceEpoch(S());
   }
-  if (device != nullptr && device->LostAt(call->seconds)) return NVML_ERROR_GPU_IS_LOST;
-  const nvmlReturn_t* forced = device ? Lookup(device->returns, sym, base) : nullptr;
+  if (call->device != nullptr && call->device->LostAt(call->seconds)) {
+    return NVML_ERROR_GPU_IS_LOST;
+  }
+  const nvmlReturn_t* forced = call->device ? Lookup(call->device->returns, sym, base) : nullptr;
   if (forced == nullptr) forced = Lookup(call->scenario->returns, sym, base);
   return forced != nullptr ? *forced : NVML_SUCCESS;
 }
 
 }  // namespace
 
-nvmlReturn_t Init() {
+nvmlReturn_t Init(const char* symbol) {
   State& s = S();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.inits > 0) {
-    ++s.inits;
-    return NVML_SUCCESS;
-  }
-  const char* path = std::getenv("FAKE_NVML_SCENARIO");
-  s.path = path != nullptr ? path : "";
-  s.file = FileId{};
-  s.scenario.reset();
-  if (s.path.empty()) {
-    s.scenario = DefaultScenario();
-  } else {
-    std::string error;
-    if (!LoadIfChanged(s, &error)) {
-      std::fprintf(stderr, "fake-nvml: nvmlInit: %s\n", error.c_str());
-      // The closest real failure: the driver is not there to answer.
-      return NVML_ERROR_DRIVER_NOT_LOADED;
+  Call call;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (s.inits == 0) {
+      const char* path = std::getenv("FAKE_NVML_SCENARIO");
+      s.path = path != nullptr ? path : "";
+      s.file = FileId{};
+      s.scenario.reset();
+      if (s.path.empty()) {
+        s.scenario = DefaultScenario();
+      } else {
+        std::string error;
+        if (!LoadIfChanged(s, &error)) {
+          std::fprintf(stderr, "fake-nvml: nvmlInit: %s\n", error.c_str());
+          // The closest real failure: the driver is not there to answer.
+          return NVML_ERROR_DRIVER_NOT_LOADED;
+        }
+      }
+      s.lastCheck = Clock::now();
+    } else {
+      MaybeReload(s);
     }
+    call.scenario = s.scenario;
+    call.seconds = SecondsSinceEpoch(s);
   }
-  s.lastCheck = Clock::now();
+  // Outside the lock, as a driver that hangs in nvmlInit holds up only its caller.
+  const nvmlReturn_t rc = Apply(symbol, -1, &call);
+  if (rc != NVML_SUCCESS) return rc;
+  std::lock_guard<std::mutex> lock(s.mutex);
   if (!s.epoch) s.epoch = Clock::now();
-  s.inits = 1;
+  ++s.inits;
   return NVML_SUCCESS;
 }
 
@@ -172,15 +218,13 @@ std::shared_ptr<const Scenario> Refresh(double* seconds) {
   State& s = S();
   std::lock_guard<std::mutex> lock(s.mutex);
   if (s.inits == 0) return nullptr;
-  MaybeReload(s);
-  *seconds = SecondsSinceEpoch(s);
-  return s.scenario;
+  return Reload(s, seconds);
 }
 
 nvmlReturn_t Enter(const char* symbol, Call* call) {
   call->scenario = Refresh(&call->seconds);
   if (!call->scenario) return NVML_ERROR_UNINITIALIZED;
-  return Apply(symbol, nullptr, call);
+  return Apply(symbol, -1, call);
 }
 
 nvmlReturn_t EnterDevice(const char* symbol, nvmlDevice_t device, Call* call) {
@@ -193,7 +237,7 @@ nvmlReturn_t EnterDevice(const char* symbol, nvmlDevice_t device, Call* call) {
   // A GPU removed from the scenario by a rewrite is as gone as one that fell off the bus.
   if (device->index >= call->scenario->devices.size()) return NVML_ERROR_GPU_IS_LOST;
   call->device = &call->scenario->devices[device->index];
-  return Apply(symbol, call->device, call);
+  return Apply(symbol, static_cast<int>(device->index), call);
 }
 
 nvmlReturn_t EnterIndex(const char* symbol, unsigned int index, Call* call) {
@@ -203,7 +247,7 @@ nvmlReturn_t EnterIndex(const char* symbol, unsigned int index, Call* call) {
     return NVML_ERROR_INVALID_ARGUMENT;
   }
   call->device = &call->scenario->devices[index];
-  return Apply(symbol, call->device, call);
+  return Apply(symbol, static_cast<int>(index), call);
 }
 
 nvmlDevice_t HandleOf(unsigned int index) { return &S().handles[index]; }

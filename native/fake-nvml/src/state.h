@@ -26,12 +26,15 @@ struct Call {
   double seconds = 0;              // since the process's first nvmlInit
 };
 
-nvmlReturn_t Init();
+// nvmlInit: loads the scenario on the first call, then, like every entry point, waits out
+// its delay and applies its forced code (`symbol`: nvmlInit_v2 or nvmlInit).
+nvmlReturn_t Init(const char* symbol);
 nvmlReturn_t Shutdown();
 
 // Common prologue of every entry point: checks init, picks up a changed scenario file,
-// sleeps for a configured delay, then applies a forced return code. `symbol` is the exported
-// name (e.g. nvmlDeviceGetMemoryInfo_v2); settings may name it or its unversioned base.
+// sleeps for a configured delay (or hangs until the scenario lifts it), then applies a forced
+// return code. `symbol` is the exported name (e.g. nvmlDeviceGetMemoryInfo_v2); settings may
+// name it or its unversioned base.
 nvmlReturn_t Enter(const char* symbol, Call* call);
 // As Enter, for a call on a device handle: also rejects foreign handles and lost GPUs.
 nvmlReturn_t EnterDevice(const char* symbol, nvmlDevice_t device, Call* call);
