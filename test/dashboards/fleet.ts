@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
 import { freePort } from "../../common/ports.js";
@@ -263,6 +263,8 @@ async function startProver(dir: string): Promise<RunningProver> {
   const args = ["--import", "tsx", join(packageRoot(), "cli/main.ts"), "prover"];
   args.push("--listen", `127.0.0.1:${port}`, "--circuits", circuits, "--out", join(dir, "proofs"));
   args.push("--no-verifier", "--host", "127.0.0.1", "--threads", "1");
+  // Jobs name the fixture's witness file; this test posts them without credentials.
+  args.push("--witness-dir", dirname(fixture.wtns), "--insecure-no-auth");
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: packageRoot(),
     env: { ...process.env, PROOFWATCH_LOG_LEVEL: "error" },

@@ -1,11 +1,13 @@
 // Shared set-up for the prover service tests: fake GPUs from fake-nvml, a workspace with a
 // circuits folder from the cached snarkjs fixtures, the service in process, a stand-in
 // verifier that records what it is sent, and small HTTP helpers.
+
 import { copyFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { closeServer, listen } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
+import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 import {
   defaultDaemonBinary,
@@ -116,6 +118,8 @@ export async function start(
 ): Promise<RunningProverService> {
   return startProverService({
     listen: { host: "127.0.0.1", port: 0 },
+    // Tests about credentials set their own (test/web/services.test.ts).
+    web: INSECURE_WEB_FLAGS,
     circuitsDir: ws.circuits,
     spoolDir: null,
     outDir: ws.out,

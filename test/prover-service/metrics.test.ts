@@ -71,6 +71,8 @@ describe("proofwatch prover as a process", () => {
       "--witness-dir",
       ws.witnesses,
       "--no-verifier",
+      // Jobs here come without credentials; test/web/services.test.ts is about those.
+      "--insecure-no-auth",
       "--host",
       "test-host",
       "--threads",

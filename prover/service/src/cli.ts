@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { runService, wholeNumber as whole } from "../../../common/command.js";
 import { parseDuration } from "../../../common/duration.js";
 import { parseListenAddress } from "../../../common/listen.js";
+import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../../common/web/index.js";
 import {
   defaultDaemonBinary,
   defaultHost,
@@ -62,6 +63,7 @@ Options:
   --verifier-backlog N          proofs held for a verifier that is down (default 10000)
   --help                        show this help
 
+${WEB_USAGE}
 Environment:
   PROOFWATCH_NVML_LIBRARY       NVML library to load (fake-nvml for tests and the demo)
   PROOFWATCH_PROVER_DAEMON      daemon binary, as --daemon
@@ -124,6 +126,7 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
       "keep-jobs": { type: "string" },
       "verifier-backlog": { type: "string" },
       help: { type: "boolean", default: false },
+      ...WEB_FLAGS,
     },
   });
   if (values.help) return "help";
@@ -162,6 +165,7 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
   if (!outDir) throw new Error("--out is required without --spool");
   return {
     listen: parseListenAddress(values.listen as string),
+    web: webFlags(values),
     circuitsDir: resolve(values.circuits),
     spoolDir,
     outDir,

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { createServer } from "node:http";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../../common/listen.js";
 import { createLogger } from "../../../common/log.js";
 import { packageRoot, packageVersion } from "../../../common/package-root.js";
+import { type WebFlags, WebSecurity } from "../../../common/web/index.js";
 import { discoverGpus, type Gpu } from "./gpus.js";
 import { createMetrics } from "./metrics.js";
 import { QuarantineWatcher } from "./quarantine.js";
@@ -23,6 +23,7 @@ export type * from "./types.js";
 
 export interface ProverServiceOptions {
   listen: ListenAddress;
+  web: WebFlags;
   /** One folder per circuit: DIR/<circuit>/circuit.zkey. */
   circuitsDir: string;
   spoolDir: string | null;
@@ -203,13 +204,21 @@ export async function startProverService(
     : null;
   running.spool = spool;
 
-  const server = createServer(
+  const security = new WebSecurity({
+    service: "prover",
+    ...options.web,
+    log,
+    onRefused: (reason) => metrics.httpRefused(reason),
+  });
+  const server = security.createServer(
     createApp(running, metrics, log, {
       bodyLimitBytes: options.bodyLimitBytes,
       allowFaultInjection: options.allowFaultInjection || options.faults.size > 0,
+      guard: security.middleware,
     }),
   );
   const close = async () => {
+    security.close();
     quarantine?.close();
     await spool?.close();
     await running.close();
@@ -226,8 +235,9 @@ export async function startProverService(
     await close();
     throw error;
   }
+  const url = urlOf(address, security.scheme);
   log.info("listening", {
-    url: urlOf(address),
+    url,
     workers: workers.map((w) => w.uuid).join(","),
     circuits: circuits
       .filter(
@@ -245,7 +255,7 @@ export async function startProverService(
   });
 
   return {
-    url: urlOf(address),
+    url,
     address,
     service: running,
     quarantine,

@@ -1,6 +1,8 @@
 // The prover service's metrics: OpenTelemetry instruments served on the service's own /metrics
 // (common/otel-metrics.ts says how, and why not NodeSDK.start()).
+
 import { createServiceMeter } from "../../../common/otel-metrics.js";
+import type { RefusalReason } from "../../../common/web/index.js";
 import type { FailureReason } from "./types.js";
 
 /** The metric phases; the daemon's finer timings are grouped into these (docs/metrics.md). */
@@ -35,6 +37,8 @@ export interface ProverMetrics {
   deadlineExceeded(): void;
   received(source: "http" | "spool"): void;
   delivery(result: DeliveryResult): void;
+  /** A request the web-security layer refused (common/web/security.ts). */
+  httpRefused(reason: RefusalReason): void;
   render(): Promise<string>;
   shutdown(): Promise<void>;
 }
@@ -70,6 +74,10 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
   });
   const received = meter.createCounter("proofwatch_prover_jobs_received_total", {
     description: "Jobs accepted, by source (http, spool).",
+  });
+  const httpRefused = meter.createCounter("proofwatch_prover_http_requests_refused_total", {
+    description:
+      "Requests refused by the web-security layer, by reason (unauthenticated, bad_credentials, rate_limited).",
   });
   const deliveries = meter.createCounter("proofwatch_prover_verifier_submissions_total", {
     description:
@@ -128,6 +136,7 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
     deadlineExceeded: () => deadlines.add(1),
     received: (source) => received.add(1, { source }),
     delivery: (result) => deliveries.add(1, { result }),
+    httpRefused: (reason) => httpRefused.add(1, { reason }),
     render,
     shutdown,
   };

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import { z } from "zod";
 import { parseJsonBody, rawBody, serveBasics } from "../../../common/http.js";
 import type { Logger } from "../../../common/log.js";
@@ -18,6 +18,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** Whether `POST /v1/admin/faults` may change anything. */
   allowFaultInjection: boolean;
+  /** The web-security layer's middleware, run before anything else. */
+  guard: RequestHandler;
 }
 
 export function createApp(
@@ -28,6 +30,7 @@ export function createApp(
 ): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(options.guard);
   const raw = rawBody(options.bodyLimitBytes);
 
   serveBasics(app, {
