@@ -10,12 +10,12 @@ export function createScrapeHealthMetrics(families: ScrapeFamilies) {
   return {
     nvmlUp: families.add(
       "proofwatch_exporter_nvml_up",
-      "1 when the NVML library loaded and initialised; 0 means no GPU metrics at all.",
+      "1 when NVML loaded, initialised and enumerated the GPUs; 0 means no GPU metrics at all (no or failing driver, or one that has not answered yet).",
       "gauge",
     ),
     gpusDetected: families.add(
       "proofwatch_exporter_gpus_detected",
-      "GPUs NVML reports on this host.",
+      "GPUs NVML enumerated on this host when it initialised.",
       "gauge",
     ),
     gpuUp: families.perGpu(

@@ -76,6 +76,7 @@ describe.each([
     expect(first.ms).toBeLessThan(DEADLINE_MS + QUICK_MS);
     expect(sampleValue(first.value, "proofwatch_exporter_nvml_up")).toBe(0);
     expect(find(first.value, "proofwatch_gpu_up")).toHaveLength(0);
+    expect(find(first.value, "proofwatch_exporter_gpus_detected")).toHaveLength(0);
     expect(sampleValue(first.value, "proofwatch_exporter_build_info")).toBe(1);
 
     // The deadline has passed once: later scrapes no longer wait for the hung call.
