@@ -3,7 +3,7 @@ import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Exposition, parseExposition } from "../../common/exposition.js";
-import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
+import { DEFAULT_WEB_FLAGS, type WebFlags } from "../../common/web/index.js";
 import { COLLECTORS, type RunningExporter, startExporter } from "../../exporter/src/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 
@@ -32,7 +32,7 @@ export interface TestExporter extends RunningExporter {
 
 export async function startTestExporter(
   scenario: ScenarioFile | { library: string },
-  options: { scrapeDeadlineMs?: number; collectors?: string[] } = {},
+  options: { scrapeDeadlineMs?: number; collectors?: string[]; web?: WebFlags } = {},
 ): Promise<TestExporter> {
   if ("library" in scenario) {
     process.env.PROOFWATCH_NVML_LIBRARY = scenario.library;
@@ -44,7 +44,7 @@ export async function startTestExporter(
     listen: { host: "127.0.0.1", port: 0 },
     collectors: options.collectors ?? COLLECTORS.map((c) => c.name),
     scrapeDeadlineMs: options.scrapeDeadlineMs ?? 2000,
-    web: DEFAULT_WEB_FLAGS,
+    web: options.web ?? DEFAULT_WEB_FLAGS,
   });
   const scrapeText = async () => {
     const response = await fetch(`${exporter.url}/metrics`);
