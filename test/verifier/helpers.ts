@@ -294,7 +294,9 @@ export async function spawnVerifier(
   port?: number,
 ): Promise<ChildVerifier> {
   const listenPort = port ?? (await freePort());
-  const proc = spawnCli("verifier", ["--listen", `127.0.0.1:${listenPort}`, ...args], env);
+  // Its callers (the crash tests) post without credentials.
+  const listen = ["--listen", `127.0.0.1:${listenPort}`, "--insecure-no-auth"];
+  const proc = spawnCli("verifier", [...listen, ...args], env);
   const { child } = proc;
   const exited = proc.exited.then(({ code }) => code);
   const url = `http://127.0.0.1:${listenPort}`;
