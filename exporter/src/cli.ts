@@ -11,7 +11,7 @@ Serves GPU health read from NVML as Prometheus metrics.
 
 Options:
   --listen HOST:PORT           address to serve /metrics, /healthz and / (default 0.0.0.0:9840)
-  --scrape-deadline DURATION   budget for all NVML reads of one scrape (default 2s)
+  --scrape-deadline DURATION   budget for all NVML calls of one scrape, start-up included (default 2s)
   --collector.NAME             turn a collector on
   --no-collector.NAME          turn a collector off
   --help                       show this help
