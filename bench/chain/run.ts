@@ -58,7 +58,7 @@ async function trial(interval: string, listInterval: string): Promise<Trial> {
       quarantineInterval: listInterval,
     });
     const running = suite;
-    const feeder = startFeeder(running.urls.prover as string, 4, "bench");
+    const feeder = startFeeder(running, 4, "bench");
     feederStop.push(() => feeder.stop());
     // Warm: every GPU proved and checked, and Prometheus has scraped the healthy fleet.
     const warmUntil = Date.now() + 120_000;

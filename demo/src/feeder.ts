@@ -1,7 +1,9 @@
 // A steady stream of proof jobs for the demo circuit (`multiplier`: c = a * b, c public), each
-// with the public signal the proof must show, as a rollup's scheduler would send them.
+// with the public signal the proof must show, as a rollup's scheduler would send them, with
+// the scheduler's credentials.
 import { randomInt } from "node:crypto";
-import { DEMO_CIRCUIT } from "./suite.js";
+import { bearer } from "./credentials.js";
+import { DEMO_CIRCUIT, type Suite } from "./suite.js";
 
 export interface Feeder {
   /** Ids of the jobs the prover service accepted, in order. */
@@ -24,8 +26,14 @@ function job(id: string) {
   };
 }
 
-/** Submits `perSecond` jobs a second to `proverUrl` until stopped. */
-export function startFeeder(proverUrl: string, perSecond: number, prefix = "demo"): Feeder {
+/** Submits `perSecond` jobs a second to the suite's prover service until stopped. */
+export function startFeeder(
+  suite: Pick<Suite, "urls" | "credentials">,
+  perSecond: number,
+  prefix = "demo",
+): Feeder {
+  const url = `${suite.urls.prover}/v1/jobs`;
+  const headers = { "content-type": "application/json", ...bearer(suite.credentials.scheduler) };
   const submitted: string[] = [];
   const errors = { count: 0, last: null as string | null };
   const inFlight = new Set<Promise<void>>();
@@ -33,9 +41,9 @@ export function startFeeder(proverUrl: string, perSecond: number, prefix = "demo
   const submit = () => {
     n += 1;
     const body = job(`${prefix}-${n}`);
-    const request = fetch(`${proverUrl}/v1/jobs`, {
+    const request = fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers,
       body: JSON.stringify(body),
     })
       .then(async (response) => {

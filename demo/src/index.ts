@@ -139,11 +139,12 @@ export async function runDemo(argv: string[]): Promise<void> {
       `  prometheus    ${prometheusPage}`,
       `  alertmanager  ${running.urls.alertmanager ? `${running.urls.alertmanager}/#/alerts` : "not running"}`,
       `  logs          ${join(running.dir, "logs")}`,
+      `  credentials   ${running.credentials.dir} (this run's tokens; yours: operator.token)`,
       ...running.missing.map((line) => `  without ${line}`),
     ];
     process.stdout.write(`${addresses.join("\n")}\n\n`);
 
-    feeder = startFeeder(running.urls.prover as string, jobsPerSecond);
+    feeder = startFeeder(running, jobsPerSecond);
     const interactive = process.stdout.isTTY === true;
     const story: string[] = [];
     const tell = (line: string) => {

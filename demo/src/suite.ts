@@ -3,16 +3,7 @@
 // with the shipped rules scraping all four, and Alertmanager with the shipped routes sending
 // quarantine alerts to the webhook. The demo, the end-to-end test and bench/chain all start it
 // here, so that what the test checks and the bench measures is what the demo shows.
-import { randomBytes } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -28,6 +19,7 @@ import {
   startPrometheus,
 } from "../../common/prometheus.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
+import { bearer, type SuiteCredentials, writeSuiteCredentials } from "./credentials.js";
 import { type Service, startService, waitHealthy } from "./processes.js";
 
 export const PARTS = [
@@ -50,6 +42,10 @@ export const DEFAULT_PORTS: Record<Part, number> = {
   alertmanager: 9093,
 };
 
+/** The host the suite's prover names in its submissions and the quarantine list names: the
+ * one Prometheus sees the exporter on (the alerts' `host` label). */
+export const SUITE_HOST = "127.0.0.1";
+
 /** The circuits shipped for the demo (`demo/circuits/<id>/`). */
 export const DEMO_CIRCUITS = "demo/circuits";
 export const DEMO_CIRCUIT = "multiplier";
@@ -66,17 +62,19 @@ export interface SuiteOptions {
   /** Share of the fleet the quarantine service may take out (default 0.5 of 4 GPUs). */
   maxShare?: number;
   fleetSize?: number;
+  /** Hosts to give a prover identity of their own (bound to that host alone) besides the
+   * suite's prover; their tokens are in `credentials.otherProvers`. No prover runs for them. */
+  otherProverHosts?: string[];
   /** Progress lines while starting. */
   onProgress?: (line: string) => void;
 }
 
 export interface Suite {
-  /** Workspace: logs, databases, token, proofs. Removed by `stop`. */
+  /** Workspace: logs, databases, credentials, proofs. Removed by `stop`. */
   dir: string;
   urls: Record<Part, string | null>;
-  /** The webhook's bearer token; also in `tokenFile`. */
-  token: string;
-  tokenFile: string;
+  /** This run's identities, tokens and web configuration files (credentials.ts). */
+  credentials: SuiteCredentials;
   /** Parts left out and why (Prometheus or Alertmanager not installed). */
   missing: string[];
   services: Service[];
@@ -135,9 +133,7 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
   const dir = mkdtempSync(join(tmpdir(), "proofwatch-suite-"));
   const logs = join(dir, "logs");
   mkdirSync(logs);
-  const token = randomBytes(24).toString("hex");
-  const tokenFile = join(dir, "quarantine.token");
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const credentials = writeSuiteCredentials(dir, SUITE_HOST, options.otherProverHosts);
   const port = await ports(options.ports);
   const url = (part: Part) => `http://127.0.0.1:${port[part]}`;
   const circuits = join(root, DEMO_CIRCUITS);
@@ -155,9 +151,15 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
    * be taken between the pick and the bind (another program, or the ephemeral port of some
    * outgoing connection): then it picks another, twice at most. A port given is kept.
    */
-  const launch = async (part: Part, args: () => string[], env: NodeJS.ProcessEnv = {}) => {
+  const launch = async (
+    part: Part & keyof SuiteCredentials["webConfig"],
+    args: () => string[],
+    env: NodeJS.ProcessEnv = {},
+  ) => {
     await retryOnPortTaken(part, async () => {
-      const started = startService(part, [part, "--listen", `127.0.0.1:${port[part]}`, ...args()], {
+      const listen = ["--listen", `127.0.0.1:${port[part]}`];
+      const web = ["--web.config.file", credentials.webConfig[part]];
+      const started = startService(part, [part, ...listen, ...web, ...args()], {
         env: { PROOFWATCH_LOG_LEVEL: "info", ...env },
         logFile: join(logs, `${part}.log`),
       });
@@ -208,8 +210,6 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
       launch("quarantine", () => [
         "--db",
         join(dir, "quarantine.db"),
-        "--token-file",
-        tokenFile,
         "--fleet-size",
         String(options.fleetSize ?? 4),
         "--max-share",
@@ -231,9 +231,11 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
           join(dir, "proofs"),
           "--verifier",
           url("verifier"),
+          "--verifier-token-file",
+          credentials.prover.file,
           // The host Prometheus sees the exporter on, so that the list names this host.
           "--host",
-          "127.0.0.1",
+          SUITE_HOST,
           "--quarantine-url",
           `${url("quarantine")}/v1/quarantine`,
           "--quarantine-interval",
@@ -256,7 +258,7 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
         retryOnPortTaken("alertmanager", async () => {
           alertmanager = await startAlertmanager({
             port: port.alertmanager,
-            configYaml: alertmanagerConfig(url("quarantine"), tokenFile),
+            configYaml: alertmanagerConfig(url("quarantine"), credentials.alertmanager.file),
           });
         }),
       );
@@ -307,8 +309,7 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
       prometheus: prometheus ? url("prometheus") : null,
       alertmanager: alertmanager ? url("alertmanager") : null,
     },
-    token,
-    tokenFile,
+    credentials,
     missing,
     services,
     pids: () => [
@@ -341,11 +342,15 @@ export async function workers(suite: Pick<Suite, "urls">): Promise<Worker[]> {
   return (await getJson<{ workers: Worker[] }>(`${suite.urls.prover}/v1/workers`)).workers;
 }
 
-/** The prover's fault injection: this GPU's proofs from now on fail verification. */
-export async function injectInvalidProofs(suite: Pick<Suite, "urls">, uuid: string): Promise<void> {
+/** The prover's fault injection (an operator's call): this GPU's proofs from now on fail
+ * verification. */
+export async function injectInvalidProofs(
+  suite: Pick<Suite, "urls" | "credentials">,
+  uuid: string,
+): Promise<void> {
   await getJson(`${suite.urls.prover}/v1/admin/faults`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...bearer(suite.credentials.operator) },
     body: JSON.stringify({ uuid, fault: "h-bitflip" }),
   });
 }

@@ -67,7 +67,7 @@ describe("fault to quarantine, end to end", () => {
       evaluationInterval: "1s",
       quarantineInterval: "500ms",
     });
-    feeder = startFeeder(suite.urls.prover as string, 4, "e2e");
+    feeder = startFeeder(suite, 4, "e2e");
     // Every GPU has proved and been checked before anything goes wrong.
     await until(async () => {
       const gpus = await gpuSummaries(suite);
@@ -82,7 +82,10 @@ describe("fault to quarantine, end to end", () => {
 
   it("routes quarantine alerts to this run's webhook with the shipped routes", async () => {
     const config = join(dir, "alertmanager.yml");
-    writeFileSync(config, alertmanagerConfig(suite.urls.quarantine as string, suite.tokenFile));
+    writeFileSync(
+      config,
+      alertmanagerConfig(suite.urls.quarantine as string, suite.credentials.alertmanager.file),
+    );
     const amtool = process.env.AMTOOL_BINARY ?? "/usr/bin/amtool";
     const check = await exec(amtool, ["check-config", config]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
@@ -177,7 +180,7 @@ describe("fault to quarantine, end to end", () => {
 
     // The audit log tells the story: one quarantine per faulty GPU, decided on Alertmanager's
     // word, after the fault, and nothing suppressed or failed.
-    const audit = await auditLog(suite.urls.quarantine as string, suite.token);
+    const audit = await auditLog(suite.urls.quarantine as string, suite.credentials.operator.token);
     const quarantines = audit.filter((entry) => entry.event === "quarantine");
     expect(
       quarantines.map((entry) => ({
