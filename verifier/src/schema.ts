@@ -214,18 +214,48 @@ export function canonicalSignals(signals: readonly unknown[]): string[] | null {
   }
 }
 
-/** JSON with object keys sorted, so that key order and whitespace do not change a hash. */
+/** Text already serialised, on canonicalJson's stack among the values still to write. */
+class Written {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Written(",");
+
+/**
+ * JSON with object keys sorted, so that key order and whitespace do not change a hash. With
+ * an explicit stack rather than recursion: a value nested 100 000 deep (a body parseJson would
+ * refuse, but this does not rely on it) costs memory in proportion, never the call stack.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .map(
-        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
-      );
-    return `{${entries.join(",")}}`;
+  const out: string[] = [];
+  // Popped from the end: each container pushes its closing bracket, its members in reverse
+  // order and its opening bracket last.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item instanceof Written) {
+      out.push(item.text);
+    } else if (Array.isArray(item)) {
+      stack.push(new Written("]"));
+      for (let i = item.length - 1; i >= 0; i--) {
+        stack.push(item[i]);
+        if (i > 0) stack.push(COMMA);
+      }
+      stack.push(new Written("["));
+    } else if (typeof item === "object" && item !== null) {
+      const keys = Object.keys(item).sort();
+      stack.push(new Written("}"));
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        stack.push((item as Record<string, unknown>)[key]);
+        stack.push(new Written(`${JSON.stringify(key)}:`));
+        if (i > 0) stack.push(COMMA);
+      }
+      stack.push(new Written("{"));
+    } else {
+      out.push(JSON.stringify(item) ?? "null");
+    }
   }
-  return JSON.stringify(value) ?? "null";
+  return out.join("");
 }
 
 /**

@@ -7,8 +7,23 @@
 // A sub-folder is removed once its submission is committed to the store (a crash in
 // between means it is read again and deduplicated); one that cannot be taken at all moves
 // to `.rejected/` with a `reason.txt`; one refused for a full queue stays and is retried.
-import type { FSWatcher } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+//
+// Nothing is read from outside the folder: a sub-folder that is a symbolic link, and a
+// proof.json, public.json or meta.json that is a link, a hard link to another name, or not a
+// regular file, is refused and moved to `.rejected/`. Files are opened with O_NOFOLLOW,
+// relative to the sub-folder opened once with O_NOFOLLOW (through /proc/self/fd where there
+// is one), so swapping a folder for a link between the check and the read changes nothing.
+import { constants, existsSync, type FSWatcher } from "node:fs";
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
@@ -18,6 +33,10 @@ import type { Submission, SubmitReply } from "./service.js";
 
 export const REJECTED_DIR = ".rejected";
 
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = constants;
+// Linux: a path through an open directory's descriptor resolves in that very directory.
+const FD_DIR = existsSync("/proc/self/fd") ? "/proc/self/fd" : null;
+
 export interface SpoolOptions {
   dir: string;
   rescanMs: number;
@@ -25,7 +44,9 @@ export interface SpoolOptions {
   maxFileBytes: number;
 }
 
-type Read = { ok: true; value: unknown } | { ok: false; reason: string };
+/** A file's JSON; or why not: `refuse` when the folder is to be rejected rather than judged
+ * (the file is not the writer's own: a link, a hard link, not a regular file). */
+type Read = { ok: true; value: unknown } | { ok: false; reason: string; refuse?: true };
 
 export class Spool {
   private watcher: FSWatcher | undefined;
@@ -75,12 +96,55 @@ export class Spool {
   /** Handles one sub-folder; false when the verifier cannot take more now. */
   private async take(name: string): Promise<boolean> {
     const folder = join(this.options.dir, name);
-    const info = await stat(folder).catch(() => undefined);
-    if (!info?.isDirectory()) return true;
+    const info = await lstat(folder).catch(() => undefined);
+    if (!info) return true;
+    if (info.isSymbolicLink()) {
+      await this.reject(name, "a symbolic link: the spool never follows links");
+      return true;
+    }
+    if (!info.isDirectory()) return true;
 
-    const metaFile = await this.readJson(join(folder, "meta.json"));
+    let dir: FileHandle;
+    try {
+      dir = await open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return true;
+      if (code === "ELOOP" || code === "ENOTDIR") {
+        await this.reject(name, "not a folder any more (replaced by a link?): refused");
+      } else {
+        this.log.warn("spool folder unreadable", { folder: name, error: code ?? String(error) });
+      }
+      return true;
+    }
+    let files: { meta: Read; proof: Read; signals: Read };
+    try {
+      const base = FD_DIR ? join(FD_DIR, String(dir.fd)) : folder;
+      const meta = await this.readJson(base, "meta.json");
+      // A missing meta.json: not renamed into place correctly yet; nothing else is read.
+      if (!meta.ok && meta.reason === "missing") return true;
+      files = {
+        meta,
+        proof: await this.readJson(base, "proof.json"),
+        signals: await this.readJson(base, "public.json"),
+      };
+    } finally {
+      await dir.close();
+    }
+
+    const refused = (
+      [
+        ["meta.json", files.meta],
+        ["proof.json", files.proof],
+        ["public.json", files.signals],
+      ] as const
+    ).flatMap(([file, read]) => (!read.ok && read.refuse ? [`${file}: ${read.reason}`] : []));
+    if (refused.length > 0) {
+      await this.reject(name, refused.join("; "));
+      return true;
+    }
+    const { meta: metaFile, proof, signals } = files;
     if (!metaFile.ok) {
-      if (metaFile.reason === "missing") return true; // not renamed into place correctly yet
       await this.reject(name, `meta.json: ${metaFile.reason}`);
       return true;
     }
@@ -89,8 +153,6 @@ export class Spool {
       await this.reject(name, `meta.json: ${describeIssues(meta.error)}`);
       return true;
     }
-    const proof = await this.readJson(join(folder, "proof.json"));
-    const signals = await this.readJson(join(folder, "public.json"));
     const unreadable = [
       proof.ok ? null : `proof.json: ${proof.reason}`,
       signals.ok ? null : `public.json: ${signals.reason}`,
@@ -113,30 +175,95 @@ export class Spool {
     return true;
   }
 
-  private async readJson(file: string): Promise<Read> {
-    let text: string;
+  /** `file` in the folder at `base`, never through a link, as JSON. */
+  private async readJson(base: string, file: string): Promise<Read> {
+    let handle: FileHandle;
     try {
-      const info = await stat(file);
-      if (info.size > this.options.maxFileBytes) {
-        return {
-          ok: false,
-          reason: `${info.size} bytes, over the ${this.options.maxFileBytes} limit`,
-        };
-      }
-      text = await readFile(file, "utf8");
+      // O_NONBLOCK: a FIFO would otherwise hold the open until someone writes to it.
+      handle = await open(join(base, file), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { ok: false, reason: code === "ENOENT" ? "missing" : (code ?? String(error)) };
+      if (code === "ENOENT") return { ok: false, reason: "missing" };
+      if (code === "ELOOP") {
+        return {
+          ok: false,
+          reason: "a symbolic link: the spool never follows links",
+          refuse: true,
+        };
+      }
+      return { ok: false, reason: code ?? String(error) };
+    }
+    let text: string;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return { ok: false, reason: "not a regular file", refuse: true };
+      if (info.nlink > 1) {
+        // Another name for the same file, possibly outside the spool: not the writer's own.
+        return { ok: false, reason: `a hard link (${info.nlink} names): refused`, refuse: true };
+      }
+      const limit = this.options.maxFileBytes;
+      if (info.size > limit) {
+        return { ok: false, reason: `${info.size} bytes, over the ${limit} limit` };
+      }
+      // At most limit + 1 bytes, whatever the file grows to after the stat.
+      const buffer = Buffer.alloc(limit + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length === buffer.length) {
+          return { ok: false, reason: `over the ${limit} bytes limit` };
+        }
+      }
+      text = buffer.subarray(0, length).toString("utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { ok: false, reason: code ?? String(error) };
+    } finally {
+      await handle.close();
     }
     const json = parseJson(text);
     return json.ok ? json : { ok: false, reason: json.error };
   }
 
+  /**
+   * Moves entry `name` to `.rejected/` with a `reason.txt`. A real folder moves as it is and
+   * gets the reason inside; anything else (a link) moves into a new folder of its name, so
+   * that nothing is ever written through a link.
+   */
   private async reject(name: string, reason: string): Promise<void> {
-    let target = join(this.options.dir, REJECTED_DIR, name);
-    if (await stat(target).catch(() => undefined)) target = `${target}.${Date.now()}`;
+    const rejected = join(this.options.dir, REJECTED_DIR);
+    const info = await lstat(rejected).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      // Moving entries into a link would put them wherever it points.
+      throw new Error(`${rejected} is not a folder (a link?): nothing is moved into it`);
+    }
+    const source = join(this.options.dir, name);
+    let target = join(rejected, name);
+    if (await lstat(target).catch(() => undefined)) target = `${target}.${Date.now()}`;
     this.log.warn("spool folder rejected", { folder: name, reason });
-    await rename(join(this.options.dir, name), target);
-    await writeFile(join(target, "reason.txt"), `${reason}\n`);
+    const entry = await lstat(source);
+    if (entry.isDirectory()) {
+      await rename(source, target);
+    } else {
+      await mkdir(target);
+      await rename(source, join(target, name));
+    }
+    await writeReason(target, `${reason}\n`);
+  }
+}
+
+/** Writes `reason.txt` in `folder` without following a link or overwriting a file of that
+ * name the writer left there (then `reason.<time>.txt`). */
+async function writeReason(folder: string, text: string): Promise<void> {
+  for (const file of ["reason.txt", `reason.${Date.now()}.txt`]) {
+    try {
+      // "wx": O_CREAT | O_EXCL, which fails on an existing name, a link included.
+      await writeFile(join(folder, file), text, { flag: "wx" });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
 }
