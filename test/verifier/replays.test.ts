@@ -187,6 +187,7 @@ it("migrates a database from before replays: rows kept, one proof may have sever
             expectedPublicSignalsJson: null,
             receivedAt: 2,
             replayOf: replay?.id ?? null,
+            submittedBy: "bearer:test",
           },
           { checked: true, rate: 1, reason: "test" },
         ),

@@ -20,6 +20,12 @@ Options:
   --db FILE                 SQLite database (WAL) for submissions and verdicts (required)
   --spool DIR               also take proofs written as folders of proof.json, public.json
                             and meta.json into DIR
+  --spool-host HOST         the host whose provers write into --spool: a meta.json naming
+                            another host is refused (required with --spool, unless
+                            --insecure-no-auth)
+  --provers FILE            YAML: which hosts, and optionally GPUs, each prover identity may
+                            submit proofs for; without it authenticated writes are refused
+                            (re-read on SIGHUP)
   --sample-rate RATIO       share of proofs checked, 0..1 (default 1)
   --circuit-rate ID=RATIO   a circuit's own rate (repeatable; wins over its verifier.json)
   --recover-after N         valid proofs in a row that end a GPU's probation (default 20)
@@ -46,6 +52,8 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
       circuits: { type: "string" },
       db: { type: "string" },
       spool: { type: "string" },
+      "spool-host": { type: "string" },
+      provers: { type: "string" },
       "sample-rate": { type: "string", default: "1" },
       "circuit-rate": { type: "string", multiple: true, default: [] },
       "recover-after": { type: "string" },
@@ -62,6 +70,12 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
   if (values.help) return "help";
   if (!values.circuits) throw new Error("--circuits is required");
   if (!values.db) throw new Error("--db is required");
+  if (values["spool-host"] !== undefined && !values.spool) {
+    throw new Error("--spool-host is for --spool: give both");
+  }
+  if (values["spool-host"] !== undefined && !/^[\x21-\x7e]{1,253}$/.test(values["spool-host"])) {
+    throw new Error(`--spool-host ${values["spool-host"]}: a host name, printable ASCII`);
+  }
   const circuitRates = new Map<string, number>();
   for (const item of values["circuit-rate"] as string[]) {
     const [id, rate] = item.split("=");
@@ -76,6 +90,8 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
     circuitsDir: values.circuits,
     db: values.db,
     spoolDir: values.spool ?? null,
+    spoolHost: values["spool-host"] ?? null,
+    proversFile: values.provers ?? null,
     workers: whole(values.workers, "--workers", availableParallelism()),
     batchMax: whole(values["batch-max"], "--batch-max", 64),
     queueSize: whole(values["queue-size"], "--queue-size", 10_000),

@@ -1,6 +1,7 @@
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { type WebFlags, WebSecurity } from "../../common/web/index.js";
+import { authorizeSpool, loadProvers, type ProverRule } from "./attribution.js";
 import { CircuitRegistry } from "./circuits.js";
 import { createMetrics } from "./metrics.js";
 import { BoundedQueue } from "./queue.js";
@@ -23,6 +24,12 @@ export interface VerifierOptions {
   db: string;
   /** Folder watched for proofs written as files; null for none. */
   spoolDir: string | null;
+  /** The host the spool folder speaks for: a meta.json naming another is refused. Required
+   * with `spoolDir` unless `web.insecureNoAuth` (then a meta.json's host is taken as is). */
+  spoolHost?: string | null;
+  /** `--provers FILE`: which hosts (and GPUs) each prover identity may submit proofs for.
+   * Without it an authenticated caller may not submit at all (attribution.ts). */
+  proversFile?: string | null;
   workers: number;
   /** Most proofs in one batch (one multi-pairing check). */
   batchMax: number;
@@ -46,13 +53,34 @@ export interface RunningVerifier {
   url: string;
   address: ListenAddress;
   service: VerifierService;
-  /** Rescans the circuits folder now (SIGHUP). */
+  /** Rescans the circuits folder and re-reads --provers now (SIGHUP). */
   rescan(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startVerifier(options: VerifierOptions): Promise<RunningVerifier> {
   const log = createLogger("verifier");
+  const spoolHost = options.spoolHost ?? null;
+  if (options.spoolDir && spoolHost === null && !options.web.insecureNoAuth) {
+    throw new Error(
+      "--spool needs --spool-host HOST: the host whose provers write into it (a meta.json naming another host is refused)",
+    );
+  }
+  // Read before anything starts: a bad file stops the start with its reason.
+  let provers: readonly ProverRule[] | null = options.proversFile
+    ? loadProvers(options.proversFile)
+    : null;
+  const reloadProvers = () => {
+    if (!options.proversFile) return;
+    try {
+      provers = loadProvers(options.proversFile);
+      log.info("provers file read", { file: options.proversFile, rules: provers.length });
+    } catch (error) {
+      log.error("provers file refused; the last good one stays in force", {
+        error: (error as Error).message,
+      });
+    }
+  };
   const store = new Store(options.db);
   let checker: Checker | undefined;
   try {
@@ -103,6 +131,17 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
           dir: options.spoolDir,
           rescanMs: options.rescanMs,
           maxFileBytes: options.bodyLimitBytes,
+          authorize: (claim) => {
+            // Without --spool-host (only under --insecure-no-auth) the folder's claim stands.
+            const allowed = authorizeSpool(
+              spoolHost ?? claim.host,
+              claim,
+              provers ?? [],
+              store.gpuHost(claim.uuid),
+            );
+            if (!allowed.ok) metrics.forbidden.add(1, { reason: allowed.reason, source: "spool" });
+            return allowed;
+          },
         },
         (submission) => running.submit(submission),
         log,
@@ -118,6 +157,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     createApp(running, metrics, log, {
       bodyLimitBytes: options.bodyLimitBytes,
       guard: security.middleware,
+      provers: () => provers,
     }),
   );
   try {
@@ -141,14 +181,18 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
       .map((c) => c.id)
       .join(","),
     workers: pool.concurrency,
-    spool: options.spoolDir ?? "off",
+    spool: options.spoolDir ? `${options.spoolDir} (host ${spoolHost ?? "any"})` : "off",
+    provers: options.proversFile ?? "none",
   });
 
   return {
     url,
     address,
     service: running,
-    rescan: () => registry.scan(),
+    rescan: () => {
+      reloadProvers();
+      return registry.scan();
+    },
     close: async () => {
       security.close();
       await closeServer(server);

@@ -3,12 +3,14 @@
 import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
 import { createServiceMeter } from "../../common/otel-metrics.js";
 import type { RefusalReason } from "../../common/web/index.js";
+import type { ForbiddenReason } from "./attribution.js";
 
 export type RejectReason =
   | "bad_request"
   | "too_large"
   | "unknown_circuit"
   | "queue_full"
+  | "forbidden"
   | "unavailable";
 
 export interface MetricSources {
@@ -24,6 +26,8 @@ export interface VerifierMetrics {
   duplicates: Counter<{ circuit: string }>;
   replays: Counter<{ circuit: string; uuid: string }>;
   rejected: Counter<{ reason: RejectReason }>;
+  /** Submissions naming a GPU or host outside what their sender may speak for. */
+  forbidden: Counter<{ reason: ForbiddenReason; source: "http" | "spool" }>;
   checked: Counter<{ result: string; circuit: string; uuid: string }>;
   skipped: Counter<{ circuit: string; uuid: string }>;
   duration: Histogram<{ circuit: string }>;
@@ -103,6 +107,10 @@ export function createMetrics(sources: MetricSources): VerifierMetrics {
     }),
     rejected: meter.createCounter("proofwatch_verifier_submissions_rejected_total", {
       description: "Submissions refused before storing, by reason.",
+    }),
+    forbidden: meter.createCounter("proofwatch_verifier_submissions_forbidden_total", {
+      description:
+        "Submissions refused because their sender may not speak for the GPU or host they name (403, or a spool folder moved to .rejected), by reason and source; nothing is recorded against the GPU.",
     }),
     checked: meter.createCounter("proofwatch_verifier_proofs_checked_total", {
       description: "Proofs checked, by result (valid, invalid, malformed), circuit and GPU uuid.",

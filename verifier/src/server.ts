@@ -7,6 +7,8 @@ import express, {
 import { parseJsonBody, rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
+import { identityOf } from "../../common/web/identity.js";
+import { authorizeRequest, type ProverRule, submitterOf } from "./attribution.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
 import { parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
 import type { VerifierService } from "./service.js";
@@ -18,6 +20,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** The web-security layer's middleware, run before anything else. */
   guard: RequestHandler;
+  /** The --provers rules now in force; null without --provers (attribution.ts). */
+  provers(): readonly ProverRule[] | null;
 }
 
 export function createApp(
@@ -50,7 +54,37 @@ export function createApp(
     const body = SubmissionBody.safeParse(json.value);
     if (!body.success) return reject(res, 400, "bad_request", describeIssues(body.error));
     const { proof, publicSignals, ...meta } = body.data;
-    const reply = service.submit({ meta, proof, publicSignals, source: "http" });
+    // The GPU and host in the body are a claim: checked against what the caller's identity may
+    // speak for before anything touches that GPU's record.
+    const identity = identityOf(res.locals);
+    const claim = { host: meta.gpu.host, uuid: meta.gpu.uuid };
+    const allowed = authorizeRequest(
+      identity,
+      claim,
+      options.provers(),
+      service.store.gpuHost(claim.uuid),
+    );
+    if (!allowed.ok) {
+      metrics.forbidden.add(1, { reason: allowed.reason, source: "http" });
+      log.warn("submission forbidden", {
+        reason: allowed.reason,
+        identity: identity ? submitterOf(identity) : "none",
+        host: claim.host,
+        uuid: claim.uuid,
+        jobId: meta.jobId,
+        remote: req.socket.remoteAddress ?? "",
+        why: allowed.message,
+      });
+      return reject(res, 403, "forbidden", allowed.message);
+    }
+    const reply = service.submit({
+      meta,
+      proof,
+      publicSignals,
+      source: "http",
+      // authorizeRequest refuses a request without one.
+      submittedBy: submitterOf(identity as NonNullable<typeof identity>),
+    });
     if ("reject" in reply) {
       if (reply.retryAfterS !== undefined) res.setHeader("retry-after", String(reply.retryAfterS));
       return reject(res, reply.status, reply.reject, reply.body.error);

@@ -22,6 +22,8 @@ export interface Submission {
   proof: unknown;
   publicSignals: unknown;
   source: "http" | "spool";
+  /** Who sent it, as the verdict records it (attribution.ts: `submitterOf`, "spool:<dir>"). */
+  submittedBy: string;
   /** Set when the files could not even be read as JSON (spool): the proof is malformed. */
   unreadable?: string;
 }
@@ -221,6 +223,7 @@ export class VerifierService {
         : null,
       receivedAt: now,
       replayOf,
+      submittedBy: submission.submittedBy,
     };
     const inserted = this.store.transaction(() => {
       const gpu = this.store.gpuState(meta.gpu.uuid);
@@ -275,6 +278,7 @@ export class VerifierService {
         jobId: meta.jobId,
         uuid: meta.gpu.uuid,
         host: meta.gpu.host,
+        submittedBy: submission.submittedBy,
         firstJobId: first.jobId,
         firstUuid: first.uuid,
         firstHost: first.host,

@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues, parseJson } from "../../common/schema.js";
+import type { Authorization, Claim } from "./attribution.js";
 import { SubmissionMeta } from "./schema.js";
 import type { Submission, SubmitReply } from "./service.js";
 
@@ -42,6 +43,9 @@ export interface SpoolOptions {
   rescanMs: number;
   /** Largest proof.json or public.json taken, in bytes (the API's body limit). */
   maxFileBytes: number;
+  /** Whether this spool may speak for the GPU and host a meta.json names (its --spool-host,
+   * attribution.ts `authorizeSpool`). */
+  authorize(claim: Claim): Authorization;
 }
 
 /** A file's JSON; or why not: `refuse` when the folder is to be rejected rather than judged
@@ -153,6 +157,12 @@ export class Spool {
       await this.reject(name, `meta.json: ${describeIssues(meta.error)}`);
       return true;
     }
+    // The folder speaks for the host it is configured for, never for what meta.json claims.
+    const allowed = this.options.authorize({ host: meta.data.gpu.host, uuid: meta.data.gpu.uuid });
+    if (!allowed.ok) {
+      await this.reject(name, `meta.json: ${allowed.message}`);
+      return true;
+    }
     const unreadable = [
       proof.ok ? null : `proof.json: ${proof.reason}`,
       signals.ok ? null : `public.json: ${signals.reason}`,
@@ -163,6 +173,7 @@ export class Spool {
       proof: proof.ok ? proof.value : null,
       publicSignals: signals.ok ? signals.value : null,
       source: "spool",
+      submittedBy: `spool:${this.options.dir}`,
       ...(unreadable.length > 0 ? { unreadable: unreadable.join("; ") } : {}),
     });
     if ("reject" in reply) {

@@ -105,6 +105,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX submissions_replays ON submissions(id) WHERE replay_of IS NOT NULL;
   ALTER TABLE gpus ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: who submitted each proof: "<method>:<name>" of the authenticated caller, or
+  // "spool:<dir>" (docs/verifier.md, "Attribution"). Null for rows from before.
+  `
+  ALTER TABLE submissions ADD COLUMN submitted_by TEXT;
+  `,
 ];
 
 export interface NewSubmission
@@ -118,6 +123,8 @@ export interface NewSubmission
   receivedAt: number;
   /** The first submission of this proof for another job or GPU, when this one replays it. */
   replayOf: number | null;
+  /** Who sent it: "<method>:<name>" of the caller's identity, or "spool:<dir>". */
+  submittedBy: string;
 }
 
 /** An earlier submission of the same proof by the same GPU for the same job: a retry when
@@ -191,6 +198,7 @@ interface SubmissionRow {
   batch_size: number | null;
   key_hash: string | null;
   replay_of: number | null;
+  submitted_by: string | null;
 }
 
 interface GpuRow {
@@ -288,10 +296,10 @@ export class Store extends SqliteStore {
       .prepare(
         `INSERT INTO submissions (proof_hash, circuit, gpu_uuid, host, prover, job_id, source,
            proof_json, public_signals_json, expected_public_signals_json, received_at, status,
-           sample_checked, sample_rate, sample_reason, replay_of)
+           sample_checked, sample_rate, sample_reason, replay_of, submitted_by)
          VALUES (@proofHash, @circuit, @uuid, @host, @prover, @jobId, @source, @proofJson,
            @publicSignalsJson, @expectedPublicSignalsJson, @receivedAt, @status, @checked,
-           @rate, @reason, @replayOf)`,
+           @rate, @reason, @replayOf, @submittedBy)`,
       )
       .run({
         ...s,
@@ -316,6 +324,14 @@ export class Store extends SqliteStore {
         s.replayOf === null ? 0 : 1,
       );
     return { id: Number(info.lastInsertRowid), duplicate: false, status, result: null };
+  }
+
+  /** The host the GPU was last recorded on; undefined for a GPU never seen. */
+  gpuHost(uuid: string): string | undefined {
+    const row = this.db.prepare("SELECT host FROM gpus WHERE uuid = ?").get(uuid) as
+      | { host: string }
+      | undefined;
+    return row?.host;
   }
 
   gpuState(uuid: string): GpuState {
@@ -505,6 +521,7 @@ function toRecord(row: SubmissionRow, full: boolean): VerdictRecord {
     batchSize: row.batch_size,
     keyHash: row.key_hash,
     replayOf: row.replay_of,
+    submittedBy: row.submitted_by,
   };
   if (full) {
     if (row.proof_json !== null) record.proof = parseOrText(row.proof_json);

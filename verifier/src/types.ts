@@ -36,6 +36,9 @@ export interface VerdictRecord {
   /** Set when this proof was submitted before for another job or by another GPU: the id of
    * that first submission. Such a submission is recorded `invalid` (docs/verifier.md). */
   replayOf: number | null;
+  /** Who submitted it: "<method>:<name>" of the authenticated caller ("bearer:node-a",
+   * "certificate:…", "insecure:anonymous"), or "spool:<dir>"; null for rows from before. */
+  submittedBy: string | null;
   /** The proof and signals as received: kept for invalid, malformed and unchecked ones. */
   proof?: unknown;
   publicSignals?: unknown;
