@@ -1,7 +1,7 @@
 // Who may speak for which GPU. A submission names a GPU and its host; that is a claim, and the
 // verifier records it against the GPU only when the caller is bound to that host (and GPU) by
 // the --provers file, or when it comes from a spool folder configured for that host. See
-// docs/verifier.md, "Attribution".
+// docs/verifier.md, "Credentials and attribution".
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";

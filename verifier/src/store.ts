@@ -106,7 +106,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE gpus ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
   `,
   // 3: who submitted each proof: "<method>:<name>" of the authenticated caller, or
-  // "spool:<dir>" (docs/verifier.md, "Attribution"). Null for rows from before.
+  // "spool:<dir>" (docs/verifier.md, "Credentials and attribution"). Null for rows from before.
   `
   ALTER TABLE submissions ADD COLUMN submitted_by TEXT;
   `,
