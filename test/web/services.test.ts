@@ -2,7 +2,9 @@
 // configuration file with a real token (the layer itself is tested in security.test.ts):
 // a write without credentials is refused with 401 and changes nothing, the configured
 // identity is accepted, and a changed file takes effect without a restart. The exporter has
-// no writes: there the file closes its reads.
+// no writes: there the file closes its reads. The verifier also binds the identity to its
+// host: naming another host's GPU gives 403 and records nothing (more in
+// test/verifier/attribution.test.ts).
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { makeTempDir } from "../helpers/tmpdir.js";
 import { until } from "../helpers/until.js";
 import * as proverHelpers from "../prover-service/helpers.js";
 import * as quarantineHelpers from "../quarantine/helpers.js";
+import * as verifierHelpers from "../verifier/helpers.js";
 
 const token = () => randomBytes(24).toString("hex");
 const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
@@ -25,6 +28,8 @@ interface UnderTest {
   attempt(headers: Record<string, string>): Promise<number>;
   /** How many changes the attempts have made so far (submissions stored, GPUs quarantined). */
   changes(): Promise<number>;
+  /** Where the service binds identities to hosts: a write for another host's GPU. */
+  attemptForeign?(headers: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,6 +73,32 @@ const cases: Case[] = [
         close: async () => {
           await service.close();
           ws.remove();
+        },
+      };
+    },
+  },
+  {
+    service: "verifier",
+    async start(web) {
+      const { ws, proofs } = await verifierHelpers.multiplierWorkspace("web", 8);
+      const proversFile = join(ws.dir, "provers.yml");
+      writeFileSync(proversFile, "provers:\n  - identity: scheduler\n    hosts: [gpu-node-1]\n");
+      const verifier = await verifierHelpers.start(ws, { web, proversFile });
+      let n = 0;
+      const post = (host: string, headers: Record<string, string>) => {
+        const pair = proofs[n++ % proofs.length] as verifierHelpers.ProofPair;
+        const body = verifierHelpers.submission(pair, { circuit: "multiplier", host });
+        return postJson(`${verifier.url}/v1/proofs`, body, { headers });
+      };
+      return {
+        attempt: async (headers) => (await post("gpu-node-1", headers)).status,
+        attemptForeign: async (headers) => (await post("gpu-node-2", headers)).status,
+        changes: async () =>
+          (await verifierHelpers.getJson<{ verdicts: unknown[] }>(`${verifier.url}/v1/verdicts`))
+            .verdicts.length,
+        close: async () => {
+          await verifier.close();
+          await ws.cleanup();
         },
       };
     },
@@ -125,6 +156,14 @@ describe.each(cases)("$service behind --web.config.file", (testCase) => {
     expect(await service.attempt(bearer(second))).toBe(401);
     expect(await service.changes()).toBe(0);
   });
+
+  it.runIf(testCase.service === "verifier")(
+    "refuses the identity a GPU of another host (403) and records nothing",
+    async () => {
+      expect(await service.attemptForeign?.(bearer(first))).toBe(403);
+      expect(await service.changes()).toBe(0);
+    },
+  );
 
   it("accepts the configured identity", async () => {
     const status = await service.attempt(bearer(first));
