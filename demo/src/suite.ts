@@ -206,6 +206,8 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
         join(dir, "verifier.db"),
         "--workers",
         "1",
+        "--provers",
+        credentials.proversFile,
       ]),
       launch("quarantine", () => [
         "--db",
