@@ -1,14 +1,23 @@
 // deploy/: the generated manifests match their sources, every manifest parses and has what
-// its kind needs, the pieces point at each other (selectors, ports, names), the PrometheusRule
-// holds exactly the rules of alerts/, and the systemd units pass `systemd-analyze verify`.
+// its kind needs, the pieces point at each other (selectors, ports, names), every service is
+// started with credentials (a web configuration from a Secret or a systemd credential, and
+// arguments its own command line accepts), the PrometheusRule holds exactly the rules of
+// alerts/, and the systemd units pass `systemd-analyze verify`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { parseDuration } from "../../common/duration.js";
 import { packageRoot } from "../../common/package-root.js";
+import { loadWebConfig } from "../../common/web/config.js";
 import { NAMESPACE, renderAll } from "../../deploy/src/render.js";
+import { parseExporterArgs } from "../../exporter/src/cli.js";
+import { parseServiceArgs as parseQuarantineArgs } from "../../quarantine/src/cli.js";
+import { parseProvers } from "../../verifier/src/attribution.js";
+import { parseVerifierArgs } from "../../verifier/src/cli.js";
 
 const root = packageRoot();
 const k8sDir = join(root, "deploy/kubernetes");
@@ -55,6 +64,10 @@ function loadManifests(): Manifest[] {
 }
 
 const manifests = loadManifests();
+/** The Secrets the operator creates: one document per `*.example.yaml`, not applied by `-k`. */
+const exampleSecrets = manifests.filter(
+  (m) => m.kind === "Secret" && m.file.endsWith(".example.yaml"),
+);
 const byKind = (kind: string) => manifests.filter((m) => m.kind === kind);
 const named = (kind: string, name: string) => {
   const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
@@ -85,6 +98,50 @@ interface Workload {
   template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
 }
 const workload = (m: Manifest) => m.spec as unknown as Workload;
+const workloads = () => [...byKind("DaemonSet"), ...byKind("Deployment")];
+
+/** Each service's own command line, as `proofwatch <command>` parses it. */
+const PARSERS: Record<string, (argv: string[]) => unknown> = {
+  exporter: parseExporterArgs,
+  verifier: parseVerifierArgs,
+  quarantine: parseQuarantineArgs,
+};
+
+/** The value after `flag`, if the flag is there. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+  const index = args.indexOf(flag);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+/** Whether `args` turns authentication off, in any spelling parseArgs takes. */
+const insecure = (args: readonly string[]) =>
+  args.some((arg) => arg === "--insecure-no-auth" || arg.startsWith("--insecure-no-auth="));
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** An example's placeholders (`sha256:REPLACE-…`): not hashes, so the file is refused. */
+const PLACEHOLDER = /sha256:REPLACE[-A-Z0-9]*/g;
+
+const scratch = mkdtempSync(join(tmpdir(), "proofwatch-deploy-args-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The volume a path inside the container comes from, and the key (file) within it. */
+function mountedFile(pod: PodSpec, container: Container, path: string) {
+  const mount = (container.volumeMounts ?? []).find((m) => path.startsWith(`${m.mountPath}/`));
+  const volume = (pod.volumes ?? []).find((v) => v.name === mount?.name);
+  return { mount, volume, key: mount ? path.slice(mount.mountPath.length + 1) : undefined };
+}
+
+/** The files of a ConfigMap shipped here or a Secret an example shows, by key. */
+function volumeFiles(volume: Json): Record<string, string> | undefined {
+  const configMap = volume.configMap as { name: string } | undefined;
+  if (configMap)
+    return manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === configMap.name)
+      ?.data;
+  const secret = volume.secret as { secretName: string } | undefined;
+  const example = exampleSecrets.find((m) => m.metadata.name === secret?.secretName);
+  return example?.stringData as Record<string, string> | undefined;
+}
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
@@ -111,7 +168,7 @@ describe("deploy/kubernetes", () => {
     }
   });
 
-  it("lists every manifest but the token example in kustomization.yaml", () => {
+  it("lists every manifest but the Secret examples in kustomization.yaml", () => {
     const [kustomization] = byKind("Kustomization") as unknown as Array<{ resources: string[] }>;
     const files = readdirSync(k8sDir).filter(
       (name) => name.endsWith(".yaml") && name !== "kustomization.yaml",
@@ -208,13 +265,102 @@ describe("deploy/kubernetes", () => {
       roleRef: { kind: "ClusterRole", name: "proofwatch-quarantine" },
       subjects: [{ kind: "ServiceAccount", name: "proofwatch-quarantine", namespace: NAMESPACE }],
     });
-    // The token Secret the Deployment mounts is the one the example creates.
-    const secret = (pod.volumes ?? []).find((v) => "secret" in v)?.secret as { secretName: string };
-    expect(secret.secretName).toBe(named("Secret", "proofwatch-quarantine-token").metadata.name);
     const config = parse(
       named("ConfigMap", "proofwatch-quarantine").data?.["quarantine.json"] ?? "",
     );
     expect(config).toMatchObject({ actions: { kubernetes: { nodeName: "host" } } });
+  });
+
+  it("starts every service with a web configuration from an operator-made Secret, never open", () => {
+    expect(workloads().length).toBe(3);
+    for (const m of workloads()) {
+      const pod = workload(m).template.spec;
+      for (const container of pod.containers) {
+        const where = `${m.metadata.name}/${container.name}`;
+        const args = container.args ?? [];
+        expect(insecure(args), where).toBe(false);
+        const files = [flagValue(args, "--web.config.file")];
+        // The verifier binds each prover identity to its hosts.
+        if (args[0] === "verifier") files.push(flagValue(args, "--provers"));
+        for (const file of files) {
+          expect(file, `${where}: --web.config.file and (verifier) --provers`).toBeDefined();
+          const { volume, key } = mountedFile(pod, container, file as string);
+          const secret = volume?.secret as { secretName: string; optional?: boolean } | undefined;
+          // A Secret, and a required one: a missing file must stop the pod, not open it.
+          expect(secret?.secretName, `${where}: ${file} from a Secret`).toBeDefined();
+          expect(secret?.optional ?? false, where).toBe(false);
+          const example = exampleSecrets.find((e) => e.metadata.name === secret?.secretName);
+          expect(example, `${where}: an example of ${secret?.secretName}`).toBeDefined();
+          expect(Object.keys((example?.stringData as Json) ?? {}), where).toContain(key);
+        }
+      }
+    }
+  });
+
+  it("passes each service only arguments its own command line takes", () => {
+    for (const m of workloads()) {
+      const pod = workload(m).template.spec;
+      for (const container of pod.containers) {
+        const [command, ...argv] = container.args ?? [];
+        const parser = PARSERS[command ?? ""];
+        expect(parser, `${m.metadata.name}: command ${command}`).toBeDefined();
+        // Files a parser reads (the quarantine's --config) come from the volumes, as mounted.
+        const root = join(scratch, m.metadata.name);
+        for (const mount of container.volumeMounts ?? []) {
+          const volume = (pod.volumes ?? []).find((v) => v.name === mount.name);
+          for (const [key, text] of Object.entries((volume && volumeFiles(volume)) ?? {})) {
+            const file = join(root, mount.mountPath, key);
+            mkdirSync(dirname(file), { recursive: true });
+            writeFileSync(file, text);
+          }
+        }
+        const local = argv.map((arg) => (arg.startsWith("/") ? join(root, arg) : arg));
+        expect(() => parser?.(local), m.metadata.name).not.toThrow();
+      }
+    }
+  });
+
+  it("shows each web configuration Secret in an example that loads once filled in, and not before", () => {
+    expect(exampleSecrets.map((m) => m.metadata.name).sort()).toEqual([
+      "proofwatch-exporter-web",
+      "proofwatch-quarantine-web",
+      "proofwatch-verifier-web",
+    ]);
+    for (const example of exampleSecrets) {
+      const name = example.metadata.name;
+      const text = (example.stringData as Record<string, string>)["web.yml"] ?? "";
+      const file = join(scratch, `${name}.web.yml`);
+      writeFileSync(file, text);
+      const placeholders = text.match(PLACEHOLDER) ?? [];
+      if (name === "proofwatch-exporter-web") {
+        // It lists no credentials (the exporter takes no writes), so it may be applied as is.
+        expect(placeholders, name).toEqual([]);
+      } else {
+        // Applied unchanged, it must keep the service from starting rather than let anyone in.
+        expect(placeholders.length, name).toBeGreaterThan(0);
+        expect(() => loadWebConfig(file, parseDuration), name).toThrow(/sha256:<64 hex digits>/);
+        writeFileSync(
+          file,
+          text.replace(PLACEHOLDER, (placeholder) => `sha256:${sha256(placeholder)}`),
+        );
+      }
+      const config = loadWebConfig(file, parseDuration);
+      if (name !== "proofwatch-exporter-web") {
+        expect(config.bearerTokens.size, name).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("binds each prover identity of the verifier's example to its own node alone", () => {
+    const data = named("Secret", "proofwatch-verifier-web").stringData as Record<string, string>;
+    const tokens = Object.keys(
+      (parse(data["web.yml"] ?? "") as { bearer_tokens: Record<string, string> }).bearer_tokens,
+    );
+    const rules = parseProvers(data["provers.yml"] ?? "");
+    // Every identity that may send proofs is bound, each to one host named like it: one
+    // identity per node (docs/security.md), never a token shared by the fleet.
+    expect(rules.map((rule) => rule.identity).sort()).toEqual([...tokens].sort());
+    for (const rule of rules) expect(rule.hosts, rule.identity).toEqual([rule.identity]);
   });
 
   it("scrapes each Service with a ServiceMonitor on a port it has", () => {
@@ -324,6 +470,44 @@ describe("deploy/systemd", () => {
         expect(text).toContain(`\nStateDirectory=proofwatch-${command}\n`);
         expect(text).toContain(`--db /var/lib/proofwatch-${command}/${command}.db`);
       }
+    }
+  });
+
+  it("starts each service with its web configuration as a credential, never open, with arguments its command line takes", () => {
+    for (const unit of units) {
+      const text = readFileSync(join(systemdDir, unit), "utf8");
+      const [, command = "", rest = ""] =
+        /^ExecStart=\/usr\/bin\/env proofwatch (\S+) (.*)$/m.exec(text) ?? [];
+      // Environment= defaults in place of $NAME and ${NAME}, a folder in place of %d (systemd's
+      // credentials folder), as systemd would run it with no /etc/default file.
+      const env = new Map(
+        [...text.matchAll(/^Environment="?([A-Z_]+)=(.*?)"?$/gm)].map((m) => [m[1], m[2] ?? ""]),
+      );
+      const credentials = join(scratch, unit);
+      const argv = rest
+        .replace(/\$\{?([A-Z_]+)\}?/g, (_, name: string) => env.get(name) ?? "")
+        .replaceAll("%d", credentials)
+        .split(/\s+/)
+        .filter((arg) => arg !== "");
+      const loaded = [...text.matchAll(/^LoadCredential=([^:\n]+):\/etc\/proofwatch\/\S+$/gm)].map(
+        (m) => m[1],
+      );
+      expect(insecure(argv), unit).toBe(false);
+      expect(flagValue(argv, "--web.config.file"), unit).toBe(join(credentials, "web.yml"));
+      expect(loaded, unit).toContain("web.yml");
+      if (command === "verifier") {
+        expect(flagValue(argv, "--provers"), unit).toBe(join(credentials, "provers.yml"));
+        expect(loaded, unit).toContain("provers.yml");
+      }
+      // The credentials as the Kubernetes examples show them, for a parser that reads one.
+      const example = exampleSecrets.find((m) => m.metadata.name === `proofwatch-${command}-web`);
+      mkdirSync(credentials, { recursive: true });
+      for (const [key, value] of Object.entries((example?.stringData as Json) ?? {})) {
+        writeFileSync(join(credentials, key), String(value));
+      }
+      const parser = PARSERS[command];
+      expect(parser, unit).toBeDefined();
+      expect(() => parser?.(argv), unit).not.toThrow();
     }
   });
 
