@@ -44,6 +44,8 @@ export interface WebSecurityOptions {
   legacy?: LegacyAuth;
   /** How often the configuration's files are checked for changes. */
   reloadIntervalMs?: number;
+  /** False for a service that serves no writes (the exporter): no warning that they are refused. */
+  servesWrites?: boolean;
   log: Logger;
   /** Counts each refusal (the service owns the metric). */
   onRefused?(reason: RefusalReason): void;
@@ -72,7 +74,11 @@ export class WebSecurity {
       options.log.warn("running with --insecure-no-auth: anyone who reaches it may write", {
         service: options.service,
       });
-    } else if (!this.checker.configured && !this.config.tls?.clientCa) {
+    } else if (
+      options.servesWrites !== false &&
+      !this.checker.configured &&
+      !this.config.tls?.clientCa
+    ) {
       options.log.warn(
         "no credentials configured: every write is refused; give --web.config.file (or --insecure-no-auth for a laptop)",
         { service: options.service },

@@ -63,6 +63,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const security = new WebSecurity({
     service: "exporter",
     ...options.web,
+    servesWrites: false,
     log,
     onRefused: (reason) => lifetime.refusals.inc({ reason }),
   });
