@@ -6,21 +6,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { packageRoot } from "../../common/package-root.js";
+import { fakeNvmlLibraryPath } from "../../native/index.js";
 import {
   ALERTMANAGER_BINARY,
   type RunningAlertmanager,
   startAlertmanager,
-} from "../../common/alertmanager.js";
-import { packageRoot } from "../../common/package-root.js";
-import { freePort } from "../../common/ports.js";
-import {
-  PROMETHEUS_BINARY,
-  type RunningPrometheus,
-  startPrometheus,
-} from "../../common/prometheus.js";
-import { fakeNvmlLibraryPath } from "../../native/index.js";
+} from "./alertmanager.js";
 import { bearer, type SuiteCredentials, writeSuiteCredentials } from "./credentials.js";
+import { freePort } from "./ports.js";
 import { type Service, startService, waitHealthy } from "./processes.js";
+import { PROMETHEUS_BINARY, type RunningPrometheus, startPrometheus } from "./prometheus.js";
 
 export const PARTS = [
   "exporter",

@@ -2,7 +2,7 @@
 // (exporter scrape and firing alerts), proofs per minute (the prover's per-worker counts), the
 // last verdict (the verifier) and whether it is quarantined (the webhook's list, and whether the
 // prover has taken it out of its schedule).
-import { type Exposition, find, parseExposition } from "../../common/exposition.js";
+import { type Exposition, find, parseExposition } from "./exposition.js";
 import { getJson, quarantineList, type Suite, type Worker } from "./suite.js";
 
 export interface FiringAlert {

@@ -3,12 +3,13 @@ import { closeServer, type ListenAddress, listen, urlOf } from "../../common/lis
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { type WebFlags, WebSecurity } from "../../common/web/index.js";
-import { COLLECTORS, XidCounts } from "./collectors/index.js";
+import { COLLECTORS } from "./collectors/index.js";
 import { GpuSource } from "./gpu-source.js";
 import { Scraper } from "./scrape.js";
 import { ScrapeFamilies } from "./scrape-families.js";
 import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
 import { createApp } from "./server.js";
+import { XidCounts } from "./xid-counts.js";
 
 export interface ExporterOptions {
   listen: ListenAddress;

@@ -6,6 +6,7 @@ import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { ActionsConfig } from "./actions/index.js";
+import { AdminClient } from "./admin-client.js";
 import { type QuarantineOptions, startQuarantine } from "./index.js";
 
 export const USAGE = `Usage: proofwatch quarantine [options]
@@ -189,7 +190,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   };
 }
 
-async function client(verb: string, argv: string[]): Promise<void> {
+async function client(verb: ClientVerb, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -205,38 +206,35 @@ async function client(verb: string, argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const base = (values.url as string).replace(/\/$/, "");
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (values["token-file"]) {
-    headers.authorization = `Bearer ${readFileSync(values["token-file"], "utf8").trim()}`;
-  }
   const needsReason = verb !== "status" && verb !== "list";
-  if (needsReason && !values.reason) throw new Error(`${verb} needs --reason`);
-  const subject = positionals[0];
+  const reason = values.reason ?? "";
+  if (needsReason && !reason) throw new Error(`${verb} needs --reason`);
+  const subject = positionals[0] ?? "";
   if ((verb === "release" || verb === "release-node") && !subject) {
     throw new Error(`${verb} needs ${verb === "release" ? "a GPU UUID" : "a host"}`);
   }
-  const path = {
-    release: `/v1/quarantine/${encodeURIComponent(subject ?? "")}/release`,
-    "release-node": `/v1/nodes/${encodeURIComponent(subject ?? "")}/release`,
-    "reset-breaker": "/v1/breaker/reset",
-    status: "/v1/status",
-    list: "/v1/quarantine",
-  }[verb] as string;
-  const response = await fetch(`${base}${path}`, {
-    method: needsReason ? "POST" : "GET",
-    headers,
-    ...(needsReason ? { body: JSON.stringify({ reason: values.reason }) } : {}),
+  const admin = new AdminClient({
+    url: values.url as string,
+    token: values["token-file"] ? readFileSync(values["token-file"], "utf8").trim() : undefined,
   });
-  const text = await response.text();
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-  if (!response.ok) throw new Error(`${verb}: HTTP ${response.status}`);
+  const reply = await {
+    release: () => admin.release(subject, reason),
+    "release-node": () => admin.releaseNode(subject, reason),
+    "reset-breaker": () => admin.resetBreaker(reason),
+    status: () => admin.status(),
+    list: () => admin.list(),
+  }[verb]();
+  process.stdout.write(reply.text.endsWith("\n") ? reply.text : `${reply.text}\n`);
+  if (!reply.ok) throw new Error(`${verb}: HTTP ${reply.status}`);
 }
 
-const CLIENT_VERBS = new Set(["release", "release-node", "reset-breaker", "status", "list"]);
+const CLIENT_VERBS = ["release", "release-node", "reset-breaker", "status", "list"] as const;
+type ClientVerb = (typeof CLIENT_VERBS)[number];
+const isClientVerb = (verb: string | undefined): verb is ClientVerb =>
+  (CLIENT_VERBS as readonly (string | undefined)[]).includes(verb);
 
 export async function runQuarantine(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
-  if (verb && CLIENT_VERBS.has(verb)) return client(verb, rest);
+  if (isClientVerb(verb)) return client(verb, rest);
   await runService(parseServiceArgs(argv), USAGE, startQuarantine);
 }

@@ -9,6 +9,7 @@ import type { Registry } from "prom-client";
 import { z } from "zod";
 import { rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
+import { answerStoreUnavailable } from "../../common/store-unavailable.js";
 import type { WebSecurity } from "../../common/web/index.js";
 import type { RequestResult } from "./metrics.js";
 import type { QuarantineService, Reply } from "./service.js";
@@ -19,9 +20,6 @@ const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   after: z.coerce.number().int().min(0).default(0),
 });
-
-// SQLite errors that mean "try again later" rather than "this will never work".
-const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
 export interface AppOptions {
   bodyLimitBytes: number;
@@ -125,11 +123,8 @@ export function createApp(
     if (type === "entity.parse.failed" || type === "encoding.unsupported") {
       return fail(res, 400, "bad_request", "body is not valid JSON");
     }
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (TRANSIENT.test(code)) {
-      log.error("store unavailable", { error: (error as Error).message, code });
-      return fail(res, 503, "unavailable", "store unavailable");
-    }
+    const unavailable = (r: Response) => fail(r, 503, "unavailable", "store unavailable");
+    if (answerStoreUnavailable(error, res, log, unavailable)) return;
     log.error("request failed", { error: (error as Error).stack ?? String(error) });
     fail(res, 500, "error", "internal error");
   };

@@ -9,9 +9,9 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setLogLevel } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
-import { freePort } from "../../common/ports.js";
-import { type RunningPrometheus, startPrometheus } from "../../common/prometheus.js";
 import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
+import { freePort } from "../../demo/src/ports.js";
+import { type RunningPrometheus, startPrometheus } from "../../demo/src/prometheus.js";
 import {
   type Checker,
   type CheckItem,

@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALERTMANAGER_BINARY } from "../../common/alertmanager.js";
-import { PROMETHEUS_BINARY } from "../../common/prometheus.js";
+import { ALERTMANAGER_BINARY } from "../../demo/src/alertmanager.js";
 import { type Feeder, startFeeder } from "../../demo/src/feeder.js";
+import { PROMETHEUS_BINARY } from "../../demo/src/prometheus.js";
 import {
   alertmanagerConfig,
   getJson,

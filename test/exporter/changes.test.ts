@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { find, sampleValue } from "../../common/exposition.js";
+import { find, sampleValue } from "../../demo/src/exposition.js";
 import { eventually } from "../helpers/prometheus.js";
 import {
   fullGpu,

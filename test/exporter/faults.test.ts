@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleValue } from "../../common/exposition.js";
+import { sampleValue } from "../../demo/src/exposition.js";
 import {
   fullGpu,
   labelsOfGpu,

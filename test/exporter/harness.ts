@@ -2,8 +2,8 @@
 import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Exposition, parseExposition } from "../../common/exposition.js";
 import { DEFAULT_WEB_FLAGS, type WebFlags } from "../../common/web/index.js";
+import { type Exposition, parseExposition } from "../../demo/src/exposition.js";
 import { COLLECTORS, type RunningExporter, startExporter } from "../../exporter/src/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 

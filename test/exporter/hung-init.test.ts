@@ -5,7 +5,7 @@
 // these calls on the JS thread fails here rather than hanging the suite.)
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Exposition, find, sampleValue } from "../../common/exposition.js";
+import { type Exposition, find, sampleValue } from "../../demo/src/exposition.js";
 import { loadNvml } from "../../native/index.js";
 import { until } from "../helpers/until.js";
 import {

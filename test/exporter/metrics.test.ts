@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Exposition, find, sampleValue } from "../../common/exposition.js";
+import { type Exposition, find, sampleValue } from "../../demo/src/exposition.js";
 import { undocumentedMetrics } from "../helpers/prometheus.js";
 import {
   fullGpu,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { find, sampleValue } from "../../common/exposition.js";
+import { find, sampleValue } from "../../demo/src/exposition.js";
 import { until } from "../helpers/until.js";
 import { startTestExporter, type TestExporter } from "./harness.js";
 

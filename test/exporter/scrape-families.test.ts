@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseExposition } from "../../common/exposition.js";
+import { parseExposition } from "../../demo/src/exposition.js";
 import { ScrapeFamilies } from "../../exporter/src/scrape-families.js";
 import { promtoolCheckMetrics } from "../helpers/prometheus.js";
 

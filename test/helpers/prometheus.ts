@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Exposition } from "../../common/exposition.js";
 import { packageRoot } from "../../common/package-root.js";
+import type { Exposition } from "../../demo/src/exposition.js";
 import { until } from "./until.js";
 
 export {
@@ -12,7 +12,7 @@ export {
   type PrometheusOptions,
   type RunningPrometheus,
   startPrometheus,
-} from "../../common/prometheus.js";
+} from "../../demo/src/prometheus.js";
 
 /** `until` with the argument order the Prometheus-facing tests were written with. */
 export function eventually<T>(

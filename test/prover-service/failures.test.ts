@@ -1,7 +1,7 @@
 // Failed runs: a prover daemon killed mid-proof and a bad witness are recorded with their
 // reason and retried on other GPUs, at most --max-retries times; the service stays up.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import type { RunningProverService } from "../../prover/service/src/index.js";
 import {
   finished,

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import type { RunningProverService } from "../../prover/service/src/index.js";
 import { snarkjsVerify } from "../prover/fixtures.js";
 import {

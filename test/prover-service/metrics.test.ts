@@ -5,9 +5,9 @@
 import type { ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { listen } from "../../common/listen.js";
-import { freePort } from "../../common/ports.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
+import { freePort } from "../../demo/src/ports.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import { readBody } from "../helpers/http.js";
 import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";

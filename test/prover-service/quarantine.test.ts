@@ -2,8 +2,8 @@
 // others; the job it is proving is finished and flagged (default) or cancelled and moved.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { listen } from "../../common/listen.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import type { RunningProverService } from "../../prover/service/src/index.js";
 import {
   finished,

@@ -4,8 +4,8 @@
 // while the others' pass.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
-import { freePort } from "../../common/ports.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
+import { freePort } from "../../demo/src/ports.js";
 import type { JobRecord, RunningProverService } from "../../prover/service/src/index.js";
 import { snarkjsVerify } from "../prover/fixtures.js";
 import {

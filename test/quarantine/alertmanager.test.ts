@@ -3,7 +3,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALERTMANAGER_BINARY as ALERTMANAGER, Alertmanager } from "../../common/alertmanager.js";
+import { ALERTMANAGER_BINARY as ALERTMANAGER, Alertmanager } from "../../demo/src/alertmanager.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
 import {
   events,

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseExposition } from "../../common/exposition.js";
+import { parseExposition } from "../../demo/src/exposition.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
 import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {

@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { find, parseExposition } from "../../common/exposition.js";
 import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
+import { find, parseExposition } from "../../demo/src/exposition.js";
 import {
   type QuarantineOptions,
   type RunningQuarantine,
@@ -221,6 +221,6 @@ export function metric(
   return find(parseExposition(text), name, labels)[0]?.value;
 }
 
-export { freePort } from "../../common/ports.js";
+export { freePort } from "../../demo/src/ports.js";
 
 export { until } from "../helpers/until.js";

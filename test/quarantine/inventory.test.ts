@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition } from "../../common/exposition.js";
 import { closeServer } from "../../common/listen.js";
+import { parseExposition } from "../../demo/src/exposition.js";
 import { parseServiceArgs } from "../../quarantine/src/cli.js";
 import type { QuarantineOptions, RunningQuarantine } from "../../quarantine/src/index.js";
 import {

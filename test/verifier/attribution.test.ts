@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { DEFAULT_WEB_FLAGS, type Identity } from "../../common/web/index.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import {
   authorize,
   authorizeRequest,

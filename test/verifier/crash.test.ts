@@ -3,7 +3,7 @@
 // commit and the reply is covered too: the prover's retry finds the same submission.
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { find, parseExposition } from "../../common/exposition.js";
+import { find, parseExposition } from "../../demo/src/exposition.js";
 import { CRASH_AFTER_ACCEPT_ENV, PAUSE_CHECKS_ENV } from "../../verifier/src/service.js";
 import {
   type ChildVerifier,

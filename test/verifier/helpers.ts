@@ -7,8 +7,8 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe } from "vitest";
-import { freePort } from "../../common/ports.js";
 import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
+import { freePort } from "../../demo/src/ports.js";
 import {
   type Checker,
   type CheckItem,

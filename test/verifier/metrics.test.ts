@@ -1,7 +1,7 @@
 // The verifier's metrics as Prometheus sees them: names and labels as documented, read back
 // through a real Prometheus scraping /metrics, and clean under `promtool check metrics`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import {
   eventually,
   familyTypes,

@@ -1,7 +1,7 @@
 // A bounded queue: past its size new submissions get 429 with Retry-After, nothing is stored
 // for them, and what was accepted before is checked once the workers catch up.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import {
   decided,
   GateChecker,

@@ -3,8 +3,8 @@
 // the proof was recorded before for another job or GPU, flagged as a replay and recorded
 // invalid. Only a retry (same job, GPU and expectation) is folded into the first submission.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
 import { openDatabase } from "../../common/sqlite.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import { MIGRATIONS, Store } from "../../verifier/src/store.js";
 import {
   decided,

@@ -1,7 +1,7 @@
 // Sampling is the verifier's: at a base rate of 0 nothing is checked, until a GPU gives a bad
 // proof; then that GPU alone is checked at 100% until it gives N valid proofs in a row.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parseExposition, sampleValue } from "../../common/exposition.js";
+import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import {
   decided,
   describeWithNative,

@@ -7,14 +7,12 @@ import express, {
 import { parseJsonBody, rawBody, serveBasics } from "../../common/http.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
+import { answerStoreUnavailable } from "../../common/store-unavailable.js";
 import { identityOf } from "../../common/web/identity.js";
 import { authorizeRequest, type ProverRule, submitterOf } from "./attribution.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
 import { parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
 import type { VerifierService } from "./service.js";
-
-// SQLite errors that mean "try again later" rather than "this will never work".
-const TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/;
 
 export interface AppOptions {
   bodyLimitBytes: number;
@@ -145,12 +143,8 @@ export function createApp(
       return reject(res, 400, "bad_request", (error as Error).message);
     }
     if (type === "request.aborted") return;
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (TRANSIENT.test(code)) {
-      log.error("store unavailable", { error: (error as Error).message, code });
-      res.setHeader("retry-after", "5");
-      return reject(res, 503, "unavailable", "store unavailable");
-    }
+    const unavailable = (r: Response) => reject(r, 503, "unavailable", "store unavailable");
+    if (answerStoreUnavailable(error, res, log, unavailable)) return;
     log.error("request failed", { error: (error as Error).stack ?? String(error) });
     res.status(500).json({ error: "internal error" });
   };

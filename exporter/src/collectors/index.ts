@@ -35,4 +35,3 @@ export type {
   ScrapeContext,
   SharedState,
 } from "./types.js";
-export { XidCounts } from "./xid.js";

@@ -1,7 +1,7 @@
 import type { DeviceFields, FieldGroup } from "../../../native/index.js";
 import type { GpuIdentity } from "../gpu-source.js";
 import type { ScrapeFamilies } from "../scrape-families.js";
-import type { XidCounts } from "./xid.js";
+import type { XidCounts } from "../xid-counts.js";
 
 /** The labels every per-GPU value series carries, and nothing else unbounded. */
 export type GpuLabels = {

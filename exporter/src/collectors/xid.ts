@@ -1,28 +1,5 @@
-import type { XidEvent } from "../../../native/types.js";
 import { gpuCounter } from "./per-gpu.js";
 import type { CollectorFactory } from "./types.js";
-
-interface XidSeries {
-  labels: { gpu: string; uuid: string; xid: string };
-  count: number;
-}
-
-/** XID events arrive between scrapes from NVML's event thread; their counts live here. */
-export class XidCounts {
-  private readonly series = new Map<string, XidSeries>();
-
-  record(event: XidEvent): void {
-    const labels = { gpu: String(event.index), uuid: event.uuid, xid: String(event.xid) };
-    const key = `${labels.gpu}/${labels.uuid}/${labels.xid}`;
-    const entry = this.series.get(key) ?? { labels, count: 0 };
-    entry.count += 1;
-    this.series.set(key, entry);
-  }
-
-  all(): Iterable<XidSeries> {
-    return this.series.values();
-  }
-}
 
 export const xid: CollectorFactory = {
   name: "xid",
