@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { defaultConfig, mergeConfig } from "../../alerts/src/index.js";
 import { packageRoot } from "../../common/package-root.js";
 import { renderAll } from "../../dashboards/src/index.js";
 import { DATASOURCE } from "../../dashboards/src/variables.js";
@@ -61,5 +62,42 @@ describe("generated dashboards", () => {
       expect(new Set(ids).size, name).toBe(ids.length);
     }
     expect(uids.size).toBe(rendered.size);
+  });
+
+  // Issue 17: the GPU dashboard said 87 °C while the rule fired above 85 °C. Both now read the
+  // alerts' config, and an operator's config moves them together.
+  it.each([
+    ["the default config", defaultConfig],
+    ["an operator's config", mergeConfig({ thresholds: { gpuTemperatureCelsius: 78 } })],
+  ])("shows the temperature alert's threshold with %s", (_, config) => {
+    const hot = config.thresholds.gpuTemperatureCelsius;
+    type Steps = { steps: Array<{ value: number | null; color: string }> };
+    type Panel = {
+      title: string;
+      description: string;
+      fieldConfig: {
+        defaults: { thresholds: Steps };
+        overrides: Array<{
+          matcher: { options: string };
+          properties: Array<{ id: string; value: unknown }>;
+        }>;
+      };
+    };
+    const rendered = renderAll(config);
+    const panels = (file: string) =>
+      (JSON.parse(rendered.get(file) ?? "{}") as { panels: Panel[] }).panels;
+    const red = (thresholds: Steps | undefined) =>
+      thresholds?.steps.find((step) => step.color === "red")?.value;
+
+    const detail = panels("gpu-detail.json").find((panel) => panel.title === "Temperature");
+    expect(red(detail?.fieldConfig.defaults.thresholds)).toBe(hot);
+    expect(detail?.description).toContain(
+      `ProofwatchGpuTemperatureHigh fires above ${hot} °C for 10 minutes`,
+    );
+    const column = panels("fleet-overview.json")
+      .find((panel) => panel.title === "GPUs")
+      ?.fieldConfig.overrides.find((o) => o.matcher.options === "Temperature")
+      ?.properties.find((property) => property.id === "thresholds");
+    expect(red(column?.value as Steps | undefined)).toBe(hot);
   });
 });

@@ -1,9 +1,10 @@
 // Every selected GPU's health at a glance: fleet counts, then one table row per GPU.
+import { type AlertsConfig, temperatureSteps } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { stat, table, valueText } from "../panels.js";
 import { alerts, exporter, quarantine, verifier } from "../queries.js";
 
-export function healthRow(): Row {
+export function healthRow(config: AlertsConfig): Row {
   return {
     title: "Fleet health",
     panels: [
@@ -78,10 +79,7 @@ export function healthRow(): Row {
             header: "Temperature",
             expr: exporter.temperature,
             unit: "celsius",
-            thresholds: [
-              [80, "orange"],
-              [87, "red"],
-            ],
+            thresholds: temperatureSteps(config),
           },
           {
             header: "Uncorrected ECC",

@@ -1,17 +1,18 @@
 // Proof throughput per GPU from the prover itself and from what reaches the verifier, bad
 // proofs per GPU, and the prover's queue and failures.
+import { type AlertsConfig, percent } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { timeseries } from "../panels.js";
 import { LEGEND, prover, verifier } from "../queries.js";
 
-export function proofsRow(): Row {
+export function proofsRow(config: AlertsConfig): Row {
+  const drop = config.thresholds.proverThroughputDropRatio;
   return {
     title: "Proofs",
     panels: [
       timeseries({
         title: "Proofs per minute per GPU",
-        description:
-          "Proofs the prover service completed per GPU per minute (result proved). A GPU that stops producing drops to 0 here before any hardware alert; one at under half its usual rate while busy fires ProofwatchProverThroughputDropped.",
+        description: `Proofs the prover service completed per GPU per minute (result proved). A GPU that stops producing drops to 0 here before any hardware alert; one at under ${drop === 0.5 ? "half" : percent(drop)} of its usual rate while busy fires ProofwatchProverThroughputDropped.`,
         unit: "short",
         queries: [{ expr: prover.provedPerMinutePerGpu, legend: LEGEND.gpu }],
       }),

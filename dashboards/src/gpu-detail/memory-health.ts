@@ -1,16 +1,16 @@
 // Device memory health: ECC, page retirement (before Ampere) and row remapping (Ampere on).
+import type { AlertsConfig } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { timeseries, valueText } from "../panels.js";
 import { exporter, LEGEND } from "../queries.js";
 
-export function memoryHealthRow(): Row {
+export function memoryHealthRow(config: AlertsConfig): Row {
   return {
     title: "ECC, retired pages and remapped rows",
     panels: [
       timeseries({
         title: "ECC errors per second",
-        description:
-          "Volatile ECC errors by type. Any uncorrected error quarantines the GPU (ProofwatchGpuUncorrectedEccErrors); corrected errors above 100 an hour warn.",
+        description: `Volatile ECC errors by type. Any uncorrected error quarantines the GPU (ProofwatchGpuUncorrectedEccErrors); corrected errors above ${config.thresholds.gpuCorrectedEccErrorsPerHour} an hour warn (ProofwatchGpuCorrectedEccErrorRateHigh).`,
         unit: "reqps",
         width: 8,
         queries: [{ expr: exporter.eccErrorRate, legend: LEGEND.gpuAnd("type") }],

@@ -1,8 +1,9 @@
+import { type AlertsConfig, forWords } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { timeseries } from "../panels.js";
 import { exporter, LEGEND } from "../queries.js";
 
-export function pcieRow(): Row {
+export function pcieRow(config: AlertsConfig): Row {
   return {
     title: "PCIe",
     panels: [
@@ -18,8 +19,7 @@ export function pcieRow(): Row {
       }),
       timeseries({
         title: "PCIe replays",
-        description:
-          "Packet replays per second: link errors the hardware recovered from. A sustained rate is a bad riser, slot or cable (ProofwatchGpuPcieReplayRateHigh).",
+        description: `Packet replays per second: link errors the hardware recovered from. A sustained rate is a bad riser, slot or cable: ProofwatchGpuPcieReplayRateHigh fires above ${config.thresholds.pcieReplaysPerMinute} a minute for ${forWords(config, "ProofwatchGpuPcieReplayRateHigh")}.`,
         unit: "reqps",
         width: 8,
         queries: [{ expr: exporter.pcieReplays, legend: LEGEND.gpu }],

@@ -1,21 +1,18 @@
+import { type AlertsConfig, forWords, temperatureSteps } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { stat, timeseries } from "../panels.js";
 import { exporter, LEGEND } from "../queries.js";
 
-export function thermalPowerRow(): Row {
+export function thermalPowerRow(config: AlertsConfig): Row {
   return {
     title: "Temperature and power",
     panels: [
       timeseries({
         title: "Temperature",
-        description:
-          "GPU die temperature. ProofwatchGpuTemperatureHigh fires above 87 °C for 10 minutes (alerts/gpu-thermal-power.rules.yml).",
+        description: `GPU die temperature. ProofwatchGpuTemperatureHigh fires above ${config.thresholds.gpuTemperatureCelsius} °C for ${forWords(config, "ProofwatchGpuTemperatureHigh")} (alerts/gpu-thermal-power.rules.yml).`,
         unit: "celsius",
         width: 8,
-        thresholds: [
-          [80, "orange"],
-          [87, "red"],
-        ],
+        thresholds: temperatureSteps(config),
         queries: [{ expr: exporter.temperatureSeries, legend: LEGEND.gpu }],
       }),
       timeseries({

@@ -1,8 +1,9 @@
+import { type AlertsConfig, forWords, percent } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { timeseries } from "../panels.js";
 import { verifier } from "../queries.js";
 
-export function latencyRow(): Row {
+export function latencyRow(config: AlertsConfig): Row {
   return {
     title: "Verification latency and queue",
     panels: [
@@ -29,8 +30,7 @@ export function latencyRow(): Row {
       }),
       timeseries({
         title: "Queue",
-        description:
-          "Proofs waiting for a worker against the depth at which new submissions are refused with 429.",
+        description: `Proofs waiting for a worker against the depth at which new submissions are refused with 429. ProofwatchVerifierBacklog warns above ${percent(config.thresholds.verifierQueueRatio)} of it for ${forWords(config, "ProofwatchVerifierBacklog")}.`,
         width: 6,
         min: 0,
         decimals: 0,

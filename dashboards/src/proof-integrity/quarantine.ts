@@ -1,11 +1,13 @@
 // The quarantine service's state and what it decided (docs/quarantine.md).
+import { type AlertsConfig, forWords, percent } from "../alert-config.js";
 import type { Row } from "../dashboard.js";
 import { stat, table, timeseries, valueText } from "../panels.js";
 import { quarantine } from "../queries.js";
 
 const small = { width: 4, height: 4, decimals: 0 } as const;
 
-export function quarantineRow(): Row {
+export function quarantineRow(config: AlertsConfig): Row {
+  const share = config.thresholds.quarantineShare;
   return {
     title: "Quarantine",
     panels: [
@@ -27,10 +29,9 @@ export function quarantineRow(): Row {
         ...small,
         decimals: 2,
         title: "Out of service",
-        description:
-          "Quarantined GPUs plus the GPUs of quarantined nodes over known GPUs. The share limit (--max-share) trips the breaker above it.",
+        description: `Quarantined GPUs plus the GPUs of quarantined nodes over known GPUs. ProofwatchQuarantineShareHigh warns from ${percent(share)} for ${forWords(config, "ProofwatchQuarantineShareHigh")}; the share limit (--max-share) trips the breaker above it.`,
         unit: "percentunit",
-        thresholds: [[0.2, "orange"]],
+        thresholds: [[share, "orange"]],
         query: { expr: quarantine.outOfServiceRatio },
       }),
       stat({
