@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Registry } from "prom-client";
 import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
+import { createServiceRegistry } from "../../common/metrics.js";
 import { type LegacyAuth, type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { type ActionsConfig, createActions } from "./actions/index.js";
 import { type AutoReleaseOptions, startAutoRelease } from "./autorelease.js";
@@ -108,7 +108,7 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
     ...(options.inventory ? (["prometheus"] as const) : []),
   ];
 
-  const registry = new Registry();
+  const registry = createServiceRegistry("quarantine");
   const metrics = createMetrics(registry, store, {
     knownGpus,
     dryRun: options.dryRun,

@@ -42,3 +42,28 @@ export function undocumentedMetrics(names: Iterable<string>): string[] {
   const docs = readFileSync(join(packageRoot(), "docs/metrics.md"), "utf8");
   return [...names].filter((name) => !docs.includes(`\`${name}\``));
 }
+
+/** The process families the verifier, quarantine and prover services serve on Linux
+ * (common/metrics.ts), by type. */
+export const PROCESS_FAMILIES = {
+  process_cpu_seconds_total: "counter",
+  process_cpu_system_seconds_total: "counter",
+  process_cpu_user_seconds_total: "counter",
+  process_heap_bytes: "gauge",
+  process_max_fds: "gauge",
+  process_open_fds: "gauge",
+  process_resident_memory_bytes: "gauge",
+  process_start_time_seconds: "gauge",
+  process_virtual_memory_bytes: "gauge",
+} as const;
+
+/** What a service says about itself: its `process_*` families and `proofwatch_build_info`
+ * samples, and which of those names docs/metrics.md leaves out. */
+export function selfMetrics(exposition: Exposition) {
+  const processFamilies = familyTypes(exposition, "process_");
+  return {
+    processFamilies,
+    buildInfo: exposition.samples.filter((sample) => sample.name === "proofwatch_build_info"),
+    undocumented: undocumentedMetrics([...Object.keys(processFamilies), "proofwatch_build_info"]),
+  };
+}

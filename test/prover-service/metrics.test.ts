@@ -6,11 +6,18 @@ import type { ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen } from "../../common/listen.js";
-import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
+import { packageVersion } from "../../common/package-root.js";
+import { find, parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import { freePort } from "../../demo/src/ports.js";
 import { spawnCli, untilHealthy } from "../helpers/cli.js";
 import { readBody } from "../helpers/http.js";
-import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
+import {
+  familyTypes,
+  PROCESS_FAMILIES,
+  promtoolCheckMetrics,
+  selfMetrics,
+  undocumentedMetrics,
+} from "../helpers/prometheus.js";
 import {
   finished,
   fixture,
@@ -107,6 +114,10 @@ describe("proofwatch prover as a process", () => {
     const types = familyTypes(exposition, "proofwatch_prover_");
     expect(types).toEqual({
       proofwatch_prover_device_transfer_bytes_total: "counter",
+      // Declared from the start; their series come with the first event (or list read).
+      proofwatch_prover_http_requests_refused_total: "counter",
+      proofwatch_prover_quarantine_list_timestamp_seconds: "gauge",
+      proofwatch_prover_verifier_submissions_total: "counter",
       proofwatch_prover_job_failures_total: "counter",
       proofwatch_prover_job_retries_total: "counter",
       proofwatch_prover_jobs_deadline_exceeded_total: "counter",
@@ -145,6 +156,8 @@ describe("proofwatch prover as a process", () => {
       (s) => s.name === "proofwatch_prover_device_transfer_bytes_total",
     );
     expect(transferred.map((s) => s.value)).toEqual([0]);
+    // No --quarantine-file or --quarantine-url: no list was read, so no time to report.
+    expect(find(exposition, "proofwatch_prover_quarantine_list_timestamp_seconds")).toEqual([]);
     const phases = new Set(
       exposition.samples
         .filter((s) => s.name === "proofwatch_prover_phase_duration_seconds_count")
@@ -155,6 +168,23 @@ describe("proofwatch prover as a process", () => {
     );
   });
 
+  it("serves the process metrics and its build info, documented", () => {
+    const self = selfMetrics(parseExposition(scrape));
+    expect(self.processFamilies).toEqual(PROCESS_FAMILIES);
+    expect(self.buildInfo).toEqual([
+      {
+        name: "proofwatch_build_info",
+        labels: {
+          version: packageVersion(),
+          component: "prover",
+          nodejs_version: process.versions.node,
+        },
+        value: 1,
+      },
+    ]);
+    expect(self.undocumented).toEqual([]);
+  });
+
   it("passes promtool check metrics", () => {
     const check = promtoolCheckMetrics(scrape);
     expect(check.output).toBe("");
@@ -163,12 +193,7 @@ describe("proofwatch prover as a process", () => {
 
   it("documents every metric it serves in docs/metrics.md", () => {
     const names = Object.keys(familyTypes(parseExposition(scrape), "proofwatch_prover_"));
-    // Served only once there is something to say (a delivery, a quarantine list).
-    const later = [
-      "proofwatch_prover_verifier_submissions_total",
-      "proofwatch_prover_quarantine_list_timestamp_seconds",
-    ];
-    expect(undocumentedMetrics(new Set([...names, ...later]))).toEqual([]);
+    expect(undocumentedMetrics(names)).toEqual([]);
   });
 
   it("exports a trace per job over OTLP: job, run, phases", async () => {

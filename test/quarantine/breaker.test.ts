@@ -1,9 +1,16 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { packageVersion } from "../../common/package-root.js";
 import { parseExposition } from "../../demo/src/exposition.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
-import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
+import {
+  familyTypes,
+  PROCESS_FAMILIES,
+  promtoolCheckMetrics,
+  selfMetrics,
+  undocumentedMetrics,
+} from "../helpers/prometheus.js";
 import {
   alert,
   events,
@@ -265,5 +272,19 @@ describe("safety limits", () => {
     const names = Object.keys(familyTypes(exposition, "proofwatch_quarantine_"));
     expect(names.length).toBeGreaterThan(10);
     expect(undocumentedMetrics(names)).toEqual([]);
+
+    const self = selfMetrics(exposition);
+    expect(self.processFamilies).toEqual(PROCESS_FAMILIES);
+    expect(self.buildInfo.map((sample) => [sample.labels, sample.value])).toEqual([
+      [
+        {
+          version: packageVersion(),
+          component: "quarantine",
+          nodejs_version: process.versions.node,
+        },
+        1,
+      ],
+    ]);
+    expect(self.undocumented).toEqual([]);
   });
 });

@@ -1,12 +1,15 @@
 // The verifier's metrics as Prometheus sees them: names and labels as documented, read back
 // through a real Prometheus scraping /metrics, and clean under `promtool check metrics`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageVersion } from "../../common/package-root.js";
 import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import {
   eventually,
   familyTypes,
+  PROCESS_FAMILIES,
   promtoolCheckMetrics,
   type RunningPrometheus,
+  selfMetrics,
   startPrometheus,
   undocumentedMetrics,
 } from "../helpers/prometheus.js";
@@ -76,7 +79,10 @@ describe("metrics", () => {
     expect(types).toEqual({
       proofwatch_verifier_batch_size: "histogram",
       proofwatch_verifier_circuits: "gauge",
+      // Declared from the start; their series come with the first event.
+      proofwatch_verifier_http_requests_refused_total: "counter",
       proofwatch_verifier_last_invalid_proof_timestamp_seconds: "gauge",
+      proofwatch_verifier_proof_replays_total: "counter",
       proofwatch_verifier_proofs_checked_total: "counter",
       proofwatch_verifier_proofs_duplicate_total: "counter",
       proofwatch_verifier_proofs_received_total: "counter",
@@ -84,6 +90,7 @@ describe("metrics", () => {
       proofwatch_verifier_queue_capacity: "gauge",
       proofwatch_verifier_queue_depth: "gauge",
       proofwatch_verifier_sampling_rate: "gauge",
+      proofwatch_verifier_submissions_forbidden_total: "counter",
       proofwatch_verifier_submissions_rejected_total: "counter",
       proofwatch_verifier_verification_duration_seconds: "histogram",
       proofwatch_verifier_worker_failures_total: "counter",
@@ -123,6 +130,23 @@ describe("metrics", () => {
       { uuid: BAD_GPU },
     );
     expect(Math.abs(lastInvalid - Date.now() / 1000)).toBeLessThan(120);
+  });
+
+  it("serves the process metrics and its build info, documented", () => {
+    const self = selfMetrics(parseExposition(scrape));
+    expect(self.processFamilies).toEqual(PROCESS_FAMILIES);
+    expect(self.buildInfo).toEqual([
+      {
+        name: "proofwatch_build_info",
+        labels: {
+          version: packageVersion(),
+          component: "verifier",
+          nodejs_version: process.versions.node,
+        },
+        value: 1,
+      },
+    ]);
+    expect(self.undocumented).toEqual([]);
   });
 
   it("passes promtool check metrics on a saved scrape", () => {

@@ -139,7 +139,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
               provers ?? [],
               store.gpuHost(claim.uuid),
             );
-            if (!allowed.ok) metrics.forbidden.add(1, { reason: allowed.reason, source: "spool" });
+            if (!allowed.ok) metrics.forbidden.inc({ reason: allowed.reason, source: "spool" });
             return allowed;
           },
         },
@@ -151,7 +151,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     service: "verifier",
     ...options.web,
     log,
-    onRefused: (reason) => metrics.httpRefused.add(1, { reason }),
+    onRefused: (reason) => metrics.httpRefused.inc({ reason }),
   });
   const server = security.createServer(
     createApp(running, metrics, log, {
@@ -200,7 +200,6 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
       registry.close();
       await running.close();
       await pool.close();
-      await metrics.shutdown();
       store.close();
     },
   };

@@ -34,7 +34,7 @@ export function createApp(
   const raw = rawBody(options.bodyLimitBytes);
 
   const reject = (res: Response, status: number, reason: RejectReason, error: string) => {
-    metrics.rejected.add(1, { reason });
+    metrics.rejected.inc({ reason });
     res.status(status).json({ error });
   };
 
@@ -63,7 +63,7 @@ export function createApp(
       service.store.gpuHost(claim.uuid),
     );
     if (!allowed.ok) {
-      metrics.forbidden.add(1, { reason: allowed.reason, source: "http" });
+      metrics.forbidden.inc({ reason: allowed.reason, source: "http" });
       log.warn("submission forbidden", {
         reason: allowed.reason,
         identity: identity ? submitterOf(identity) : "none",

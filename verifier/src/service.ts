@@ -179,7 +179,7 @@ export class VerifierService {
       .retryCandidates(circuit.id, hash, claim)
       .find((row) => sameExpectation(expected, row.expectedPublicSignalsJson));
     if (retry) {
-      this.metrics.duplicates.add(1, { circuit: circuit.id });
+      this.metrics.duplicates.inc({ circuit: circuit.id });
       return {
         status: retry.status === "accepted" ? 202 : 200,
         body: { id: retry.id, proofHash: hash, duplicate: true, status: retry.status },
@@ -268,9 +268,9 @@ export class VerifierService {
     });
     if (process.env[CRASH_AFTER_ACCEPT_ENV] === "1") process.kill(process.pid, "SIGKILL");
 
-    this.metrics.received.add(1, { circuit: circuit.id, source: submission.source });
+    this.metrics.received.inc({ circuit: circuit.id, source: submission.source });
     if (first) {
-      this.metrics.replays.add(1, { circuit: circuit.id, uuid: meta.gpu.uuid });
+      this.metrics.replays.inc({ circuit: circuit.id, uuid: meta.gpu.uuid });
       this.log.warn("proof replayed", {
         id: inserted.id,
         replayOf: first.id,
@@ -286,7 +286,7 @@ export class VerifierService {
     }
     if (inserted.counted) this.countVerdict(inserted.counted);
     if (inserted.status === "skipped") {
-      this.metrics.skipped.add(1, { circuit: circuit.id, uuid: meta.gpu.uuid });
+      this.metrics.skipped.inc({ circuit: circuit.id, uuid: meta.gpu.uuid });
     }
     if (inserted.status === "accepted") {
       this.queue.push({ id: inserted.id, circuit: circuit.id, acceptedAt: now });
@@ -415,7 +415,7 @@ export class VerifierService {
         return;
       }
       const perProofMs = outcome.ms / toCheck.length;
-      this.metrics.batchSize.record(toCheck.length, { circuit: circuitId });
+      this.metrics.batchSize.observe({ circuit: circuitId }, toCheck.length);
       toCheck.forEach(({ row, signals }, i) => {
         const verdict = outcome.verdicts[i] as {
           result: VerdictUpdate["result"];
@@ -458,13 +458,13 @@ export class VerifierService {
   }
 
   private countVerdict(verdict: VerdictUpdate & { uuid: string; circuit: string }): void {
-    this.metrics.checked.add(1, {
+    this.metrics.checked.inc({
       result: verdict.result,
       circuit: verdict.circuit,
       uuid: verdict.uuid,
     });
     if (verdict.batchSize > 0) {
-      this.metrics.duration.record(verdict.verifyMs / 1000, { circuit: verdict.circuit });
+      this.metrics.duration.observe({ circuit: verdict.circuit }, verdict.verifyMs / 1000);
     }
     if (verdict.result !== "valid") {
       this.log.warn("bad proof", {
@@ -484,7 +484,7 @@ export class VerifierService {
    * and is tried again after the next start.
    */
   private batchFailed(entries: QueueEntry[], error: Error): void {
-    this.metrics.workerFailures.add(1);
+    this.metrics.workerFailures.inc();
     const retry: QueueEntry[] = [];
     for (const entry of entries) {
       const attempts = (this.attempts.get(entry.id) ?? 0) + 1;

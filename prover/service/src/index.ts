@@ -223,7 +223,6 @@ export async function startProverService(
     await spool?.close();
     await running.close();
     await tracing.shutdown();
-    await metrics.shutdown();
   };
   let address: ListenAddress;
   try {

@@ -1,7 +1,9 @@
-// The prover service's metrics: OpenTelemetry instruments served on the service's own /metrics
-// (common/otel-metrics.ts says how, and why not NodeSDK.start()).
+// The prover service's metrics: prom-client instruments in the service's own registry, served
+// on its /metrics with the process metrics and build info every service has
+// (common/metrics.ts). Its traces are OpenTelemetry's (tracing.ts).
 
-import { createServiceMeter } from "../../../common/otel-metrics.js";
+import { Counter, Histogram } from "prom-client";
+import { createServiceRegistry, fillGauge, readGauge } from "../../../common/metrics.js";
 import type { RefusalReason } from "../../../common/web/index.js";
 import type { FailureReason } from "./types.js";
 
@@ -40,10 +42,9 @@ export interface ProverMetrics {
   /** A request the web-security layer refused (common/web/security.ts). */
   httpRefused(reason: RefusalReason): void;
   render(): Promise<string>;
-  shutdown(): Promise<void>;
 }
 
-export { CONTENT_TYPE } from "../../../common/otel-metrics.js";
+export { CONTENT_TYPE } from "../../../common/metrics.js";
 
 // Seconds: a phase of a toy circuit takes microseconds, a 2^24 MSM on a CPU minutes.
 const PHASE_BUCKETS = [
@@ -51,94 +52,108 @@ const PHASE_BUCKETS = [
 ];
 
 export function createMetrics(sources: MetricSources): ProverMetrics {
-  const { meter, render, shutdown } = createServiceMeter("proofwatch-prover");
+  const registry = createServiceRegistry("prover");
+  const registers = [registry];
+  const counter = <L extends string = never>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
 
-  const proofs = meter.createCounter("proofwatch_prover_proofs_total", {
-    description: "Proof runs by GPU uuid, circuit and result (proved, failed, cancelled).",
-  });
-  const phases = meter.createHistogram("proofwatch_prover_phase_duration_seconds", {
-    description: "Time per proving phase, by GPU uuid, circuit and phase.",
-    advice: { explicitBucketBoundaries: PHASE_BUCKETS },
-  });
-  const transfer = meter.createCounter("proofwatch_prover_device_transfer_bytes_total", {
-    description: "Bytes copied from host to device memory by GPU uuid (0 on the CPU backend).",
-  });
-  const failures = meter.createCounter("proofwatch_prover_job_failures_total", {
-    description: "Failed proof runs by reason; each may be retried on another GPU.",
-  });
-  const retries = meter.createCounter("proofwatch_prover_job_retries_total", {
-    description: "Failed runs put back in the queue for another GPU.",
-  });
-  const deadlines = meter.createCounter("proofwatch_prover_jobs_deadline_exceeded_total", {
-    description: "Jobs that waited for a GPU longer than their deadline.",
-  });
-  const received = meter.createCounter("proofwatch_prover_jobs_received_total", {
-    description: "Jobs accepted, by source (http, spool).",
-  });
-  const httpRefused = meter.createCounter("proofwatch_prover_http_requests_refused_total", {
-    description:
-      "Requests refused by the web-security layer, by reason (unauthenticated, bad_credentials, rate_limited).",
-  });
-  const deliveries = meter.createCounter("proofwatch_prover_verifier_submissions_total", {
-    description:
-      "Proof submissions to the verifier by result (accepted, rejected, unauthorized = credentials refused, error = retried, dropped).",
-  });
-
-  meter
-    .createObservableGauge("proofwatch_prover_jobs_queued", {
-      description: "Jobs waiting for a GPU.",
-    })
-    .addCallback((result) => result.observe(sources.queued()));
-  const inFlight = meter.createObservableGauge("proofwatch_prover_jobs_in_flight", {
-    description: "Jobs being proved, by GPU uuid (0 or 1: one job per GPU at a time).",
-  });
-  const quarantined = meter.createObservableGauge("proofwatch_prover_workers_quarantined", {
-    description: "Workers whose GPU is on the quarantine list and takes no new job.",
-  });
-  const workers = meter.createObservableGauge("proofwatch_prover_workers", {
-    description: "Workers, one per GPU found at start.",
-  });
-  meter.addBatchObservableCallback(
-    (observer) => {
-      const all = sources.workers();
-      for (const worker of all) {
-        observer.observe(inFlight, worker.busy ? 1 : 0, { uuid: worker.uuid });
-      }
-      observer.observe(quarantined, all.filter((worker) => worker.quarantined).length);
-      observer.observe(workers, all.length);
-    },
-    [inFlight, quarantined, workers],
+  const proofs = counter(
+    "proofwatch_prover_proofs_total",
+    "Proof runs by GPU uuid, circuit and result (proved, failed, cancelled).",
+    ["uuid", "circuit", "result"],
   );
-  meter
-    .createObservableGauge("proofwatch_prover_verifier_backlog", {
-      description: "Proofs waiting to be delivered to the verifier (it is down or slow).",
-    })
-    .addCallback((result) => result.observe(sources.verifierBacklog()));
-  meter
-    .createObservableGauge("proofwatch_prover_quarantine_list_timestamp_seconds", {
-      description: "Unix time the quarantine list was last read successfully.",
-    })
-    .addCallback((result) => {
-      const at = sources.quarantineReadAt();
-      if (at !== null) result.observe(at / 1000);
-    });
+  const phases = new Histogram({
+    name: "proofwatch_prover_phase_duration_seconds",
+    help: "Time per proving phase, by GPU uuid, circuit and phase.",
+    labelNames: ["uuid", "circuit", "phase"],
+    buckets: PHASE_BUCKETS,
+    registers,
+  });
+  const transfer = counter(
+    "proofwatch_prover_device_transfer_bytes_total",
+    "Bytes copied from host to device memory by GPU uuid (0 on the CPU backend).",
+    ["uuid"],
+  );
+  const failures = counter(
+    "proofwatch_prover_job_failures_total",
+    "Failed proof runs by reason; each may be retried on another GPU.",
+    ["reason"],
+  );
+  // Unlabelled counters are served as 0 from the start, so rate() has a zero to begin from;
+  // labelled ones' series appear with their first event.
+  const retries = counter(
+    "proofwatch_prover_job_retries_total",
+    "Failed runs put back in the queue for another GPU.",
+  );
+  const deadlines = counter(
+    "proofwatch_prover_jobs_deadline_exceeded_total",
+    "Jobs that waited for a GPU longer than their deadline.",
+  );
+  const received = counter(
+    "proofwatch_prover_jobs_received_total",
+    "Jobs accepted, by source (http, spool).",
+    ["source"],
+  );
+  const httpRefused = counter(
+    "proofwatch_prover_http_requests_refused_total",
+    "Requests refused by the web-security layer, by reason (unauthenticated, bad_credentials, rate_limited).",
+    ["reason"],
+  );
+  const deliveries = counter(
+    "proofwatch_prover_verifier_submissions_total",
+    "Proof submissions to the verifier by result (accepted, rejected, unauthorized = credentials refused, error = retried, dropped).",
+    ["result"],
+  );
 
-  // Unlabelled counters are served from the start so rate() has a zero to begin from.
-  deadlines.add(0);
-  retries.add(0);
+  readGauge(registry, "proofwatch_prover_jobs_queued", "Jobs waiting for a GPU.", sources.queued);
+  fillGauge(
+    registry,
+    "proofwatch_prover_jobs_in_flight",
+    "Jobs being proved, by GPU uuid (0 or 1: one job per GPU at a time).",
+    ["uuid"],
+    (set) => {
+      for (const worker of sources.workers()) set({ uuid: worker.uuid }, worker.busy ? 1 : 0);
+    },
+  );
+  readGauge(
+    registry,
+    "proofwatch_prover_workers_quarantined",
+    "Workers whose GPU is on the quarantine list and takes no new job.",
+    () => sources.workers().filter((worker) => worker.quarantined).length,
+  );
+  readGauge(
+    registry,
+    "proofwatch_prover_workers",
+    "Workers, one per GPU found at start.",
+    () => sources.workers().length,
+  );
+  readGauge(
+    registry,
+    "proofwatch_prover_verifier_backlog",
+    "Proofs waiting to be delivered to the verifier (it is down or slow).",
+    sources.verifierBacklog,
+  );
+  readGauge(
+    registry,
+    "proofwatch_prover_quarantine_list_timestamp_seconds",
+    "Unix time the quarantine list was last read successfully.",
+    () => {
+      const at = sources.quarantineReadAt();
+      return at === null ? null : at / 1000;
+    },
+  );
 
   return {
-    proof: (uuid, circuit, result) => proofs.add(1, { uuid, circuit, result }),
-    phase: (uuid, circuit, phase, seconds) => phases.record(seconds, { uuid, circuit, phase }),
-    deviceBytes: (uuid, bytes) => transfer.add(bytes, { uuid }),
-    failure: (reason) => failures.add(1, { reason }),
-    retry: () => retries.add(1),
-    deadlineExceeded: () => deadlines.add(1),
-    received: (source) => received.add(1, { source }),
-    delivery: (result) => deliveries.add(1, { result }),
-    httpRefused: (reason) => httpRefused.add(1, { reason }),
-    render,
-    shutdown,
+    proof: (uuid, circuit, result) => proofs.inc({ uuid, circuit, result }),
+    phase: (uuid, circuit, phase, seconds) => phases.observe({ uuid, circuit, phase }, seconds),
+    deviceBytes: (uuid, bytes) => transfer.inc({ uuid }, bytes),
+    failure: (reason) => failures.inc({ reason }),
+    retry: () => retries.inc(),
+    deadlineExceeded: () => deadlines.inc(),
+    received: (source) => received.inc({ source }),
+    delivery: (result) => deliveries.inc({ result }),
+    httpRefused: (reason) => httpRefused.inc({ reason }),
+    render: () => registry.metrics(),
   };
 }
 
