@@ -1,19 +1,33 @@
 // Groth16 verification of snarkjs proofs through the proofwatch_verifier addon (BN254
 // optimal ate pairing, verifier/native/ and prover/src/pairing/).
 //
-// The JSON texts may be hostile. They are parsed and shape-checked here (sizes, types,
-// array lengths, protocol and curve, the public signal count); the addon then receives only
-// arrays of short strings and checks everything numeric itself: canonical decimals below
-// the modulus, snarkjs' z convention, points on their curves, pi_b in G2. Every failure is
-// a "malformed" verdict with a reason, never an exception (prepareKey excepted, by contract).
+// Two ways in. The verifier service parses a proof once, at its edge (src/schema.ts
+// `checkProof`), and hands the addon its canonical form (`verifyCanonicalProof`,
+// `verifyCanonicalBatch`): nothing is parsed again here. The JSON-text functions
+// (`verifyProof`, `verifyBatch`, and `prepareKey`, which the service uses too) take texts that
+// may be hostile, as a benchmark or a test holds them: they are parsed here with the one schema
+// of a proof and of a key (contracts/groth16.ts: sizes, types, array lengths, protocol and
+// curve); the public signal count is checked against the key. The addon receives only arrays
+// of short strings and checks everything numeric itself: canonical decimals below the modulus,
+// snarkjs' z convention, points on their curves, pi_b in G2. Every failure is a "malformed"
+// verdict with a reason, never an exception (prepareKey excepted, by contract).
 //
 // All functions are synchronous; the service calls them from worker threads. The addon is
 // context-aware, so each worker loads its own instance; a PreparedKey belongs to the thread
 // that made it.
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import { packageRoot } from "../common/package-root.js";
+import {
+  type CanonicalProof,
+  exactDecimal,
+  type FieldElementJson,
+  Groth16Proof,
+  MAX_PUBLIC_SIGNALS,
+  PublicSignals,
+  VerificationKey,
+} from "../contracts/index.js";
 
 export type VerdictResult = "valid" | "invalid" | "malformed";
 /** reason: "pairing check failed" when invalid; what is wrong when malformed. */
@@ -29,7 +43,6 @@ export interface PreparedKey {
 /** Over-long texts are refused before JSON.parse: a proof is about 1 KiB. */
 export const MAX_PROOF_JSON_BYTES = 64 * 1024;
 /** 200 bytes per public signal is generous (a signal is at most 77 digits). */
-export const MAX_PUBLIC_SIGNALS = 100_000;
 export const MAX_PUBLIC_JSON_BYTES = MAX_PUBLIC_SIGNALS * 200;
 export const MAX_KEY_JSON_BYTES = 64 * 1024 * 1024;
 
@@ -77,36 +90,11 @@ export function nativeVerifierAvailable(): boolean {
   }
 }
 
-// Decimal content is checked natively (with the field name in the reason); here only the
-// type and a length bound, so no huge string crosses into C++.
-const decimal = z.string().max(100);
-const g1 = z.tuple([decimal, decimal, decimal]);
-const fq2 = z.tuple([decimal, decimal]);
-const g2 = z.tuple([fq2, fq2, fq2]);
-
-const keySchema = z.object({
-  protocol: z.literal("groth16").optional(),
-  curve: z.literal("bn128").optional(),
-  nPublic: z.number().int().min(0).max(MAX_PUBLIC_SIGNALS),
-  vk_alpha_1: g1,
-  vk_beta_2: g2,
-  vk_gamma_2: g2,
-  vk_delta_2: g2,
-  IC: z
-    .array(g1)
-    .min(1)
-    .max(MAX_PUBLIC_SIGNALS + 1),
-});
-
-const proofSchema = z.object({
-  protocol: z.literal("groth16").optional(),
-  curve: z.literal("bn128").optional(),
-  pi_a: g1,
-  pi_b: g2,
-  pi_c: g1,
-});
-
-const publicSchema = z.array(decimal).max(MAX_PUBLIC_SIGNALS);
+/** A proof and its public signals, every number a canonical decimal below its modulus. */
+export interface CanonicalItem {
+  proof: CanonicalProof;
+  publicSignals: readonly string[];
+}
 
 class NativeKey implements PreparedKey {
   constructor(
@@ -148,26 +136,47 @@ function parseJson<T>(
   return { ok: false, reason: `${what}${where ? ` ${where}` : ""}: ${message}` };
 }
 
-const g1Strings = (p: readonly string[]): string[] => [...p];
-const g2Strings = (p: readonly (readonly string[])[]): string[] => p.flat();
+class NotExact extends Error {}
+
+/**
+ * The strings the addon takes. A number, which the schema lets through as JSON may carry one,
+ * goes as the decimal it stands for, or is refused when JSON may have changed it.
+ */
+function texts(values: readonly FieldElementJson[], where: string): string[] {
+  return values.map((value, i) => {
+    if (typeof value === "string") return value;
+    const text = exactDecimal(value);
+    if (text === null) {
+      throw new NotExact(
+        `${where}[${i}]: ${value} is not a non-negative integer that JSON keeps exact`,
+      );
+    }
+    return text;
+  });
+}
+
+const g2Texts = (point: readonly (readonly FieldElementJson[])[], where: string): string[] =>
+  point.flatMap((pair, i) => texts(pair, `${where}[${i}]`));
 
 /** Parses and prepares a snarkjs verification_key.json; vk_alphabeta_12 is recomputed. */
 export function prepareKey(verificationKeyJson: string): PreparedKey {
-  const parsed = parseJson("key", verificationKeyJson, MAX_KEY_JSON_BYTES, keySchema);
+  const parsed = parseJson("key", verificationKeyJson, MAX_KEY_JSON_BYTES, VerificationKey);
   if (!parsed.ok) throw new Error(`invalid verification key: ${parsed.reason}`);
   const vk = parsed.value;
-  if (vk.IC.length !== vk.nPublic + 1) {
-    throw new Error(
-      `invalid verification key: IC has ${vk.IC.length} points, nPublic + 1 = ${vk.nPublic + 1} expected`,
-    );
+  let strings: string[];
+  try {
+    strings = [
+      ...texts(vk.vk_alpha_1, "vk_alpha_1"),
+      ...g2Texts(vk.vk_beta_2, "vk_beta_2"),
+      ...g2Texts(vk.vk_gamma_2, "vk_gamma_2"),
+      ...g2Texts(vk.vk_delta_2, "vk_delta_2"),
+      ...vk.IC.flatMap((point, i) => texts(point, `IC[${i}]`)),
+    ];
+  } catch (error) {
+    if (error instanceof NotExact)
+      throw new Error(`invalid verification key: key ${error.message}`);
+    throw error;
   }
-  const strings = [
-    ...g1Strings(vk.vk_alpha_1),
-    ...g2Strings(vk.vk_beta_2),
-    ...g2Strings(vk.vk_gamma_2),
-    ...g2Strings(vk.vk_delta_2),
-    ...vk.IC.flatMap(g1Strings),
-  ];
   const handle = load().prepareKey(strings);
   if (typeof handle === "string") throw new Error(`invalid verification key: ${handle}`);
   return new NativeKey(vk.nPublic, handle);
@@ -180,29 +189,46 @@ function nativeKey(key: PreparedKey): NativeKey {
 
 type Item = { proof: string[]; publics: string[] };
 
+function countMismatch(key: NativeKey, count: number): Parsed<never> | null {
+  if (count === key.nPublic) return null;
+  return { ok: false, reason: `expected ${key.nPublic} public signals (nPublic), got ${count}` };
+}
+
 function parseItem(key: NativeKey, proofJson: unknown, publicSignalsJson: unknown): Parsed<Item> {
-  const proof = parseJson("proof", proofJson, MAX_PROOF_JSON_BYTES, proofSchema);
+  const proof = parseJson("proof", proofJson, MAX_PROOF_JSON_BYTES, Groth16Proof);
   if (!proof.ok) return proof;
   const publics = parseJson(
     "public signals",
     publicSignalsJson,
     MAX_PUBLIC_JSON_BYTES,
-    publicSchema,
+    PublicSignals,
   );
   if (!publics.ok) return publics;
-  if (publics.value.length !== key.nPublic) {
-    return {
-      ok: false,
-      reason: `expected ${key.nPublic} public signals (nPublic), got ${publics.value.length}`,
-    };
-  }
+  const mismatch = countMismatch(key, publics.value.length);
+  if (mismatch) return mismatch;
   const p = proof.value;
+  let what = "proof";
+  try {
+    const strings = [
+      ...texts(p.pi_a, "pi_a"),
+      ...g2Texts(p.pi_b, "pi_b"),
+      ...texts(p.pi_c, "pi_c"),
+    ];
+    what = "public signals";
+    return { ok: true, value: { proof: strings, publics: texts(publics.value, "") } };
+  } catch (error) {
+    if (error instanceof NotExact) return { ok: false, reason: `${what} ${error.message}` };
+    throw error;
+  }
+}
+
+function canonicalItem(key: NativeKey, item: CanonicalItem): Parsed<Item> {
+  const mismatch = countMismatch(key, item.publicSignals.length);
+  if (mismatch) return mismatch;
+  const { pi_a, pi_b, pi_c } = item.proof;
   return {
     ok: true,
-    value: {
-      proof: [...g1Strings(p.pi_a), ...g2Strings(p.pi_b), ...g1Strings(p.pi_c)],
-      publics: publics.value,
-    },
+    value: { proof: [...pi_a, ...pi_b.flat(), ...pi_c], publics: [...item.publicSignals] },
   };
 }
 
@@ -212,15 +238,9 @@ function toVerdict([code, reason]: [number, string]): Verdict {
   return result === "valid" ? { result } : { result, reason };
 }
 
-export function verifyProof(
-  key: PreparedKey,
-  proofJson: string,
-  publicSignalsJson: string,
-): Verdict {
-  const k = nativeKey(key);
-  const item = parseItem(k, proofJson, publicSignalsJson);
+function verifyOne(key: NativeKey, item: Parsed<Item>): Verdict {
   if (!item.ok) return { result: "malformed", reason: item.reason };
-  return toVerdict(load().verifyProof(k.handle, item.value.proof, item.value.publics));
+  return toVerdict(load().verifyProof(key.handle, item.value.proof, item.value.publics));
 }
 
 /**
@@ -228,18 +248,12 @@ export function verifyProof(
  * Miller loops, one final exponentiation); if it fails, each item is checked on its own.
  * Malformed items get their verdict without taking part.
  */
-export function verifyBatch(
-  key: PreparedKey,
-  items: ReadonlyArray<{ proofJson: string; publicSignalsJson: string }>,
-): Verdict[] {
-  const k = nativeKey(key);
+function verifyMany(key: NativeKey, items: readonly Parsed<Item>[]): Verdict[] {
   const verdicts: Verdict[] = new Array(items.length);
   const proofs: string[][] = [];
   const publics: string[][] = [];
   const where: number[] = [];
-  items.forEach((it, i) => {
-    // Items come from callers' JSON too: a missing item reads as missing texts.
-    const item = parseItem(k, it?.proofJson, it?.publicSignalsJson);
+  items.forEach((item, i) => {
     if (!item.ok) {
       verdicts[i] = { result: "malformed", reason: item.reason };
       return;
@@ -249,12 +263,50 @@ export function verifyBatch(
     where.push(i);
   });
   if (where.length > 0) {
-    const results = load().verifyBatch(k.handle, proofs, publics);
+    const results = load().verifyBatch(key.handle, proofs, publics);
     results.forEach((r, j) => {
       verdicts[where[j] as number] = toVerdict(r);
     });
   }
   return verdicts;
+}
+
+/** Verifies a snarkjs proof.json and public.json, as texts. */
+export function verifyProof(
+  key: PreparedKey,
+  proofJson: string,
+  publicSignalsJson: string,
+): Verdict {
+  const k = nativeKey(key);
+  return verifyOne(k, parseItem(k, proofJson, publicSignalsJson));
+}
+
+/** `verifyProof` for many proofs at once, with one combined pairing check (`verifyMany`). */
+export function verifyBatch(
+  key: PreparedKey,
+  items: ReadonlyArray<{ proofJson: string; publicSignalsJson: string }>,
+): Verdict[] {
+  const k = nativeKey(key);
+  // Items come from callers' JSON too: a missing item reads as missing texts.
+  return verifyMany(
+    k,
+    items.map((it) => parseItem(k, it?.proofJson, it?.publicSignalsJson)),
+  );
+}
+
+/** Verifies a proof the caller has parsed already (the service, src/schema.ts `checkProof`). */
+export function verifyCanonicalProof(key: PreparedKey, item: CanonicalItem): Verdict {
+  const k = nativeKey(key);
+  return verifyOne(k, canonicalItem(k, item));
+}
+
+/** `verifyCanonicalProof` for many proofs at once, with one combined pairing check. */
+export function verifyCanonicalBatch(key: PreparedKey, items: readonly CanonicalItem[]): Verdict[] {
+  const k = nativeKey(key);
+  return verifyMany(
+    k,
+    items.map((item) => canonicalItem(k, item)),
+  );
 }
 
 /**

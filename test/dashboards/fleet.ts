@@ -155,7 +155,7 @@ class SignalChecker implements Checker {
   }
   async check(_keyHash: string, _keyJson: string, items: CheckItem[]) {
     const verdicts = items.map((item) =>
-      Number((JSON.parse(item.publicSignalsJson) as string[])[0]) >= STAND_IN_BAD
+      Number(item.publicSignals[0]) >= STAND_IN_BAD
         ? { result: "invalid" as const, reason: "stand-in checker: bad signal" }
         : { result: "valid" as const, reason: null },
     );

@@ -112,11 +112,41 @@ describe.skipIf(!available)("malformed proofs and keys", () => {
       /^proof pi_c\[0\]: /,
     ],
     [
-      "a number instead of a string",
+      // A number is read as the number it is, as in a submission (contracts/groth16.ts).
+      "a number instead of a string, off the curve",
       (p) => {
         (p.pi_a as unknown[])[0] = 1;
       },
-      /^proof pi_a\[0\]: .*string/,
+      /^pi_a is not on the curve$/,
+    ],
+    [
+      "a number JSON does not keep exact",
+      (p) => {
+        (p.pi_a as unknown[])[0] = 2 ** 60;
+      },
+      /^proof pi_a\[0\]: \d+ is not a non-negative integer that JSON keeps exact$/,
+    ],
+    [
+      "a number that is not an integer",
+      (p) => {
+        (p.pi_b[1] as unknown[])[0] = 1.5;
+      },
+      /^proof pi_b\[1\]\[0\]: 1\.5 is not a non-negative integer/,
+    ],
+    [
+      "an object instead of a coordinate",
+      (p) => {
+        (p.pi_c as unknown[])[1] = {};
+      },
+      /^proof pi_c\[1\]: not a string or a number$/,
+    ],
+    [
+      "a curve named bn254",
+      (p) => {
+        p.curve = "bn254";
+        p.pi_a[1] = (BigInt(p.pi_a[1] as string) + 1n).toString();
+      },
+      /^pi_a is not on the curve$/,
     ],
     [
       "a missing coordinate",
@@ -232,12 +262,12 @@ describe.skipIf(!available)("malformed proofs and keys", () => {
       /^public signal 0 is not below the scalar field modulus$/,
     ],
     [
-      "a number signal",
+      "a number signal JSON does not keep exact",
       (s) => {
-        s[1] = 5;
+        s[1] = 1e30;
         return s;
       },
-      /^public signals \[1\]: .*string/,
+      /^public signals \[1\]: 1e\+30 is not a non-negative integer that JSON keeps exact$/,
     ],
     [
       "a decimal point",
@@ -273,6 +303,25 @@ describe.skipIf(!available)("malformed proofs and keys", () => {
 
     expect(verdict.result).toBe("malformed");
     expect(verdict.reason).toMatch(/^proof/);
+  });
+
+  it("reads a signal given as a number as the number it is", () => {
+    const signals: unknown[] = clone(base.publicSignals);
+    const small = signals.findIndex((s) => BigInt(s as string) <= BigInt(Number.MAX_SAFE_INTEGER));
+    signals[small] = Number(signals[small]);
+
+    expect(small).not.toBe(-1);
+    expect(verifyProof(key, JSON.stringify(base.proof), JSON.stringify(signals))).toEqual({
+      result: "valid",
+    });
+  });
+
+  it("takes a proof whose curve is called bn254 as well as bn128", () => {
+    const proof = { ...clone(base.proof), curve: "bn254" };
+
+    expect(verifyProof(key, JSON.stringify(proof), JSON.stringify(base.publicSignals))).toEqual({
+      result: "valid",
+    });
   });
 
   it("a point at infinity is well-formed but fails the pairing check", () => {
@@ -352,6 +401,16 @@ describe.skipIf(!available)("malformed proofs and keys", () => {
         /IC\[0\]\.x is not a canonical decimal/,
       ],
     ];
+
+    it("takes a key whose curve is called bn254 as well as bn128", () => {
+      const vk = { ...(JSON.parse(circuit.keyJson) as Record<string, unknown>), curve: "bn254" };
+      const bn254 = prepareKey(JSON.stringify(vk));
+
+      expect(bn254.nPublic).toBe(6);
+      expect(
+        verifyProof(bn254, JSON.stringify(base.proof), JSON.stringify(base.publicSignals)),
+      ).toEqual({ result: "valid" });
+    });
 
     it.each(keyCases)("%s", (_name, edit, reason) => {
       const vk = JSON.parse(circuit.keyJson) as Record<string, unknown>;

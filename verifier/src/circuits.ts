@@ -9,7 +9,8 @@ import { z } from "zod";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues, parseJson } from "../../common/schema.js";
-import { CIRCUIT_ID, parseVerificationKey, sha256 } from "./schema.js";
+import { CIRCUIT_ID } from "../../contracts/index.js";
+import { parseVerificationKey, sha256 } from "./schema.js";
 
 export const KEY_FILE = "verification_key.json";
 export const SETTINGS_FILE = "verifier.json";

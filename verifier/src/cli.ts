@@ -4,8 +4,8 @@ import { ratio, runService, wholeNumber as whole } from "../../common/command.js
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
+import { CIRCUIT_ID } from "../../contracts/index.js";
 import { startVerifier, type VerifierOptions } from "./index.js";
-import { CIRCUIT_ID } from "./schema.js";
 
 export const USAGE = `Usage: proofwatch verifier --circuits DIR --db FILE [options]
 

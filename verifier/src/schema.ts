@@ -1,66 +1,22 @@
-// Everything that crosses the edge is parsed here. Two layers, on purpose:
+// Everything that crosses the edge is parsed here or in contracts/. Two layers, on purpose:
 // - the envelope (who sent what, for which circuit and job) must have the right types, or the
-//   request is refused with 400 and nothing is stored: it cannot even be attributed;
-// - the proof and its public signals are judged, not refused: a GPU that writes something
-//   that is not a proof is exactly what the verifier is for, so it is stored and recorded as
-//   `malformed` with the reason.
+//   request is refused with 400 and nothing is stored: it cannot even be attributed
+//   (contracts/proof-submission.ts, `ReceivedProofSubmission`, parsed by server.ts and spool.ts);
+// - the proof and its public signals are judged, not refused (`checkProof`): a GPU that
+//   writes something that is not a proof is exactly what the verifier is for, so it is stored
+//   and recorded as `malformed` with the reason.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { describeIssues, parseJson } from "../../common/schema.js";
-
-/** BN254 base field modulus (coordinates of pi_a, pi_b, pi_c). */
-export const FIELD_MODULUS =
-  21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** BN254 scalar field modulus (public signals). */
-export const SCALAR_MODULUS =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-
-/** Most public signals a submission may carry; more is refused as a huge array. */
-export const MAX_PUBLIC_SIGNALS = 4096;
-
-export const CIRCUIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-// Printable ASCII without spaces: NVML UUIDs (GPU-…, MIG-…) and host names fit.
-const TOKEN = /^[\x21-\x7e]+$/;
-
-const Signal = z.union([z.string().max(100), z.number()]);
-const Signals = z.array(Signal).max(MAX_PUBLIC_SIGNALS);
-
-// Arrays inside a proof are capped here so that a huge one is refused before it is stored;
-// their contents are checked later (checkProof), where a bad value makes the proof malformed.
-const SmallArray = z.array(z.unknown()).max(8);
-const ProofObject = z.looseObject({
-  pi_a: SmallArray.optional(),
-  pi_b: z
-    .array(z.union([SmallArray, z.unknown()]))
-    .max(8)
-    .optional(),
-  pi_c: SmallArray.optional(),
-});
-
-const Gpu = z.object({
-  uuid: z.string().min(1).max(128).regex(TOKEN, "printable ASCII without spaces"),
-  host: z.string().min(1).max(253).regex(TOKEN, "printable ASCII without spaces"),
-});
-
-/** What a prover tells about a proof: everything but the proof and its signals. */
-export const SubmissionMeta = z.object({
-  circuit: z.string().regex(CIRCUIT_ID, "a circuit id: letters, digits, '.', '_', '-'"),
-  gpu: Gpu,
-  prover: z.string().min(1).max(128).optional(),
-  jobId: z.string().min(1).max(256),
-  expectedPublicSignals: Signals.optional(),
-});
-export type SubmissionMeta = z.infer<typeof SubmissionMeta>;
-
-/** `POST /v1/proofs`. Fields not listed (a prover's "skip sampling" wish, say) are dropped. */
-export const SubmissionBody = SubmissionMeta.extend({
-  proof: ProofObject,
-  publicSignals: Signals,
-});
-export type SubmissionBody = z.infer<typeof SubmissionBody>;
-
-/** Spool files: `public.json` is an array of signals, as snarkjs writes it. */
-export const PublicSignalsFile = Signals;
+import {
+  type CanonicalProof,
+  exactDecimal,
+  FIELD_MODULUS,
+  Groth16Proof,
+  PublicSignals,
+  SCALAR_MODULUS,
+  VerificationKey,
+} from "../../contracts/index.js";
 
 /** `GET /v1/verdicts` */
 export const VerdictsQuery = z.object({
@@ -88,41 +44,19 @@ export function parseTime(text: string): number {
 
 // --- the snarkjs verification key -------------------------------------------------------
 
-const Coordinate = z.string().regex(/^\d{1,80}$/);
-const G1Json = z.array(Coordinate).length(3);
-const G2Json = z.array(z.array(Coordinate).length(2)).length(3);
-
-export const VerificationKey = z.looseObject({
-  protocol: z.literal("groth16"),
-  curve: z.enum(["bn128", "bn254"]),
-  nPublic: z.number().int().min(0).max(MAX_PUBLIC_SIGNALS),
-  vk_alpha_1: G1Json,
-  vk_beta_2: G2Json,
-  vk_gamma_2: G2Json,
-  vk_delta_2: G2Json,
-  IC: z.array(G1Json).min(1),
-});
-
-/** Checks a snarkjs verification_key.json before native code sees it; returns nPublic. */
+/**
+ * Checks a snarkjs verification_key.json (contracts/groth16.ts, the schema the native
+ * verifier reads it with too) before native code sees it; returns nPublic.
+ */
 export function parseVerificationKey(text: string): number {
   const json = parseJson(text);
   if (!json.ok) throw new Error(json.error);
   const parsed = VerificationKey.safeParse(json.value);
   if (!parsed.success) throw new Error(describeIssues(parsed.error));
-  if (parsed.data.IC.length !== parsed.data.nPublic + 1) {
-    throw new Error(`IC has ${parsed.data.IC.length} points, nPublic is ${parsed.data.nPublic}`);
-  }
   return parsed.data.nPublic;
 }
 
 // --- proofs -------------------------------------------------------------------------------
-
-/** A proof that has the shape of a snarkjs Groth16 proof, numbers in canonical decimal. */
-export interface CanonicalProof {
-  pi_a: [string, string, string];
-  pi_b: [[string, string], [string, string], [string, string]];
-  pi_c: [string, string, string];
-}
 
 export type ProofCheck =
   | { ok: true; proof: CanonicalProof; publicSignals: string[] }
@@ -131,73 +65,66 @@ export type ProofCheck =
 class Malformed extends Error {}
 
 function decimal(value: unknown, where: string, modulus: bigint): string {
-  let n: bigint;
+  let text: string | null;
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value) || value < 0) {
+    text = exactDecimal(value);
+    if (text === null) {
       throw new Malformed(`${where}: ${value} is not a non-negative integer that JSON keeps exact`);
     }
-    n = BigInt(value);
   } else if (typeof value === "string" && /^\d{1,100}$/.test(value)) {
-    n = BigInt(value);
+    text = value;
   } else {
     throw new Malformed(
       `${where}: ${JSON.stringify(value)?.slice(0, 40)} is not a decimal integer`,
     );
   }
+  const n = BigInt(text);
   if (n >= modulus) throw new Malformed(`${where}: not below the field modulus`);
   return n.toString();
 }
 
-function tuple(value: unknown, length: number, where: string): unknown[] {
-  if (!Array.isArray(value)) throw new Malformed(`${where}: missing or not an array`);
-  if (value.length !== length) {
-    throw new Malformed(`${where}: ${value.length} elements, want ${length}`);
-  }
-  return value;
+function coordinates<T extends readonly unknown[]>(values: T, where: string): string[] {
+  return values.map((c, i) => decimal(c, `${where}[${i}]`, FIELD_MODULUS));
 }
 
-function g1(value: unknown, where: string): [string, string, string] {
-  return tuple(value, 3, where).map((c, i) => decimal(c, `${where}[${i}]`, FIELD_MODULUS)) as [
-    string,
-    string,
-    string,
-  ];
+/** The first issue, named as a reason names a place: "proof.pi_b[0]: 2 elements, want 3". */
+function firstIssue(error: z.ZodError, what: string): string {
+  const issue = error.issues[0];
+  let where = what;
+  for (const key of issue?.path ?? []) {
+    where += typeof key === "number" ? `[${key}]` : `.${String(key)}`;
+  }
+  return `${where}: ${issue?.message ?? "not of the expected form"}`;
 }
 
 /**
- * Whether `proof` and `publicSignals` have the form of a Groth16 proof over BN254 for a key
- * with `nPublic` public signals, and their canonical form if so. Points on the curve and in
- * the subgroup are for the native verifier to judge.
+ * Whether `proof` and `publicSignals` have the form of a Groth16 proof over BN254
+ * (contracts/groth16.ts) for a key with `nPublic` public signals, with every number a decimal
+ * integer below its modulus; and their canonical form if so. Points on the curve and in the
+ * subgroup are for the native verifier to judge.
  */
 export function checkProof(proof: unknown, publicSignals: unknown, nPublic: number): ProofCheck {
-  try {
-    if (typeof proof !== "object" || proof === null || Array.isArray(proof)) {
-      throw new Malformed("proof: not a JSON object");
-    }
-    const p = proof as Record<string, unknown>;
-    if (p.protocol !== undefined && p.protocol !== "groth16") {
-      throw new Malformed(`proof.protocol: ${JSON.stringify(p.protocol)}, want "groth16"`);
-    }
-    if (p.curve !== undefined && p.curve !== "bn128" && p.curve !== "bn254") {
-      throw new Malformed(`proof.curve: ${JSON.stringify(p.curve)}, want "bn128"`);
-    }
-    const canonical: CanonicalProof = {
-      pi_a: g1(p.pi_a, "proof.pi_a"),
-      pi_b: tuple(p.pi_b, 3, "proof.pi_b").map((pair, i) =>
-        tuple(pair, 2, `proof.pi_b[${i}]`).map((c, j) =>
-          decimal(c, `proof.pi_b[${i}][${j}]`, FIELD_MODULUS),
-        ),
-      ) as CanonicalProof["pi_b"],
-      pi_c: g1(p.pi_c, "proof.pi_c"),
+  const form = Groth16Proof.safeParse(proof);
+  if (!form.success) return { ok: false, reason: firstIssue(form.error, "proof") };
+  const signals = PublicSignals.safeParse(publicSignals);
+  if (!signals.success) return { ok: false, reason: firstIssue(signals.error, "publicSignals") };
+  if (signals.data.length !== nPublic) {
+    return {
+      ok: false,
+      reason: `publicSignals: ${signals.data.length} values, the circuit has ${nPublic}`,
     };
-    if (!Array.isArray(publicSignals)) throw new Malformed("publicSignals: not an array");
-    if (publicSignals.length !== nPublic) {
-      throw new Malformed(
-        `publicSignals: ${publicSignals.length} values, the circuit has ${nPublic}`,
-      );
-    }
-    const signals = publicSignals.map((s, i) => decimal(s, `publicSignals[${i}]`, SCALAR_MODULUS));
-    return { ok: true, proof: canonical, publicSignals: signals };
+  }
+  try {
+    const { pi_a, pi_b, pi_c } = form.data;
+    const canonical = {
+      pi_a: coordinates(pi_a, "proof.pi_a"),
+      pi_b: pi_b.map((pair, i) => coordinates(pair, `proof.pi_b[${i}]`)),
+      pi_c: coordinates(pi_c, "proof.pi_c"),
+    } as CanonicalProof;
+    const canonicalSignals = signals.data.map((s, i) =>
+      decimal(s, `publicSignals[${i}]`, SCALAR_MODULUS),
+    );
+    return { ok: true, proof: canonical, publicSignals: canonicalSignals };
   } catch (error) {
     if (error instanceof Malformed) return { ok: false, reason: error.message };
     throw error;

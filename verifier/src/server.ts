@@ -9,9 +9,10 @@ import type { Logger } from "../../common/log.js";
 import { describeIssues } from "../../common/schema.js";
 import { answerStoreUnavailable } from "../../common/store-unavailable.js";
 import { identityOf } from "../../common/web/identity.js";
+import { ReceivedProofSubmission } from "../../contracts/index.js";
 import { authorizeRequest, type ProverRule, submitterOf } from "./attribution.js";
 import { CONTENT_TYPE, type RejectReason, type VerifierMetrics } from "./metrics.js";
-import { parseTime, SubmissionBody, VerdictsQuery } from "./schema.js";
+import { parseTime, VerdictsQuery } from "./schema.js";
 import type { VerifierService } from "./service.js";
 
 export interface AppOptions {
@@ -49,7 +50,7 @@ export function createApp(
   app.post("/v1/proofs", raw, (req, res) => {
     const json = parseJsonBody(req.body);
     if (!json.ok) return reject(res, 400, "bad_request", json.error);
-    const body = SubmissionBody.safeParse(json.value);
+    const body = ReceivedProofSubmission.safeParse(json.value);
     if (!body.success) return reject(res, 400, "bad_request", describeIssues(body.error));
     const { proof, publicSignals, ...meta } = body.data;
     // The GPU and host in the body are a claim: checked against what the caller's identity may

@@ -3,17 +3,12 @@
 // after the commit. Order for a check: load the rows, check the batch in a worker, compare
 // with the job's expected signals, record verdicts and probation in one transaction.
 import type { Logger } from "../../common/log.js";
+import type { SubmissionMeta } from "../../contracts/index.js";
 import type { CircuitRegistry } from "./circuits.js";
 import type { RejectReason, VerifierMetrics } from "./metrics.js";
 import type { BoundedQueue, QueueEntry } from "./queue.js";
 import type { Sampler } from "./sampling.js";
-import {
-  type CanonicalProof,
-  canonicalSignals,
-  checkProof,
-  proofHash,
-  type SubmissionMeta,
-} from "./schema.js";
+import { canonicalSignals, checkProof, proofHash } from "./schema.js";
 import type { PendingRow, SamplingDecision, Store, VerdictUpdate } from "./store.js";
 import type { Checker, CheckItem } from "./workers.js";
 
@@ -370,7 +365,8 @@ export class VerifierService {
     const toCheck: Array<{ row: PendingRow; item: CheckItem; signals: string[] }> = [];
     const started = Date.now();
     for (const row of rows) {
-      // Judged again here: after a restart the stored text is all there is.
+      // The canonical form again, with the same schema: after a restart the stored text is
+      // all there is. The addon gets it as is, with nothing left to parse.
       const check = checkProof(
         JSON.parse(row.proofJson),
         JSON.parse(row.publicSignalsJson),
@@ -390,10 +386,7 @@ export class VerifierService {
       }
       toCheck.push({
         row,
-        item: {
-          proofJson: JSON.stringify(snarkjsProof(check.proof)),
-          publicSignalsJson: JSON.stringify(check.publicSignals),
-        },
+        item: { proof: check.proof, publicSignals: check.publicSignals },
         signals: check.publicSignals,
       });
     }
@@ -508,9 +501,4 @@ export class VerifierService {
     });
     this.solo.push(...retry);
   }
-}
-
-/** The proof as the native verifier reads it: snarkjs' proof.json, canonical numbers. */
-function snarkjsProof(proof: CanonicalProof) {
-  return { ...proof, protocol: "groth16", curve: "bn128" };
 }

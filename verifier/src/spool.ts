@@ -28,8 +28,8 @@ import { join } from "node:path";
 import { FolderScan, watchFolder } from "../../common/folder-scan.js";
 import type { Logger } from "../../common/log.js";
 import { describeIssues, parseJson } from "../../common/schema.js";
+import { SubmissionMeta } from "../../contracts/index.js";
 import type { Authorization, Claim } from "./attribution.js";
-import { SubmissionMeta } from "./schema.js";
 import type { Submission, SubmitReply } from "./service.js";
 
 export const REJECTED_DIR = ".rejected";

@@ -2,7 +2,7 @@
 // that a pairing never runs on the thread serving HTTP. Messages are described in workers.ts.
 import { parentPort } from "node:worker_threads";
 import type { PreparedKey } from "../native.js";
-import type { ToWorker, WorkerReply } from "./workers.js";
+import type { CheckItem, ToWorker, WorkerReply } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("verifier/src/worker.ts runs as a worker thread only");
@@ -52,16 +52,12 @@ port.on("message", (message: ToWorker) => {
       return;
     }
     const started = performance.now();
+    // The items are canonical already (schema.ts `checkProof`): nothing is parsed again.
+    const prepared = key(native, message.keyHash, message.keyJson);
     const verdicts =
       message.items.length === 1
-        ? [
-            native.verifyProof(
-              key(native, message.keyHash, message.keyJson),
-              (message.items[0] as { proofJson: string }).proofJson,
-              (message.items[0] as { publicSignalsJson: string }).publicSignalsJson,
-            ),
-          ]
-        : native.verifyBatch(key(native, message.keyHash, message.keyJson), message.items);
+        ? [native.verifyCanonicalProof(prepared, message.items[0] as CheckItem)]
+        : native.verifyCanonicalBatch(prepared, message.items);
     send({
       type: "checked",
       seq: message.seq,

@@ -5,12 +5,11 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../../common/log.js";
+import type { CanonicalItem } from "../native.js";
 import type { VerdictResult } from "./types.js";
 
-export interface CheckItem {
-  proofJson: string;
-  publicSignalsJson: string;
-}
+/** A proof and its public signals in canonical form (schema.ts `checkProof`). */
+export type CheckItem = CanonicalItem;
 
 export interface CheckVerdict {
   result: VerdictResult;
