@@ -67,24 +67,47 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-fexceptions"],
     },
-    # Groth16 verifier addon (verifier/native.ts loads it): the BN254 pairing in
-    # prover/src/pairing plus the prover's field and curve types, host code only.
+    # The BN254 library (bn254/: field, curve, MSM building blocks, pairing), the same
+    # sources the prover's CMake target `bn254` builds, as a static library the verifier
+    # addon depends on (better-sqlite3's addon and its sqlite3 target). The flags come from
+    # bn254/compile-flags.sh, as in CMake, and reach the addon through
+    # direct_dependent_settings since the headers compile into it. Exceptions and RTTI are
+    # on as in the CMake build: ThreadPool carries a task's exception back to its caller;
+    # nothing the addon calls throws.
+    {
+      "target_name": "bn254",
+      "type": "static_library",
+      "sources": [
+        "bn254/src/ff/decimal.cpp",
+        "bn254/src/pairing/pairing.cpp",
+        "bn254/src/pairing/self_test.cpp",
+        "bn254/src/util/thread_pool.cpp",
+      ],
+      "include_dirs": ["bn254/include"],
+      "cflags": ["<!@(sh bn254/compile-flags.sh <(target_arch))"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-fexceptions", "-frtti"],
+      "configurations": {"Release": {"cflags!": ["-fno-omit-frame-pointer"]}},
+      "direct_dependent_settings": {
+        "include_dirs": ["bn254/include"],
+        "cflags": ["<!@(sh bn254/compile-flags.sh <(target_arch))"],
+      },
+    },
+    # Groth16 verifier addon (verifier/native.ts loads it): the BN254 pairing of bn254/,
+    # host code only.
     {
       "target_name": "proofwatch_verifier",
+      "dependencies": ["bn254"],
       "sources": [
         "verifier/native/src/addon.cc",
         "verifier/native/src/groth16_verifier.cc",
-        "prover/src/pairing/pairing.cpp",
-        "prover/src/pairing/self_test.cpp",
-        "prover/src/ff/decimal.cpp",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "prover/src",
         "verifier/native/src",
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags": ["-O3"],
+      "configurations": {"Release": {"cflags!": ["-fno-omit-frame-pointer"]}},
     },
   ],
 }

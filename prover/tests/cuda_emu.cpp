@@ -35,7 +35,7 @@
 #include "cuda/backend.h"
 #include "cuda/emulator.h"
 #include "cuda/msm_pipeline.h"
-#include "ff/decimal.h"
+#include "bn254/ff/decimal.h"
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
 #include "util/error.h"

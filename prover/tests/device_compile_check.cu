@@ -1,8 +1,8 @@
 // Compile-only check that the field, curve, MSM and NTT bodies build as device code
 // (nvcc, no GPU needed): cmake -DPROOFWATCH_PROVER_DEVICE_CHECK=ON. The CUDA backend
 // issue replaces this with real launchers; until then it keeps the host code honest.
-#include "ec/curve.h"
-#include "msm/pippenger.h"
+#include "bn254/ec/curve.h"
+#include "bn254/msm/pippenger.h"
 #include "ntt/ntt.h"
 using namespace pw;
 __global__ void k_field(Fr* a, const Fr* b, Fq2* c, int n) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "ec/curve.h"
-#include "ff/decimal.h"
+#include "bn254/ec/curve.h"
+#include "bn254/ff/decimal.h"
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
 

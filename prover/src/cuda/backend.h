@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ec/curve.h"
-#include "msm/pippenger.h"
+#include "bn254/ec/curve.h"
+#include "bn254/msm/pippenger.h"
 
 namespace pw {
 

@@ -14,7 +14,7 @@
 
 #include "cuda/backend.h"
 #include "cuda/kernels.h"
-#include "util/thread_pool.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 namespace gpu {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <initializer_list>
 
-#include "msm/pippenger.h"
+#include "bn254/msm/pippenger.h"
 #include "ntt/ntt.h"
 
 namespace pw {

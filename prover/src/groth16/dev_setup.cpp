@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "ec/batch_affine.h"
+#include "bn254/ec/batch_affine.h"
 #include "groth16/prover.h"
 #include "io/bin_writer.h"
 #include "io/formats.h"

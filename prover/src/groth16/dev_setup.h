@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "util/thread_pool.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

@@ -11,7 +11,7 @@
 
 #include "io/formats.h"
 #include "ntt/ntt_cpu.h"
-#include "util/thread_pool.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

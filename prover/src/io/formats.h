@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "ec/curve.h"
-#include "msm/pippenger.h"
-#include "util/thread_pool.h"
+#include "bn254/ec/curve.h"
+#include "bn254/ff/scalar.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

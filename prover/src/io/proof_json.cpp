@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "ff/decimal.h"
+#include "bn254/ff/decimal.h"
 #include "util/error.h"
 
 namespace pw {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "msm/pippenger.h"
-#include "util/thread_pool.h"
+#include "bn254/msm/pippenger.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

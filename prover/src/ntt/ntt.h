@@ -2,7 +2,7 @@
 #pragma once
 #include <cstddef>
 
-#include "ff/bn254.h"
+#include "bn254/ff/bn254.h"
 
 namespace pw {
 

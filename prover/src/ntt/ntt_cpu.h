@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "ntt/ntt.h"
-#include "util/thread_pool.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

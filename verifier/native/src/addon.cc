@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "groth16_verifier.h"
-#include "pairing/self_test.h"
+#include "bn254/pairing/self_test.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <atomic>
 
-#include "ff/decimal.h"
-#include "msm/pippenger.h"
-#include "pairing/wide.h"
+#include "bn254/ff/decimal.h"
+#include "bn254/msm/pippenger.h"
+#include "bn254/ff/wide.h"
 
 namespace pw::verifier {
 namespace {
@@ -114,7 +114,7 @@ bool decode_g2(const G2Text& t, const std::string& name, G2Aff& out, std::string
   return true;
 }
 
-// G1 work runs on the pairing's fast Fq (G1Fast, pairing/pairing.h).
+// G1 work runs on the pairing's fast Fq (G1Fast, bn254/pairing/pairing.h).
 using G1Acc = G1Fast::Acc;
 using G1Pt = G1Fast::Aff;
 

@@ -1,5 +1,5 @@
 // Groth16 verification over BN254 for snarkjs keys and proofs, on top of the pairing in
-// prover/src/pairing. Input arrives as the decimal strings of snarkjs' JSON, already
+// bn254/ (the BN254 library). Input arrives as the decimal strings of snarkjs' JSON, already
 // shape-checked by verifier/native.ts; everything numeric (canonical decimals, ranges,
 // the projective z convention, curve and subgroup membership) is checked here, and every
 // failure is a verdict with a reason, never a crash.
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "ec/batch_affine.h"
-#include "pairing/pairing.h"
+#include "bn254/ec/batch_affine.h"
+#include "bn254/pairing/pairing.h"
 
 namespace pw::verifier {
 

@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "ec/curve.h"
-#include "pairing/tower.h"
+#include "bn254/ec/curve.h"
+#include "bn254/pairing/tower.h"
 
 namespace pw {
 

@@ -1,4 +1,4 @@
-#include "util/thread_pool.h"
+#include "bn254/util/thread_pool.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "ff/decimal.h"
+#include "bn254/ff/decimal.h"
 
 #include <algorithm>
 

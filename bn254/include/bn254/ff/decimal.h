@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ff/bn254.h"
+#include "bn254/ff/bn254.h"
 
 namespace pw {
 

@@ -5,8 +5,8 @@
 //   c0 = (g0, g2, g4), c1 = (g1, g3, g5).
 // Host-only: the verifier runs on the CPU (a pairing is far too small to ship to a GPU).
 #pragma once
-#include "ff/bn254.h"
-#include "pairing/fq_fast.h"
+#include "bn254/ff/bn254.h"
+#include "bn254/ff/fq_fast.h"
 
 namespace pw {
 

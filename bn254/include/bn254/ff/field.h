@@ -2,7 +2,7 @@
 // One template serves Fr and Fq; the parameter struct carries the modulus as scalar
 // constants (not arrays) so device code needs no __constant__ tables.
 #pragma once
-#include "util/host_device.h"
+#include "bn254/util/host_device.h"
 
 namespace pw {
 

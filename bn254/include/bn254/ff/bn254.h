@@ -1,6 +1,6 @@
 // BN254 (alt_bn128) scalar field Fr and base field Fq.
 #pragma once
-#include "ff/field.h"
+#include "bn254/ff/field.h"
 
 namespace pw {
 

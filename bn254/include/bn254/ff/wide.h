@@ -1,7 +1,7 @@
 // Small helpers on 256-bit integers as four little-endian limbs, for deriving constants
 // (Frobenius coefficients, exponents) from the moduli instead of copying them.
 #pragma once
-#include "ff/bn254.h"
+#include "bn254/ff/bn254.h"
 
 namespace pw::wide {
 

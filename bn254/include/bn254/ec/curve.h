@@ -2,7 +2,7 @@
 // XYZZ accumulators (x = X/ZZ, y = Y/ZZZ, ZZ^3 = ZZZ^2; "dbl-2008-s-1", "madd-2008-s",
 // "add-2008-s" from the Explicit-Formulas Database). One body for G1 (Fq) and G2 (Fq2).
 #pragma once
-#include "ff/bn254.h"
+#include "bn254/ff/bn254.h"
 
 namespace pw {
 

@@ -1,7 +1,7 @@
-#include "pairing/self_test.h"
+#include "bn254/pairing/self_test.h"
 
-#include "pairing/pairing.h"
-#include "pairing/wide.h"
+#include "bn254/pairing/pairing.h"
+#include "bn254/ff/wide.h"
 
 namespace pw {
 namespace {

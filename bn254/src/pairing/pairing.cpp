@@ -1,6 +1,6 @@
-#include "pairing/pairing.h"
+#include "bn254/pairing/pairing.h"
 
-#include "pairing/wide.h"
+#include "bn254/ff/wide.h"
 
 namespace pw {
 namespace {

@@ -1,17 +1,11 @@
-// Pippenger building blocks shared by the CPU driver (msm_cpu.h) and a future CUDA
-// launcher: scalar recoding into signed windows, bucket accumulation and reduction.
+// Pippenger building blocks shared by the prover's CPU driver (prover/src/msm/msm_cpu.h),
+// its CUDA kernels and the verifier's linear combinations: scalar recoding into signed
+// windows, bucket accumulation and reduction.
 #pragma once
-#include "ec/curve.h"
+#include "bn254/ec/curve.h"
+#include "bn254/ff/scalar.h"
 
 namespace pw {
-
-// A scalar in normal form (not Montgomery), little-endian limbs: witness values as the
-// .wtns file stores them.
-struct Scalar {
-  uint64_t l[4];
-  PW_HOST_DEVICE bool is_zero() const { return (l[0] | l[1] | l[2] | l[3]) == 0; }
-  PW_HOST_DEVICE bool is_one() const { return l[0] == 1 && (l[1] | l[2] | l[3]) == 0; }
-};
 
 // Windows needed for c-bit signed digits of a scalar below 2^254: the top window keeps
 // at most c-1 bits, so the last carry is absorbed without an extra window.

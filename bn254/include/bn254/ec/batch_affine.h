@@ -3,8 +3,8 @@
 #pragma once
 #include <vector>
 
-#include "ec/curve.h"
-#include "util/thread_pool.h"
+#include "bn254/ec/curve.h"
+#include "bn254/util/thread_pool.h"
 
 namespace pw {
 

@@ -5,7 +5,7 @@
 // ff/field.h's), chosen at run time. Elsewhere they fall back to the ff/field.h operators.
 // The pairing self-test checks every route against ff/field.h.
 #pragma once
-#include "ff/bn254.h"
+#include "bn254/ff/bn254.h"
 
 #if defined(__x86_64__) && !defined(__CUDACC__)
 #define PW_FAST_FQ 1
