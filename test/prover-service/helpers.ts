@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { closeServer, listen } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
+import type { QuarantineList } from "../../contracts/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 import {
   defaultDaemonBinary,
@@ -95,13 +96,13 @@ export function fixture(ws: Workspace, name: CircuitName): CircuitFixture {
 
 /** Writes the quarantine service's list (aside, then renamed in, as the service does). */
 export async function writeQuarantine(ws: Workspace, uuids: string[]): Promise<void> {
-  const list = {
+  const list: QuarantineList = {
     version: 1,
     generatedAt: new Date().toISOString(),
     gpus: uuids.map((uuid) => ({
       uuid,
       host: "test-host",
-      gpu: 0,
+      gpu: "0",
       since: new Date().toISOString(),
       reason: "test",
     })),

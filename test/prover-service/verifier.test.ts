@@ -4,6 +4,7 @@
 // while the others' pass.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProofSubmission, ReceivedProofSubmission } from "../../contracts/index.js";
 import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import { freePort } from "../../demo/src/ports.js";
 import type { JobRecord, RunningProverService } from "../../prover/service/src/index.js";
@@ -79,6 +80,9 @@ describe("delivery to a verifier, one GPU faulty", () => {
       });
       expect(String(body?.prover)).toMatch(/^proofwatch-prover-daemon\/.+ \(cpu\)$/);
       expect((body?.proof as { pi_a?: unknown } | undefined)?.pi_a).toHaveLength(3);
+      // The body is the contract's message, and the verifier's edge takes it.
+      expect(ProofSubmission.safeParse(body).error).toBeUndefined();
+      expect(ReceivedProofSubmission.safeParse(body).error).toBeUndefined();
       expect((await getJob(prover.url, job.id)).verifier.state).toBe("accepted");
     }
     // Each delivery carries the job's trace context.

@@ -9,7 +9,7 @@ import { basename, dirname } from "node:path";
 import { watchFolder } from "../../../common/folder-scan.js";
 import type { Logger } from "../../../common/log.js";
 import { describeIssues, parseJson } from "../../../common/schema.js";
-import { QuarantineList } from "./schema.js";
+import { QuarantineListTargets } from "../../../contracts/index.js";
 
 export interface QuarantineSet {
   uuids: ReadonlySet<string>;
@@ -83,7 +83,7 @@ export class QuarantineWatcher {
     }
     const json = parseJson(text);
     if (!json.ok) return this.failed(json.error);
-    const parsed = QuarantineList.safeParse(json.value);
+    const parsed = QuarantineListTargets.safeParse(json.value);
     if (!parsed.success) return this.failed(describeIssues(parsed.error));
     this.lastReadAt = Date.now();
     this.lastError = "";

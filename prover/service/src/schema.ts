@@ -1,15 +1,11 @@
 // Everything that crosses the service's edge is parsed here: job requests (HTTP and spool
-// files), the admin fault request, the quarantine list and the daemon's answer lines.
+// files), the admin fault request and the daemon's answer lines. The quarantine list is
+// contracts/quarantine-list.ts.
 import { z } from "zod";
 import { parseDuration } from "../../../common/duration.js";
+import { CircuitId, SCALAR_MODULUS } from "../../../contracts/index.js";
 
-/** The same circuit id rule as the verifier's, so one circuits folder can serve both. */
-export const CIRCUIT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-/** BN254 scalar field modulus: witness values and public signals are below it. */
-export const SCALAR_MODULUS =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 const Decimal = z
   .union([z.string().regex(/^\d{1,80}$/), z.number().int().nonnegative()])
@@ -36,7 +32,7 @@ export const BITFLIPS = ["h-bitflip", "a-bitflip", "c-bitflip"] as const;
 export const JobRequest = z
   .object({
     id: z.string().regex(JOB_ID, "letters, digits, '.', '_', ':', '-'").optional(),
-    circuit: z.string().regex(CIRCUIT_ID, "a circuit id: letters, digits, '.', '_', '-'"),
+    circuit: CircuitId,
     witnessFile: z.string().min(1).max(4096).optional(),
     witness: z.string().min(1).base64().optional(),
     witnessValues: z.array(Decimal).min(1).max(10_000_000).optional(),
@@ -67,17 +63,6 @@ export const FaultRequest = z
   .refine((body) => body.fault !== "stall" || body.stallMs !== undefined, {
     message: "a stall fault needs stallMs",
   });
-
-/**
- * The quarantine service's list (docs/quarantine.md): `GET /v1/quarantine` or its file.
- * Only what this service acts on is checked; the rest passes through.
- */
-export const QuarantineList = z.looseObject({
-  version: z.literal(1),
-  gpus: z.array(z.looseObject({ uuid: z.string(), host: z.string().optional() })),
-  hosts: z.array(z.looseObject({ host: z.string() })).default([]),
-});
-export type QuarantineList = z.infer<typeof QuarantineList>;
 
 /** The daemon's first line. */
 export const DaemonReady = z.union([

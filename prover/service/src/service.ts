@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
+import type { Groth16Proof } from "../../../contracts/index.js";
 import { type Job, JobQueue, mayRunOn, shouldRetry, toRecord } from "./jobs.js";
 import { groupPhases, type ProverMetrics } from "./metrics.js";
 import type { QuarantineSet } from "./quarantine.js";
@@ -283,11 +284,13 @@ export class ProverService {
     } catch (error) {
       outcome = { kind: "failed", reason: "internal", error: (error as Error).message };
     }
-    let proof: unknown;
+    let proof: Groth16Proof | undefined;
     let publicSignals: string[] = [];
     if (outcome.kind === "proved") {
       try {
-        proof = JSON.parse(await readFile(files.proof, "utf8"));
+        // The daemon's files as it wrote them, not checked here: judging a GPU's proof is the
+        // verifier's work, and a wrong one must reach it (contracts/proof-submission.ts).
+        proof = JSON.parse(await readFile(files.proof, "utf8")) as Groth16Proof;
         publicSignals = JSON.parse(await readFile(files.public, "utf8")) as string[];
       } catch (error) {
         outcome = { kind: "failed", reason: "output_error", error: (error as Error).message };
@@ -327,7 +330,8 @@ export class ProverService {
       if (flagged) {
         this.log.warn("job finished on a quarantined GPU (flagged)", { job: job.id, uuid });
       }
-      this.deliver(job, proof, publicSignals, outcome.backend);
+      // Read above: an outcome still "proved" had its files read.
+      this.deliver(job, proof as Groth16Proof, publicSignals, outcome.backend);
       span.end(ended);
       return this.finish(job);
     }
@@ -389,7 +393,7 @@ export class ProverService {
     }
   }
 
-  private deliver(job: Job, proof: unknown, publicSignals: string[], backend: string): void {
+  private deliver(job: Job, proof: Groth16Proof, publicSignals: string[], backend: string): void {
     const uuid = job.result?.uuid as string;
     if (!this.verifier) {
       job.verifier = { state: "disabled", detail: null };

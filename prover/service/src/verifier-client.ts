@@ -12,18 +12,9 @@
 import { type Agent, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Logger } from "../../../common/log.js";
+import type { ProofSubmission } from "../../../contracts/index.js";
 import type { DeliveryResult } from "./metrics.js";
 import type { VerifierCredentials } from "./verifier-credentials.js";
-
-export interface ProofSubmission {
-  circuit: string;
-  proof: unknown;
-  publicSignals: string[];
-  expectedPublicSignals?: string[];
-  gpu: { uuid: string; host: string };
-  prover: string;
-  jobId: string;
-}
 
 export interface Delivery {
   body: ProofSubmission;

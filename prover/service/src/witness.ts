@@ -2,7 +2,7 @@
 // Format: iden3 binfile "wtns" version 2 (https://github.com/iden3/snarkjs, src/wtns_utils.js):
 // section 1 = n8 (u32), prime (n8 bytes), count (u32); section 2 = the values, n8 bytes each,
 // little-endian.
-import { SCALAR_MODULUS } from "./schema.js";
+import { SCALAR_MODULUS } from "../../../contracts/index.js";
 
 const N8 = 32;
 
