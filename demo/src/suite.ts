@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../common/package-root.js";
+import type { QuarantineList } from "../../contracts/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 import {
   ALERTMANAGER_BINARY,
@@ -351,11 +352,6 @@ export async function injectInvalidProofs(
     headers: { "content-type": "application/json", ...bearer(suite.credentials.operator) },
     body: JSON.stringify({ uuid, fault: "h-bitflip" }),
   });
-}
-
-export interface QuarantineList {
-  gpus: Array<{ uuid: string; host: string; gpu: string | null; reason: string }>;
-  hosts: Array<{ host: string; reason: string }>;
 }
 
 export async function quarantineList(suite: Pick<Suite, "urls">): Promise<QuarantineList> {

@@ -1,39 +1,7 @@
-// Alertmanager's webhook payload, version 4:
-// https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+// Alertmanager's webhook payload (contracts/alertmanager-webhook.ts), parsed and turned into
+// quarantine requests.
 import { z } from "zod";
-
-// RFC 3339 as Go's time.Time marshals it (fractional seconds up to nanoseconds).
-const timestamp = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, "RFC 3339 time");
-
-const labelSet = z.record(z.string(), z.string());
-
-export const AlertSchema = z.object({
-  status: z.enum(["firing", "resolved"]),
-  labels: labelSet,
-  annotations: labelSet.default({}),
-  startsAt: timestamp,
-  endsAt: timestamp,
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1).max(64),
-});
-
-export const PayloadSchema = z.object({
-  version: z.literal("4"),
-  groupKey: z.string(),
-  truncatedAlerts: z.number().int().min(0).default(0),
-  status: z.enum(["firing", "resolved"]),
-  receiver: z.string(),
-  groupLabels: labelSet.default({}),
-  commonLabels: labelSet.default({}),
-  commonAnnotations: labelSet.default({}),
-  externalURL: z.string().optional(),
-  alerts: z.array(AlertSchema).max(10_000),
-});
-
-export type Payload = z.infer<typeof PayloadSchema>;
-export type Alert = z.infer<typeof AlertSchema>;
+import { AlertmanagerWebhook } from "../../contracts/index.js";
 
 /** The label that marks an alert for this service. */
 export const ACTION_LABEL = "proofwatch_action";
@@ -95,11 +63,11 @@ export class PayloadError extends Error {
  * no effect at all. Alerts without `proofwatch_action="quarantine"` are returned apart.
  */
 export function parsePayload(body: unknown): {
-  payload: Payload;
+  payload: AlertmanagerWebhook;
   requests: QuarantineRequest[];
   ignored: number;
 } {
-  const parsed = PayloadSchema.safeParse(body);
+  const parsed = AlertmanagerWebhook.safeParse(body);
   if (!parsed.success) {
     throw new PayloadError(z.prettifyError(parsed.error).replaceAll("\n", "; "));
   }

@@ -1,36 +1,10 @@
 // Types other folders (the prover, schedulers' glue, tests) may rely on. The rest of
 // quarantine/src is private to this folder.
+import type { QuarantineList } from "../../contracts/index.js";
 
-/** One GPU taken out of service, as served by `GET /v1/quarantine` and the `file` action. */
-export interface QuarantinedGpu {
-  uuid: string;
-  host: string;
-  /** NVML index from the alert's `gpu` label, when it had one. */
-  gpu: string | null;
-  /** ISO 8601 time the quarantine was decided. */
-  since: string;
-  /** alertname that caused it. */
-  reason: string;
-}
-
-export interface QuarantinedNode {
-  host: string;
-  since: string;
-  reason: string;
-}
-
-/**
- * The whole desired state: what the `file` action writes and `GET /v1/quarantine` serves.
- * Readers (the bundled prover, schedulers) must skip every GPU listed in `gpus` and every
- * GPU of every host listed in `hosts`.
- */
-export interface QuarantineList {
-  version: 1;
-  /** ISO 8601 time the list was written. */
-  generatedAt: string;
-  gpus: QuarantinedGpu[];
-  hosts: QuarantinedNode[];
-}
+// The list is a wire message (the `file` action, `GET /v1/quarantine`): one schema, in
+// contracts/quarantine-list.ts, that its readers parse with too.
+export type { QuarantinedGpu, QuarantinedNode, QuarantineList } from "../../contracts/index.js";
 
 /** What one action is asked to converge: a GPU or (on escalation) a whole node. */
 export interface Target {

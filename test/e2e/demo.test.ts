@@ -4,9 +4,10 @@
 // a Ctrl-C while it is still starting.
 import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { QuarantineList } from "../../contracts/index.js";
 import { ALERTMANAGER_BINARY } from "../../demo/src/alertmanager.js";
 import { PROMETHEUS_BINARY } from "../../demo/src/prometheus.js";
-import type { QuarantineList, Worker } from "../../demo/src/suite.js";
+import type { Worker } from "../../demo/src/suite.js";
 import { type CliProcess, spawnCli } from "../helpers/cli.js";
 import { alive, descendants, until } from "./helpers.js";
 

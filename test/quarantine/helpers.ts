@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
+import type { AlertmanagerAlert, AlertmanagerWebhook } from "../../contracts/index.js";
 import { find, parseExposition } from "../../demo/src/exposition.js";
 import {
   type QuarantineOptions,
@@ -88,7 +89,7 @@ export interface AlertSpec {
   labels?: Record<string, string>;
 }
 
-export function alert(spec: AlertSpec = {}) {
+export function alert(spec: AlertSpec = {}): AlertmanagerAlert {
   const uuid = spec.uuid ?? "GPU-00000000-0000-0000-0000-000000000001";
   const labels: Record<string, string> = {
     alertname: spec.alertname ?? "ProofwatchGpuUncorrectableEcc",
@@ -116,7 +117,10 @@ export function alert(spec: AlertSpec = {}) {
   };
 }
 
-export function payload(alerts: ReturnType<typeof alert>[], extra: Record<string, unknown> = {}) {
+export function payload(
+  alerts: AlertmanagerAlert[],
+  extra: Partial<AlertmanagerWebhook> = {},
+): AlertmanagerWebhook {
   const status = alerts.some((a) => a.status === "firing") ? "firing" : "resolved";
   return {
     version: "4",
