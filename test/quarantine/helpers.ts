@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { closeServer } from "../../common/listen.js";
 import { setLogLevel } from "../../common/log.js";
 import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
-import type { AlertmanagerAlert, AlertmanagerWebhook } from "../../contracts/index.js";
+import {
+  type AlertmanagerAlert,
+  type AlertmanagerWebhook,
+  QuarantineList,
+} from "../../contracts/index.js";
 import { find, parseExposition } from "../../demo/src/exposition.js";
 import {
   type QuarantineOptions,
@@ -173,12 +177,10 @@ export async function events(url: string, event: string): Promise<AuditEntry[]> 
   return (await auditLog(url)).filter((entry) => entry.event === event);
 }
 
-export async function quarantineList(url: string) {
+/** GET /v1/quarantine, held to the contract the service's readers parse it with. */
+export async function quarantineList(url: string): Promise<QuarantineList> {
   const response = await fetch(`${url}/v1/quarantine`);
-  return (await response.json()) as {
-    gpus: Array<{ uuid: string; host: string; gpu: string | null; reason: string }>;
-    hosts: Array<{ host: string; reason: string }>;
-  };
+  return QuarantineList.parse(await response.json());
 }
 
 /** GET /v1/status with the test token. */
