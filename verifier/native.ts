@@ -1,5 +1,5 @@
 // Groth16 verification of snarkjs proofs through the proofwatch_verifier addon (BN254
-// optimal ate pairing, verifier/native/ and prover/src/pairing/).
+// optimal ate pairing, verifier/native/ and bn254/src/pairing/).
 //
 // Two ways in. The verifier service parses a proof once, at its edge (src/schema.ts
 // `checkProof`), and hands the addon its canonical form (`verifyCanonicalProof`,
