@@ -62,7 +62,10 @@ const positiveDuration = z
   .string()
   .regex(DURATION, "a Prometheus duration such as 5m or 1h30m")
   // The regex reports a malformed value; this one only a well-formed zero.
-  .refine((d) => !DURATION.test(d) || durationMs(d) > 0, "longer than 0: the alert's texts say how long it held");
+  .refine(
+    (d) => !DURATION.test(d) || durationMs(d) > 0,
+    "longer than 0: the alert's texts say how long it held",
+  );
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name");
 /** Matchers inside `up{…}`, as kubernetes-mixin's `…Selector` values: `job="gpu-exporter"`. */
 const matchers = z.string().min(1, 'matchers such as job="proofwatch"');
