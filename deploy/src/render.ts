@@ -2,8 +2,11 @@
 // the tree, so that they never drift from them:
 //   kubernetes/prometheus-rule.yaml     <- alerts/*.rules.yml (one PrometheusRule)
 //   kubernetes/grafana-dashboards.yaml  <- dashboards/json/*.json (ConfigMaps for the sidecar)
-// test/deploy/manifests.test.ts renders them again and fails on a difference.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+//   helm/proofwatch/files/rules.yaml    <- alerts/*.rules.yml (the PrometheusRule's spec)
+//   helm/proofwatch/files/dashboards/   <- dashboards/json/*.json (copied as they are)
+// test/deploy/manifests.test.ts and test/deploy/helm.test.ts render them again and fail on a
+// difference.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
@@ -24,11 +27,15 @@ function sortedFiles(dir: string, suffix: string): string[] {
     .sort();
 }
 
-export function renderPrometheusRule(): string {
-  const groups = sortedFiles("alerts", ".rules.yml").flatMap((name) => {
+function ruleGroups(): unknown[] {
+  return sortedFiles("alerts", ".rules.yml").flatMap((name) => {
     const file = parse(readFileSync(join(root, "alerts", name), "utf8")) as { groups: unknown[] };
     return file.groups;
   });
+}
+
+export function renderPrometheusRule(): string {
+  const groups = ruleGroups();
   const rule = {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
@@ -72,9 +79,39 @@ export function renderAll(): Map<string, string> {
   ]);
 }
 
+export const HELM_CHART = "deploy/helm/proofwatch";
+
+/**
+ * The chart's copies of the rules and dashboards, by path under the repository root: its
+ * templates embed them with `.Files.Get` (Helm cannot read files outside the chart).
+ */
+export function renderHelmFiles(): Map<string, string> {
+  const files = new Map([
+    [
+      `${HELM_CHART}/files/rules.yaml`,
+      header("alerts/*.rules.yml") + stringify({ groups: ruleGroups() }, STRINGIFY),
+    ],
+  ]);
+  for (const name of sortedFiles("dashboards/json", ".json")) {
+    files.set(
+      `${HELM_CHART}/files/dashboards/${name}`,
+      readFileSync(join(root, "dashboards/json", name), "utf8"),
+    );
+  }
+  return files;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [name, text] of renderAll()) {
     writeFileSync(join(root, "deploy/kubernetes", name), text);
     process.stdout.write(`wrote deploy/kubernetes/${name}\n`);
+  }
+  const dashboards = join(root, HELM_CHART, "files/dashboards");
+  // A dashboard removed from dashboards/json leaves the chart too.
+  rmSync(dashboards, { recursive: true, force: true });
+  mkdirSync(dashboards, { recursive: true });
+  for (const [path, text] of renderHelmFiles()) {
+    writeFileSync(join(root, path), text);
+    process.stdout.write(`wrote ${path}\n`);
   }
 }

@@ -14,16 +14,21 @@ import { parseDuration } from "../../common/duration.js";
 import { packageRoot } from "../../common/package-root.js";
 import { loadWebConfig } from "../../common/web/config.js";
 import { NAMESPACE, renderAll } from "../../deploy/src/render.js";
-import { parseExporterArgs } from "../../exporter/src/cli.js";
-import { parseServiceArgs as parseQuarantineArgs } from "../../quarantine/src/cli.js";
 import { parseProvers } from "../../verifier/src/attribution.js";
-import { parseVerifierArgs } from "../../verifier/src/cli.js";
+import {
+  flagValue,
+  insecure,
+  type Json,
+  matches,
+  mountedFile,
+  PARSERS,
+  type PodSpec,
+} from "./workloads.js";
 
 const root = packageRoot();
 const k8sDir = join(root, "deploy/kubernetes");
 const systemdDir = join(root, "deploy/systemd");
 
-type Json = Record<string, unknown>;
 interface Manifest {
   file: string;
   apiVersion: string;
@@ -75,47 +80,12 @@ const named = (kind: string, name: string) => {
   return found;
 };
 
-interface Container {
-  name: string;
-  image: string;
-  args?: string[];
-  ports?: Array<{ name: string; containerPort: number }>;
-  securityContext?: Json;
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
-  env?: Array<{ name: string; value?: string }>;
-}
-interface PodSpec {
-  containers: Container[];
-  volumes?: Array<{ name: string } & Json>;
-  serviceAccountName?: string;
-  runtimeClassName?: string;
-  tolerations?: Array<{ key?: string; operator?: string; effect?: string }>;
-  nodeSelector?: Record<string, string>;
-  securityContext?: Json;
-}
 interface Workload {
   selector: { matchLabels: Record<string, string> };
   template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
 }
 const workload = (m: Manifest) => m.spec as unknown as Workload;
 const workloads = () => [...byKind("DaemonSet"), ...byKind("Deployment")];
-
-/** Each service's own command line, as `proofwatch <command>` parses it. */
-const PARSERS: Record<string, (argv: string[]) => unknown> = {
-  exporter: parseExporterArgs,
-  verifier: parseVerifierArgs,
-  quarantine: parseQuarantineArgs,
-};
-
-/** The value after `flag`, if the flag is there. */
-function flagValue(args: readonly string[], flag: string): string | undefined {
-  const index = args.indexOf(flag);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
-/** Whether `args` turns authentication off, in any spelling parseArgs takes. */
-const insecure = (args: readonly string[]) =>
-  args.some((arg) => arg === "--insecure-no-auth" || arg.startsWith("--insecure-no-auth="));
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -124,13 +94,6 @@ const PLACEHOLDER = /sha256:REPLACE[-A-Z0-9]*/g;
 
 const scratch = mkdtempSync(join(tmpdir(), "proofwatch-deploy-args-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** The volume a path inside the container comes from, and the key (file) within it. */
-function mountedFile(pod: PodSpec, container: Container, path: string) {
-  const mount = (container.volumeMounts ?? []).find((m) => path.startsWith(`${m.mountPath}/`));
-  const volume = (pod.volumes ?? []).find((v) => v.name === mount?.name);
-  return { mount, volume, key: mount ? path.slice(mount.mountPath.length + 1) : undefined };
-}
 
 /** The files of a ConfigMap shipped here or a Secret an example shows, by key. */
 function volumeFiles(volume: Json): Record<string, string> | undefined {
@@ -142,8 +105,6 @@ function volumeFiles(volume: Json): Record<string, string> | undefined {
   const example = exampleSecrets.find((m) => m.metadata.name === secret?.secretName);
   return example?.stringData as Record<string, string> | undefined;
 }
-const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
-  Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 describe("deploy/kubernetes", () => {
   it("has the generated files as `npm run deploy:render` writes them", () => {
