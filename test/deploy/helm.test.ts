@@ -410,20 +410,54 @@ describe("deploy/helm/proofwatch", () => {
   });
 
   it("refuses to render a service without its credentials Secret, or provers without their nodes", () => {
-    for (const component of ["exporter", "verifier", "quarantine"]) {
-      const result = runHelm([
+    for (const component of ["exporter", "verifier", "quarantine", "prover"]) {
+      const values = valuesFile(`no-${component}-secret`, {
+        prover: { nodes: [{ name: "gpu-node-01" }] },
+      });
+      const unset = `${component}.webConfigSecret=`;
+      // values.schema.json refuses it first; the template's own `required` still holds where
+      // the schema is skipped.
+      const checked = runHelm([
         "template",
         "proofwatch",
         chart,
         "--values",
-        valuesFile(`no-${component}-secret`, { [component]: { webConfigSecret: "" } }),
+        values,
+        "--set",
+        unset,
       ]);
-      expect(result.status, component).not.toBe(0);
-      expect(result.stderr, component).toContain(`${component}.webConfigSecret is required`);
+      expect(checked.status, component).not.toBe(0);
+      expect(checked.stderr, component).toContain(`/${component}/webConfigSecret`);
+      const skipped = runHelm([
+        "template",
+        "proofwatch",
+        chart,
+        "--skip-schema-validation",
+        "--values",
+        values,
+        "--set",
+        unset,
+        "--set",
+        `${component}.enabled=true`,
+      ]);
+      expect(skipped.status, component).not.toBe(0);
+      expect(skipped.stderr, component).toContain(`${component}.webConfigSecret is required`);
     }
     const provers = runHelm(["template", "proofwatch", chart, "--set", "prover.enabled=true"]);
     expect(provers.status).not.toBe(0);
     expect(provers.stderr).toContain("prover.nodes is empty");
+  });
+
+  it("refuses values it does not know or cannot use", () => {
+    for (const [set, message] of [
+      ["exporter.nodeSelectr.a=b", "additional properties 'nodeSelectr' not allowed"],
+      ["quarantine.fleetSize=0", "/quarantine/fleetSize"],
+      ["prover.onQuarantine=drop", "/prover/onQuarantine"],
+    ] as const) {
+      const result = runHelm(["template", "proofwatch", chart, "--set", set]);
+      expect(result.status, set).not.toBe(0);
+      expect(result.stderr, set).toContain(message);
+    }
   });
 
   it("pins each prover to its node, with that node's token alone and its GPUs", () => {
