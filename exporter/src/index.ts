@@ -1,5 +1,11 @@
 import { Registry } from "prom-client";
-import { closeServer, type ListenAddress, listen, urlOf } from "../../common/listen.js";
+import {
+  closeServer,
+  formatAddress,
+  type ListenAddress,
+  listen,
+  urlOf,
+} from "../../common/listen.js";
 import { createLogger } from "../../common/log.js";
 import { packageVersion } from "../../common/package-root.js";
 import { type WebFlags, WebSecurity } from "../../common/web/index.js";
@@ -71,7 +77,11 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   const server = security.createServer(createApp(scraper, lifetimeRegistry, security.middleware));
   const address = await listen(server, options.listen);
   const url = urlOf(address, security.scheme);
-  log.info("listening", { url, collectors: enabled.map((f) => f.name).join(",") });
+  log.info("listening", {
+    address: formatAddress(address),
+    url,
+    collectors: enabled.map((f) => f.name).join(","),
+  });
 
   return {
     url,
