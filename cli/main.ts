@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `proofwatch <command>`: one entry point for every component.
+import { EXIT, UsageError } from "../common/command.js";
 import { packageVersion } from "../common/package-root.js";
 
 interface Command {
@@ -32,7 +33,9 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `Usage: proofwatch <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'proofwatch <command> --help' for a command's options.\n`;
+  return `Usage: proofwatch <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun 'proofwatch <command> --help' for a command's options.
+
+Exit status: 0 ok, 1 runtime failure, 2 usage error.\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -48,13 +51,26 @@ async function main(argv: string[]): Promise<void> {
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`proofwatch: unknown command "${name}"\n\n${usage()}`);
-    process.exitCode = 2;
+    process.exitCode = EXIT.usage;
     return;
   }
-  await command.run(rest);
+  try {
+    await command.run(rest);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      process.stderr.write(
+        `proofwatch ${name}: ${message}\nRun 'proofwatch ${name} --help' for its options.\n`,
+      );
+      process.exitCode = EXIT.usage;
+    } else {
+      process.stderr.write(`proofwatch ${name}: ${message}\n`);
+      process.exitCode = EXIT.failure;
+    }
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`proofwatch: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.failure;
 });

@@ -5,6 +5,13 @@
 // webhook, the prover moves the work of both to the healthy GPUs, and a live table shows it.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  asUsage,
+  HELP_FLAGS,
+  HELP_USAGE,
+  helpOrVersion,
+  versionText,
+} from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { createLogger } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
@@ -42,8 +49,7 @@ Options:
   --invalid-proofs-at DURATION
                             when GPU 1 starts making invalid proofs (default 20s)
   --duration DURATION       stop by itself after this long (default: run until Ctrl-C)
-  --help
-`;
+${HELP_USAGE}`;
 
 const log = createLogger("demo");
 
@@ -71,7 +77,7 @@ async function alertsPage(prometheusUrl: string): Promise<string> {
   return `${prometheusUrl}/api/v1/alerts`;
 }
 
-export async function runDemo(argv: string[]): Promise<void> {
+function parseDemoArgs(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -80,13 +86,9 @@ export async function runDemo(argv: string[]): Promise<void> {
       "jobs-per-second": { type: "string", default: "4" },
       "invalid-proofs-at": { type: "string", default: "20s" },
       duration: { type: "string" },
-      help: { type: "boolean", default: false },
+      ...HELP_FLAGS,
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
   const ports = Object.fromEntries(
     PARTS.map((part) => [part, Number(values[`${part}-port`])]),
   ) as Record<Part, number>;
@@ -94,6 +96,18 @@ export async function runDemo(argv: string[]): Promise<void> {
   const invalidAtMs = parseDuration(values["invalid-proofs-at"]);
   const jobsPerSecond = Number(values["jobs-per-second"]);
   if (!(jobsPerSecond > 0)) throw new Error("--jobs-per-second must be a positive number");
+  return { values, ports, durationMs, invalidAtMs, jobsPerSecond };
+}
+
+export async function runDemo(argv: string[]): Promise<void> {
+  const early = helpOrVersion(argv);
+  if (early) {
+    process.stdout.write(early === "help" ? USAGE : versionText("demo"));
+    return;
+  }
+  const { values, ports, durationMs, invalidAtMs, jobsPerSecond } = asUsage(() =>
+    parseDemoArgs(argv),
+  );
 
   // Ctrl-C at any time, also while starting, ends in the same clean stop.
   let stopRequested: () => void = () => {};

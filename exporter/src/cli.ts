@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { runService } from "../../common/command.js";
+import { HELP_USAGE, LOG_USAGE, runService, SERVICE_FLAGS } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
@@ -10,19 +10,23 @@ export const USAGE = `Usage: proofwatch exporter [options]
 Serves GPU health read from NVML as Prometheus metrics.
 
 Options:
-  --listen HOST:PORT           address to serve /metrics, /healthz and / (default 0.0.0.0:9840)
+  --listen HOST:PORT           address to serve /metrics, /healthz and / (default 0.0.0.0:9840);
+                               :PORT is every address, IPv4 and IPv6, [ADDR]:PORT one IPv6 one
+  --web.listen-address HOST:PORT
+                               the same flag under node_exporter's name
   --scrape-deadline DURATION   budget for all NVML calls of one scrape, start-up included (default 2s)
   --collector.NAME             turn a collector on
   --no-collector.NAME          turn a collector off
-  --help                       show this help
-
+${HELP_USAGE}
+${LOG_USAGE}
 ${WEB_USAGE}
 Collectors (default state):
 ${COLLECTORS.map((c) => `  ${c.name.padEnd(16)} ${c.defaultEnabled ? "on " : "off"}  ${c.description}`).join("\n")}
 
 Environment:
   PROOFWATCH_NVML_LIBRARY      NVML library to load instead of libnvidia-ml.so.1
-  PROOFWATCH_LOG_LEVEL         debug|info|warn|error (default info)
+  PROOFWATCH_LOG_LEVEL         as --log.level
+  PROOFWATCH_LOG_FORMAT        as --log.format
 `;
 
 export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
@@ -36,21 +40,27 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
     args: argv,
     strict: true,
     options: {
-      listen: { type: "string", default: "0.0.0.0:9840" },
+      listen: { type: "string" },
+      "web.listen-address": { type: "string" },
       "scrape-deadline": { type: "string", default: "2s" },
-      help: { type: "boolean", default: false },
+      ...SERVICE_FLAGS,
       ...WEB_FLAGS,
       ...switches,
     },
   });
   if (values.help) return "help";
+  // node_exporter's name for it, so that the flags operators already pass work here too.
+  if (values.listen !== undefined && values["web.listen-address"] !== undefined) {
+    throw new Error("--listen and --web.listen-address are one flag: give one");
+  }
+  const listenAt = values.listen ?? values["web.listen-address"] ?? "0.0.0.0:9840";
   const flags = values as Record<string, unknown>;
   const collectors = COLLECTORS.filter((c) => {
     if (flags[`no-collector.${c.name}`]) return false;
     return Boolean(flags[`collector.${c.name}`]) || c.defaultEnabled;
   }).map((c) => c.name);
   return {
-    listen: parseListenAddress(values.listen as string),
+    listen: parseListenAddress(listenAt),
     scrapeDeadlineMs: parseDuration(values["scrape-deadline"] as string),
     collectors,
     web: webFlags(values),
@@ -58,5 +68,5 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
 }
 
 export async function runExporter(argv: string[]): Promise<void> {
-  await runService(parseExporterArgs(argv), USAGE, startExporter);
+  await runService("exporter", argv, USAGE, parseExporterArgs, startExporter);
 }

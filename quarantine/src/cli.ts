@@ -1,7 +1,18 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ratio, runService, wholeNumber } from "../../common/command.js";
+import {
+  asUsage,
+  HELP_FLAGS,
+  HELP_USAGE,
+  helpOrVersion,
+  LOG_USAGE,
+  ratio,
+  runService,
+  SERVICE_FLAGS,
+  versionText,
+  wholeNumber,
+} from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
@@ -48,15 +59,16 @@ Service options:
   --dry-run                 decide and audit, change nothing
   --retry-interval DURATION how often failed actions are retried (default 10s)
   --action-timeout DURATION longest one backend call may take (default 30s)
-  --help                    show this help
-
+${HELP_USAGE}
+${LOG_USAGE}
 ${WEB_USAGE}
 Client options:
   --url URL                 the service (default http://127.0.0.1:9842)
   --token-file FILE         bearer token to send
 
 Environment:
-  PROOFWATCH_LOG_LEVEL      debug|info|warn|error (default info)
+  PROOFWATCH_LOG_LEVEL      as --log.level
+  PROOFWATCH_LOG_FORMAT     as --log.format
 `;
 
 const ConfigFile = z
@@ -114,7 +126,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
       "dry-run": { type: "boolean", default: false },
       "retry-interval": { type: "string", default: "10s" },
       "action-timeout": { type: "string", default: "30s" },
-      help: { type: "boolean", default: false },
+      ...SERVICE_FLAGS,
       ...WEB_FLAGS,
     },
   });
@@ -190,7 +202,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
   };
 }
 
-async function client(verb: ClientVerb, argv: string[]): Promise<void> {
+function parseClientArgs(verb: ClientVerb, argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     strict: true,
@@ -199,13 +211,9 @@ async function client(verb: ClientVerb, argv: string[]): Promise<void> {
       url: { type: "string", default: "http://127.0.0.1:9842" },
       "token-file": { type: "string" },
       reason: { type: "string" },
-      help: { type: "boolean", default: false },
+      ...HELP_FLAGS,
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
   const needsReason = verb !== "status" && verb !== "list";
   const reason = values.reason ?? "";
   if (needsReason && !reason) throw new Error(`${verb} needs --reason`);
@@ -213,6 +221,16 @@ async function client(verb: ClientVerb, argv: string[]): Promise<void> {
   if ((verb === "release" || verb === "release-node") && !subject) {
     throw new Error(`${verb} needs ${verb === "release" ? "a GPU UUID" : "a host"}`);
   }
+  return { values, reason, subject };
+}
+
+async function client(verb: ClientVerb, argv: string[]): Promise<void> {
+  const early = helpOrVersion(argv);
+  if (early) {
+    process.stdout.write(early === "help" ? USAGE : versionText(`quarantine ${verb}`));
+    return;
+  }
+  const { values, reason, subject } = asUsage(() => parseClientArgs(verb, argv));
   const admin = new AdminClient({
     url: values.url as string,
     token: values["token-file"] ? readFileSync(values["token-file"], "utf8").trim() : undefined,
@@ -236,5 +254,5 @@ const isClientVerb = (verb: string | undefined): verb is ClientVerb =>
 export async function runQuarantine(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   if (isClientVerb(verb)) return client(verb, rest);
-  await runService(parseServiceArgs(argv), USAGE, startQuarantine);
+  await runService("quarantine", argv, USAGE, parseServiceArgs, startQuarantine);
 }

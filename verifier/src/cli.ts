@@ -1,6 +1,13 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { ratio, runService, wholeNumber as whole } from "../../common/command.js";
+import {
+  HELP_USAGE,
+  LOG_USAGE,
+  ratio,
+  runService,
+  SERVICE_FLAGS,
+  wholeNumber as whole,
+} from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
@@ -36,11 +43,12 @@ Options:
                             (default 30s)
   --body-limit BYTES        largest request body, and spool file (default 1048576)
   --rescan DURATION         how often folders are rescanned besides fs.watch (default 5s)
-  --help                    show this help
-
+${HELP_USAGE}
+${LOG_USAGE}
 ${WEB_USAGE}
 Environment:
-  PROOFWATCH_LOG_LEVEL      debug|info|warn|error (default info)
+  PROOFWATCH_LOG_LEVEL      as --log.level
+  PROOFWATCH_LOG_FORMAT     as --log.format
 `;
 
 export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
@@ -63,7 +71,7 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
       "batch-timeout": { type: "string", default: "30s" },
       "body-limit": { type: "string" },
       rescan: { type: "string", default: "5s" },
-      help: { type: "boolean", default: false },
+      ...SERVICE_FLAGS,
       ...WEB_FLAGS,
     },
   });
@@ -105,6 +113,6 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
 }
 
 export async function runVerifier(argv: string[]): Promise<void> {
-  const verifier = await runService(parseVerifierArgs(argv), USAGE, startVerifier);
+  const verifier = await runService("verifier", argv, USAGE, parseVerifierArgs, startVerifier);
   if (verifier) process.on("SIGHUP", () => void verifier.rescan());
 }

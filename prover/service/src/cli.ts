@@ -1,6 +1,12 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runService, wholeNumber as whole } from "../../../common/command.js";
+import {
+  HELP_USAGE,
+  LOG_USAGE,
+  runService,
+  SERVICE_FLAGS,
+  wholeNumber as whole,
+} from "../../../common/command.js";
 import { parseDuration } from "../../../common/duration.js";
 import { parseListenAddress } from "../../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../../common/web/index.js";
@@ -61,13 +67,14 @@ Options:
   --rescan DURATION             how often the spool is rescanned besides fs.watch (default 2s)
   --keep-jobs N                 finished jobs kept in memory for /v1/jobs (default 10000)
   --verifier-backlog N          proofs held for a verifier that is down (default 10000)
-  --help                        show this help
-
+${HELP_USAGE}
+${LOG_USAGE}
 ${WEB_USAGE}
 Environment:
   PROOFWATCH_NVML_LIBRARY       NVML library to load (fake-nvml for tests and the demo)
   PROOFWATCH_PROVER_DAEMON      daemon binary, as --daemon
-  PROOFWATCH_LOG_LEVEL          debug|info|warn|error (default info)
+  PROOFWATCH_LOG_LEVEL          as --log.level
+  PROOFWATCH_LOG_FORMAT         as --log.format
 `;
 
 /** `UUID=h-bitflip` or `UUID=stall:2s`. */
@@ -125,7 +132,7 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
       rescan: { type: "string", default: "2s" },
       "keep-jobs": { type: "string" },
       "verifier-backlog": { type: "string" },
-      help: { type: "boolean", default: false },
+      ...SERVICE_FLAGS,
       ...WEB_FLAGS,
     },
   });
@@ -200,5 +207,5 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
 }
 
 export async function runProver(argv: string[]): Promise<void> {
-  await runService(parseProverArgs(argv), USAGE, startProverService);
+  await runService("prover", argv, USAGE, parseProverArgs, startProverService);
 }

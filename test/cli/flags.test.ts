@@ -1,0 +1,91 @@
+// Every command answers --version, -h and a bad flag the same way (issue 17): the version on
+// stdout and 0, its usage on stdout and 0, and a reason plus a pointer to --help on stderr and
+// exit status 2 (README "Exit status").
+import { describe, expect, it } from "vitest";
+import { packageVersion } from "../../common/package-root.js";
+import { spawnCli } from "../helpers/cli.js";
+
+const COMMANDS: { name: string; argv: string[]; usage: RegExp }[] = [
+  { name: "exporter", argv: ["exporter"], usage: /^Usage: proofwatch exporter/ },
+  { name: "verifier", argv: ["verifier"], usage: /^Usage: proofwatch verifier/ },
+  { name: "quarantine", argv: ["quarantine"], usage: /^Usage: proofwatch quarantine/ },
+  { name: "prover", argv: ["prover"], usage: /^Usage: proofwatch prover/ },
+  { name: "demo", argv: ["demo"], usage: /^Usage: proofwatch demo/ },
+  {
+    name: "quarantine release",
+    argv: ["quarantine", "release"],
+    usage: /proofwatch quarantine release UUID/,
+  },
+  { name: "quarantine list", argv: ["quarantine", "list"], usage: /proofwatch quarantine list/ },
+];
+
+// No NVML on purpose: the exporter starts without it (test/exporter/no-library.test.ts).
+const NO_NVML = { PROOFWATCH_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" };
+
+async function run(argv: string[]) {
+  const [command = "", ...rest] = argv;
+  const proc = spawnCli(command, rest, NO_NVML);
+  const { code } = await proc.exited;
+  return { code, output: proc.output() };
+}
+
+describe.concurrent("every command's --version, -h and a bad flag", () => {
+  it.each(COMMANDS)("$name --version prints its version and exits 0", async ({ argv, name }) => {
+    const { code, output } = await run([...argv, "--version"]);
+    expect(output).toBe(
+      `proofwatch ${name}, version ${packageVersion()} (node ${process.version})\n`,
+    );
+    expect(code).toBe(0);
+  });
+
+  it.each(COMMANDS)("$name -h prints its usage and exits 0", async ({ argv, usage }) => {
+    const { code, output } = await run([...argv, "-h"]);
+    expect(output).toMatch(usage);
+    expect(output).toMatch(/-h, --help/);
+    expect(output).toMatch(/--version/);
+    expect(code).toBe(0);
+  });
+
+  it.each(COMMANDS)(
+    "$name --no-such-flag says why, points at --help and exits 2",
+    async ({ argv, name }) => {
+      const { code, output } = await run([...argv, "--no-such-flag"]);
+      const command = argv[0];
+      expect(output).toBe(
+        `proofwatch ${command}: Unknown option '--no-such-flag'\nRun 'proofwatch ${command} --help' for its options.\n`,
+      );
+      expect(code, name).toBe(2);
+    },
+  );
+
+  it.each([
+    ["an unknown command", ["nonsense"], /unknown command "nonsense"/],
+    ["a service without a required flag", ["verifier"], /--circuits is required/],
+    ["a bad duration", ["exporter", "--scrape-deadline", "1.5s"], /invalid duration "1\.5s"/],
+  ])("%s is a usage error: exit 2", async (_what, argv, message) => {
+    const { code, output } = await run(argv);
+    expect(output).toMatch(message);
+    expect(code).toBe(2);
+  });
+
+  it("a runtime failure (the address is taken) exits 1", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { code, output } = await run(["exporter", "--listen", `127.0.0.1:${port}`]);
+      expect(output).toMatch(/EADDRINUSE/);
+      expect(code).toBe(1);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("proofwatch --version and -h still answer at the top level", async () => {
+    expect((await run(["--version"])).output).toBe(`${packageVersion()}\n`);
+    const help = await run(["-h"]);
+    expect(help.output).toMatch(/Exit status: 0 ok, 1 runtime failure, 2 usage error/);
+    expect(help.code).toBe(0);
+  });
+});
