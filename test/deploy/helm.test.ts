@@ -247,6 +247,27 @@ describe("deploy/helm/proofwatch", () => {
     }
   });
 
+  it("packages into a chart that renders as the folder does", () => {
+    const out = join(scratch, "package");
+    const packed = runHelm(["package", chart, "--destination", out]);
+    expect(packed.status, packed.stderr).toBe(0);
+    const [archive] = readdirSync(out).filter((name) => name.endsWith(".tgz"));
+    expect(archive).toBeDefined();
+    const args = (from: string) => [
+      "template",
+      FULL.release,
+      from,
+      "--namespace",
+      FULL.namespace,
+      "--values",
+      valuesFile(FULL.name, FULL.values),
+    ];
+    const fromArchive = runHelm(args(join(out, archive as string)));
+    expect(fromArchive.status, fromArchive.stderr).toBe(0);
+    expect(fromArchive.stdout).toBe(runHelm(args(chart)).stdout);
+    expect(fromArchive.stdout).toContain("kind: PrometheusRule");
+  });
+
   it.each(CASES)("renders only objects that validate against their schema ($name)", (c) => {
     const ms = manifests(c);
     expect(ms.length).toBeGreaterThan(0);
