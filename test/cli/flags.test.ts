@@ -1,8 +1,11 @@
 // Every command answers --version, -h and a bad flag the same way (issue 17): the version on
 // stdout and 0, its usage on stdout and 0, and a reason plus a pointer to --help on stderr and
 // exit status 2 (README "Exit status").
+import { execFile } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageVersion } from "../../common/package-root.js";
+import { packageRoot, packageVersion } from "../../common/package-root.js";
 import { spawnCli } from "../helpers/cli.js";
 
 const COMMANDS: { name: string; argv: string[]; usage: RegExp }[] = [
@@ -89,3 +92,48 @@ describe.concurrent("every command's --version, -h and a bad flag", () => {
     expect(help.code).toBe(0);
   });
 });
+
+// The C++ prover CLI: its own build (prover/README.md), so checked only when that build is
+// newer than its argument parsing; its usage errors exit 2 as everywhere else.
+const PROVER_BINARY = join(packageRoot(), "prover/build/proofwatch-prover");
+const PROVER_CLI_SOURCE = join(packageRoot(), "prover/src/cli/main.cpp");
+const proverBuilt =
+  existsSync(PROVER_BINARY) &&
+  statSync(PROVER_BINARY).mtimeMs >= statSync(PROVER_CLI_SOURCE).mtimeMs;
+
+function runBinary(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(PROVER_BINARY, args, (error, stdout, stderr) => {
+      const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!proverBuilt)(
+  proverBuilt
+    ? "proofwatch-prover --version, -h and a bad flag"
+    : "proofwatch-prover --version, -h and a bad flag: SKIPPED, prover/build/proofwatch-prover is missing or older than prover/src/cli/main.cpp (cmake --build prover/build)",
+  () => {
+    it("--version prints package.json's version and exits 0", async () => {
+      expect(await runBinary(["--version"])).toEqual({
+        code: 0,
+        stdout: `proofwatch-prover, version ${packageVersion()}\n`,
+        stderr: "",
+      });
+    });
+
+    it("-h prints its usage and exits 0", async () => {
+      const { code, stdout } = await runBinary(["-h"]);
+      expect(stdout).toMatch(/^usage: proofwatch-prover/);
+      expect(stdout).toMatch(/--version/);
+      expect(code).toBe(0);
+    });
+
+    it("--no-such-flag says why and exits 2", async () => {
+      const { code, stderr } = await runBinary(["--no-such-flag"]);
+      expect(stderr).toBe("proofwatch-prover: unknown option --no-such-flag (see --help)\n");
+      expect(code).toBe(2);
+    });
+  },
+);

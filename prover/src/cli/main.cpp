@@ -17,6 +17,11 @@
 
 using namespace pw;
 
+// package.json's version; the build may pass its own (-DPROOFWATCH_VERSION="...").
+#ifndef PROOFWATCH_VERSION
+#define PROOFWATCH_VERSION "0.1.0"
+#endif
+
 namespace {
 
 const char* kUsage =
@@ -34,7 +39,8 @@ const char* kUsage =
     "  --seed N                 reproducible blinding r, s (tests only; default /dev/urandom)\n"
     "  --trust-zkey             skip the on-curve check of zkey points\n"
     "  --inject-fault KIND      h-bitflip | a-bitflip | c-bitflip: write a well-formed but invalid proof\n"
-    "  --help                   this text\n"
+    "  -h, --help               this text\n"
+    "  --version                print the version\n"
     "\n"
     "dev-setup makes an INSECURE zkey from fixed toxic waste (anyone can forge proofs\n"
     "with it): for tests and benchmarks only.\n"
@@ -80,6 +86,9 @@ int run(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::printf("proofwatch-prover, version %s\n", PROOFWATCH_VERSION);
       return 0;
     } else if (a == "--backend") {
       backend = value();
