@@ -22,6 +22,7 @@ import { parse, parseAllDocuments, stringify } from "yaml";
 import { packageRoot } from "../../common/package-root.js";
 import { HELM_CHART, renderHelmFiles } from "../../deploy/src/render.js";
 import { helmBinary } from "./helm-binary.js";
+import { modelType, unknownFields } from "./unknown-fields.js";
 import {
   type Container,
   flagValue,
@@ -279,6 +280,12 @@ describe("deploy/helm/proofwatch", () => {
         () => new (Model as NonNullable<typeof Model>)(m as never).validate(),
         where,
       ).not.toThrow();
+      // Custom resources: their metadata at least (kubernetes-models checks their spec's types).
+      const type = modelType(m.apiVersion, m.kind);
+      expect(
+        type ? unknownFields(m, type) : unknownFields(m.metadata, "V1ObjectMeta", ".metadata"),
+        `${where}: fields Kubernetes does not define`,
+      ).toEqual([]);
       expect(m.metadata.name, where).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
       expect(m.metadata.name.length, where).toBeLessThanOrEqual(63);
       if (CLUSTER_SCOPED.has(m.kind)) expect(m.metadata.namespace, where).toBeUndefined();

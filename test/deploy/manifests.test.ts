@@ -15,6 +15,7 @@ import { packageRoot } from "../../common/package-root.js";
 import { loadWebConfig } from "../../common/web/config.js";
 import { NAMESPACE, renderAll } from "../../deploy/src/render.js";
 import { parseProvers } from "../../verifier/src/attribution.js";
+import { modelType, unknownFields } from "./unknown-fields.js";
 import {
   flagValue,
   insecure,
@@ -123,6 +124,12 @@ describe("deploy/kubernetes", () => {
       expect(API_VERSIONS[m.kind], `${where}: unexpected kind`).toBeDefined();
       expect(m.apiVersion, where).toBe(API_VERSIONS[m.kind]);
       if (m.kind === "Kustomization") continue;
+      const { file: _, ...object } = m;
+      const type = modelType(m.apiVersion, m.kind);
+      expect(
+        type ? unknownFields(object, type) : unknownFields(m.metadata, "V1ObjectMeta", ".metadata"),
+        `${where}: fields Kubernetes does not define`,
+      ).toEqual([]);
       expect(m.metadata?.name, where).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
       if (CLUSTER_SCOPED.has(m.kind)) expect(m.metadata.namespace, where).toBeUndefined();
       else expect(m.metadata.namespace, where).toBe(NAMESPACE);
