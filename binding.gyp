@@ -78,6 +78,7 @@
       "target_name": "bn254",
       "type": "static_library",
       "sources": [
+        "bn254/src/ff/backend_check.cpp",
         "bn254/src/ff/decimal.cpp",
         "bn254/src/pairing/pairing.cpp",
         "bn254/src/pairing/self_test.cpp",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bn254/ec/curve.h"
+#include "bn254/ff/backend_check.h"
 #include "bn254/ff/decimal.h"
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
@@ -251,6 +252,18 @@ std::string handle(const JVal& req, ThreadPool& pool) {
     std::string o = "[";
     for (size_t i = 0; i < n; ++i) o += (i ? "," : "") + quote(field_to_decimal(v[i]));
     return o + "]";
+  }
+  if (op == "field_backend") {
+    // Which backend the products run on, and the backends checked against each other.
+    const JVal* sv = req.get("seed");
+    const uint64_t seed = sv ? std::stoull(sv->s) : 1;
+    std::string o = std::string("{\"backend\":") + quote(field_backend::name()) + ",\"checks\":[";
+    bool first = true;
+    for (const BackendCheck& c : field_backend_check(seed)) {
+      o += (first ? "" : ",") + std::string("{\"name\":") + quote(c.name) + ",\"ok\":" + (c.ok ? "true" : "false") + "}";
+      first = false;
+    }
+    return o + "]}";
   }
   if (op == "root_of_unity") {
     const JVal& k = need(req, "log_n");

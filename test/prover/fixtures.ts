@@ -335,8 +335,12 @@ export interface ProverRun {
 }
 
 /** Runs `proofwatch-prover` with `args`; killed after `timeoutMs`. */
-export async function runProver(args: readonly string[], timeoutMs = 120_000): Promise<ProverRun> {
-  const { code, stdout, stderr } = await exec(proverPath, args, { timeoutMs });
+export async function runProver(
+  args: readonly string[],
+  timeoutMs = 120_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<ProverRun> {
+  const { code, stdout, stderr } = await exec(proverPath, args, { timeoutMs, env });
   return { code, stdout, stderr };
 }
 

@@ -54,6 +54,25 @@ describeWithProver("proofwatch-prover end to end", () => {
       expect(await readFile(second.proof, "utf8")).toBe(await readFile(first.proof, "utf8"));
     });
 
+    it.each(circuitNames)(
+      "%s: gives the same bytes on the portable field backend (PROOFWATCH_FIELD_BACKEND=portable)",
+      async (name) => {
+        const f = bench.fixture(name);
+        const portable = { ...process.env, PROOFWATCH_FIELD_BACKEND: "portable" };
+
+        const chosen = await bench.prove(f, "backend-chosen", ["--backend", "cpu", "--seed", "9"]);
+        const forced = await bench.prove(
+          f,
+          "backend-portable",
+          ["--backend", "cpu", "--seed", "9"],
+          portable,
+        );
+
+        expect(await readFile(forced.proof, "utf8")).toBe(await readFile(chosen.proof, "utf8"));
+        expect(await readFile(forced.pub, "utf8")).toBe(await readFile(chosen.pub, "utf8"));
+      },
+    );
+
     it("gives different valid proofs for different seeds", async () => {
       const f = bench.fixture("multi_io");
 

@@ -56,11 +56,19 @@ export class ProofBench {
     return found;
   }
 
-  /** Proves `f` into a fresh pair of files named after `tag`; returns their paths. */
-  async prove(f: CircuitFixture, tag: string, extra: readonly string[] = []) {
+  /**
+   * Proves `f` into a fresh pair of files named after `tag`; returns their paths. `env`
+   * replaces the prover's environment (default: this process's).
+   */
+  async prove(
+    f: CircuitFixture,
+    tag: string,
+    extra: readonly string[] = [],
+    env?: NodeJS.ProcessEnv,
+  ) {
     const proof = join(this.dir, `${f.name}-${tag}-proof.json`);
     const pub = join(this.dir, `${f.name}-${tag}-public.json`);
-    expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra]));
+    expectProverOk(await runProver([f.zkey, f.wtns, proof, pub, ...extra], undefined, env));
     return { proof, pub };
   }
 }

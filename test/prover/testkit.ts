@@ -26,8 +26,12 @@ export class Testkit {
   private nextId = 1;
   private stderr = "";
 
-  constructor(args: readonly string[] = []) {
-    this.child = spawn(testkitPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  /** `env` replaces the testkit's environment (default: this process's). */
+  constructor(args: readonly string[] = [], env?: NodeJS.ProcessEnv) {
+    this.child = spawn(testkitPath, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: env ?? process.env,
+    });
     this.child.stderr.on("data", (chunk: Buffer) => {
       this.stderr += chunk.toString("utf8");
     });

@@ -65,7 +65,7 @@ FrobeniusCoeffs compute_frobenius() {
   uint64_t e[4];
   wide::div_small(wide::kP, 6, e);  // (p - 1) / 6: p = 1 mod 6, so the low bit dropped is p's 1
   const Fq2 xi{Fq::from_u64(9), Fq::one()};
-  const F2 g = F2::of(wide::fq2_pow(xi, e));
+  const F2 g = wide::fq2_pow(xi, e);
   FrobeniusCoeffs c;
   F2 gi = F2::one();
   for (int i = 0; i < 6; ++i) {
@@ -82,9 +82,7 @@ struct G2Proj {
   F2 X, Y, Z;
 };
 
-using G2F = Affine<F2>;
-
-G2F fast_point(const G2Aff& q) { return G2F{F2::of(q.x), F2::of(q.y)}; }
+using G2F = G2Aff;
 
 G2F psi(const G2F& q) {
   const FrobeniusCoeffs& c = frobenius_coeffs();
@@ -264,8 +262,8 @@ const FrobeniusCoeffs& frobenius_coeffs() {
 
 G2Prepared::G2Prepared(const G2Aff& affine) {
   if (affine.is_inf()) return;
-  const F2 three_b = F2::of(G2::b()).dbl() + F2::of(G2::b());
-  const G2F q = fast_point(affine);
+  const F2 three_b = G2::b().dbl() + G2::b();
+  const G2F q = affine;
   const G2F neg_q{q.x, -q.y};
   G2Proj t{q.x, q.y, F2::one()};
   lines_.reserve(96);
@@ -356,13 +354,13 @@ Fq12 fq12_pow(const Fq12& f, const uint64_t e[4]) {
 }
 
 G2Aff g2_psi(const G2Aff& q) {
-  const G2F r = psi(fast_point(q));
-  return G2Aff{r.x.fq2(), r.y.fq2()};
+  const G2F r = psi(q);
+  return r;
 }
 
 bool g2_in_subgroup(const G2Aff& affine) {
   if (affine.is_inf()) return true;
-  const G2F q = fast_point(affine);
+  const G2F q = affine;
   // [x]Q by NAF with mixed additions.
   const G2F neg_q = q.neg();
   G2Jac xq = G2Jac::from_affine(q);

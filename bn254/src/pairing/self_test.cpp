@@ -1,7 +1,8 @@
 #include "bn254/pairing/self_test.h"
 
-#include "bn254/pairing/pairing.h"
+#include "bn254/ff/backend_check.h"
 #include "bn254/ff/wide.h"
+#include "bn254/pairing/pairing.h"
 
 namespace pw {
 namespace {
@@ -85,36 +86,11 @@ std::vector<SelfTestCheck> pairing_self_test(uint64_t seed) {
   auto check = [&out](const char* name, bool ok) { out.push_back(SelfTestCheck{name, ok}); };
 
   {
-    // The fast Fq routines against ff/field.h, edge values included.
-    bool same = true;
-    for (int i = 0; i < 2000; ++i) {
-      const Fq a = i % 5 == 0 ? -Fq::one() : rng.fq(), b = i % 7 == 0 ? Fq::zero() : rng.fq();
-      same = same && fast::mul(a, b) == a * b && fast::add(a, b) == a + b && fast::sub(a, b) == a - b &&
-             fast::sub(b, a) == b - a && fast::mul(a, a) == a.sqr();
-    }
-    check("fast Fq arithmetic agrees with ff/field.h", same);
-#if PW_FAST_FQ
-    // Both product routes, whichever one mul() picked on this CPU.
-    bool routes = true;
-    for (int i = 0; i < 2000; ++i) {
-      const Fq a = i % 3 == 0 ? -Fq::one() : rng.fq(), b = i % 4 == 0 ? -Fq::one() : rng.fq();
-      routes = routes && (!fast::kMulxAdx || fast::mul_mulx(a, b) == a * b);
-      // Unreduced sums (up to 2q - 2) as operands, as the F2 products use them; without
-      // MULX/ADX they go to ff/field.h's product.
-      const Fq sa = fast::add_unreduced(a, a), sb = fast::add_unreduced(a, b);
-      routes = routes && sa * sb == (a + a) * (a + b) &&
-               (!fast::kMulxAdx || fast::mul_mulx(sa, sb) == (a + a) * (a + b));
-      // The two-product route of the F2 product, with the negated operand it gets.
-      routes = routes && (!fast::kMulxAdx || (fast::mul2_mulx(a, b, fast::neg(b), a) == a * b - b * a &&
-                                              fast::mul2_mulx(a, a, b, b) == a * a + b * b));
-    }
-    check(fast::kMulxAdx ? "Fq product: MULX/ADX and ff/field.h routes agree" : "Fq product: ff/field.h route", routes);
-#endif
-    const F2 x = rng.f2(), y = rng.f2();
-    check("fast inverses", fast::mul(fast::inverse(x.c0), x.c0) == Fq::one() && fast::inverse(Fq::zero()).is_zero() &&
-                               (x * x.inverse()) == F2::one());
-    check("F2 agrees with Fq2", (x * y).fq2() == x.fq2() * y.fq2() && x.sqr().fq2() == x.fq2().sqr() &&
-                                    (x - y).fq2() == x.fq2() - y.fq2() && (x + y).fq2() == x.fq2() + y.fq2());
+    // The field backends (ff/backend.h) against each other.
+    for (const BackendCheck& c : field_backend_check(rng.next())) check(c.name.c_str(), c.ok);
+    const F2 x = rng.f2();
+    check("inverses",
+          x.c0 * x.c0.inverse() == Fq::one() && Fq::zero().inverse().is_zero() && (x * x.inverse()) == F2::one());
   }
   {
     const Fq6 a = rng.fq6(), b = rng.fq6(), c = rng.fq6();

@@ -54,13 +54,7 @@ inline void batch_inverse(Fq2* x, size_t k) {
   Fq norm[kMax];
   for (size_t base = 0; base < k; base += kMax) {
     const size_t e = base + kMax < k ? base + kMax : k;
-    for (size_t i = base; i < e; ++i) {
-      uint64_t s0[8], s1[8], c = 0;
-      Fq::mul_wide(x[i].c0.l, x[i].c0.l, s0);
-      Fq::mul_wide(x[i].c1.l, x[i].c1.l, s1);
-      for (int j = 0; j < 8; ++j) s0[j] = addc(s0[j], s1[j], c, c);  // < 2p^2 < pR
-      norm[i - base] = Fq::redc(s0);
-    }
+    for (size_t i = base; i < e; ++i) norm[i - base] = Fq::dot2(x[i].c0, x[i].c0, x[i].c1, x[i].c1);
     batch_inverse(norm, e - base);
     for (size_t i = base; i < e; ++i) x[i] = Fq2{x[i].c0 * norm[i - base], -(x[i].c1 * norm[i - base])};
   }

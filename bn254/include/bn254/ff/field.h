@@ -1,13 +1,20 @@
 // Prime field in Montgomery form (R = 2^256), four 64-bit limbs, CIOS multiplication.
 // One template serves Fr and Fq; the parameter struct carries the modulus as scalar
 // constants (not arrays) so device code needs no __constant__ tables.
+//
+// Two backends with bit-identical results (backend.h): on x86-64 hosts with BMI2 and ADX
+// the operators run the assembly of x86_64_asm.h (MULX/ADX products, adc/sbb sums),
+// chosen at run time; everywhere else, device code included, the portable C++ below
+// (the *_portable members, which the tests also call directly).
 #pragma once
+#include "bn254/ff/x86_64_asm.h"
 #include "bn254/util/host_device.h"
 
 namespace pw {
 
 template <class P>
 struct Fp {
+  using Params = P;
   uint64_t l[4];
 
   PW_HOST_DEVICE static constexpr Fp zero() { return Fp{{0, 0, 0, 0}}; }
@@ -46,6 +53,16 @@ struct Fp {
   }
 
   PW_HOST_DEVICE PW_FORCE_INLINE Fp operator+(const Fp& b) const {
+#if BN254_X86_ASM
+    if (__builtin_expect(field_backend::kMulxAdx, 1)) {
+      Fp r;
+      x86::add<P>(l, b.l, r.l);
+      return r;
+    }
+#endif
+    return add_portable(b);
+  }
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp add_portable(const Fp& b) const {
     Fp r;
     uint64_t c = 0;
     PW_UNROLL
@@ -55,6 +72,16 @@ struct Fp {
   }
 
   PW_HOST_DEVICE PW_FORCE_INLINE Fp operator-(const Fp& b) const {
+#if BN254_X86_ASM
+    if (__builtin_expect(field_backend::kMulxAdx, 1)) {
+      Fp r;
+      x86::sub<P>(l, b.l, r.l);
+      return r;
+    }
+#endif
+    return sub_portable(b);
+  }
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp sub_portable(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     Fp r;
     uint64_t br = 0;
@@ -70,9 +97,43 @@ struct Fp {
   PW_HOST_DEVICE PW_INLINE Fp operator-() const { return zero() - *this; }
   PW_HOST_DEVICE PW_INLINE Fp dbl() const { return *this + *this; }
 
+  // Montgomery product a*b/R mod p; correct for operands below 2^255 (sums of two
+  // reduced values left unreduced) on both backends.
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp operator*(const Fp& b) const {
+#if BN254_X86_ASM
+    if (__builtin_expect(field_backend::kMulxAdx, 1)) {
+      Fp r;
+      x86::mul_mulx<P>(l, b.l, r.l);
+      return r;
+    }
+#endif
+    return mul_portable(b);
+  }
+
+  // (a*b + c*d)/R mod p with one reduction: the Fq2 product and norm. Operands below p
+  // (p itself allowed).
+  PW_HOST_DEVICE PW_FORCE_INLINE static Fp dot2(const Fp& a, const Fp& b, const Fp& c, const Fp& d) {
+#if BN254_X86_ASM
+    if (__builtin_expect(field_backend::kMulxAdx, 1)) {
+      Fp r;
+      x86::dot2_mulx<P>(a.l, b.l, c.l, d.l, r.l);
+      return r;
+    }
+#endif
+    return dot2_portable(a, b, c, d);
+  }
+  PW_HOST_DEVICE PW_FORCE_INLINE static Fp dot2_portable(const Fp& a, const Fp& b, const Fp& c, const Fp& d) {
+    uint64_t s0[8], s1[8], carry = 0;
+    mul_wide(a.l, b.l, s0);
+    mul_wide(c.l, d.l, s1);
+    PW_UNROLL
+    for (int j = 0; j < 8; ++j) s0[j] = addc(s0[j], s1[j], carry, carry);  // < 2p^2 < pR
+    return redc(s0);
+  }
+
   // CIOS Montgomery product a*b/R mod p, in the "no carry" form: both BN254 moduli
   // have a top limb below 2^62, so the running value fits four limbs and stays < 2p.
-  PW_HOST_DEVICE PW_FORCE_INLINE Fp operator*(const Fp& b) const {
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp mul_portable(const Fp& b) const {
     const uint64_t m[4] = {P::M0, P::M1, P::M2, P::M3};
     uint64_t t[4] = {0, 0, 0, 0};
     PW_UNROLL
@@ -158,13 +219,23 @@ struct Fp {
   PW_HOST_DEVICE PW_INLINE Fp& operator+=(const Fp& b) { return *this = *this + b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator-=(const Fp& b) { return *this = *this - b; }
   PW_HOST_DEVICE PW_INLINE Fp& operator*=(const Fp& b) { return *this = *this * b; }
+  PW_HOST_DEVICE PW_FORCE_INLINE Fp sqr() const {
+#if BN254_X86_ASM
+    if (__builtin_expect(field_backend::kMulxAdx, 1)) {
+      Fp r;
+      x86::sqr_mulx<P>(l, r.l);
+      return r;
+    }
+#endif
+    return sqr_portable();
+  }
   // Squaring computes each cross product a_i*a_j once and doubles the sum: 10 limb
   // products instead of 16 before the same Montgomery reduction (about 3% fewer
   // instructions in the CPU MSMs). Device code keeps the plain product: not measured
   // on a GPU yet.
-  PW_HOST_DEVICE PW_INLINE Fp sqr() const {
+  PW_HOST_DEVICE PW_INLINE Fp sqr_portable() const {
 #if defined(__CUDA_ARCH__)
-    return *this * *this;
+    return mul_portable(*this);
 #else
     uint64_t w[8];
     sqr_wide(l, w);

@@ -16,15 +16,12 @@
 
 namespace pw {
 
-// G1 over F1 (tower.h): the curve parameter of ec/batch_affine.h and msm/pippenger.h
-// templates for the verifier's G1 work, and conversions from and to the prover's G1 types.
-struct G1Fast {
-  using F = F1;
-  using Aff = Affine<F1>;
-  using Acc = Xyzz<F1>;
-};
-inline G1Fast::Aff to_fast(const G1Aff& p) { return G1Fast::Aff{F1{p.x}, F1{p.y}}; }
-inline G1Aff from_fast(const G1Fast::Aff& p) { return G1Aff{p.x.v, p.y.v}; }
+// The verifier's G1 types. They were a copy of G1 over a faster Fq while the prover's
+// field had the portable product only; now that Fq itself runs on the fast backend they
+// are G1's, and the conversions are the identity (kept so the addon's code reads the same).
+using G1Fast = G1;
+inline const G1Aff& to_fast(const G1Aff& p) { return p; }
+inline const G1Aff& from_fast(const G1Aff& p) { return p; }
 
 // The BN parameter x (positive for BN254).
 constexpr uint64_t kBnX = 4965661367192848881ULL;

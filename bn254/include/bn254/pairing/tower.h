@@ -6,88 +6,27 @@
 // Host-only: the verifier runs on the CPU (a pairing is far too small to ship to a GPU).
 #pragma once
 #include "bn254/ff/bn254.h"
-#include "bn254/ff/fq_fast.h"
 
 namespace pw {
 
-// Fq with the fast routines of fq_fast.h as its operators, for Xyzz<F1> points: the
-// verifier's G1 work (batch coefficients times pi_a, vk_x, the sum of rho C) on the same
-// arithmetic as the pairing. Same layout as Fq.
-struct F1 {
-  Fq v;
-
-  static constexpr F1 zero() { return F1{Fq::zero()}; }
-  static constexpr F1 one() { return F1{Fq::one()}; }
-  bool is_zero() const { return v.is_zero(); }
-  bool operator==(const F1& o) const { return v == o.v; }
-  bool operator!=(const F1& o) const { return v != o.v; }
-  PW_FAST_INLINE F1 operator+(const F1& b) const { return F1{fast::add(v, b.v)}; }
-  PW_FAST_INLINE F1 operator-(const F1& b) const { return F1{fast::sub(v, b.v)}; }
-  PW_FAST_INLINE F1 operator-() const { return F1{fast::neg(v)}; }
-  PW_FAST_INLINE F1 operator*(const F1& b) const { return F1{fast::mul(v, b.v)}; }
-  PW_FAST_INLINE F1 dbl() const { return *this + *this; }
-  PW_FAST_INLINE F1 sqr() const { return *this * *this; }
-  F1& operator+=(const F1& b) { return *this = *this + b; }
-  F1& operator-=(const F1& b) { return *this = *this - b; }
-  F1& operator*=(const F1& b) { return *this = *this * b; }
-  F1 inverse() const { return F1{fast::inverse(v)}; }
-};
-
-// Fq2 as the prover's pw::Fq2 (same layout, convertible both ways) with its arithmetic on
-// the fast Fq routines of fq_fast.h. It also serves as the field of Xyzz<F2> points for
-// the G2 work on the verifier's hot path (line preparation, the subgroup test).
-struct F2 {
-  Fq c0, c1;
-
-  static constexpr F2 zero() { return F2{Fq::zero(), Fq::zero()}; }
-  static constexpr F2 one() { return F2{Fq::one(), Fq::zero()}; }
-  static F2 of(const Fq2& a) { return F2{a.c0, a.c1}; }
-  Fq2 fq2() const { return Fq2{c0, c1}; }
-  bool is_zero() const { return c0.is_zero() && c1.is_zero(); }
-  bool operator==(const F2& o) const { return c0 == o.c0 && c1 == o.c1; }
-  bool operator!=(const F2& o) const { return !(*this == o); }
-  PW_FAST_INLINE F2 operator+(const F2& b) const { return F2{fast::add(c0, b.c0), fast::add(c1, b.c1)}; }
-  PW_FAST_INLINE F2 operator-(const F2& b) const { return F2{fast::sub(c0, b.c0), fast::sub(c1, b.c1)}; }
-  PW_FAST_INLINE F2 operator-() const { return F2{fast::neg(c0), fast::neg(c1)}; }
-  PW_FAST_INLINE F2 dbl() const { return *this + *this; }
-  // With MULX/ADX: two dot products (fq_fast.h, mul2_mulx), one reduction each. Otherwise
-  // Karatsuba: three Fq products; the sums only feed a product, so they stay unreduced.
-  F2 operator*(const F2& b) const {
-#if PW_FAST_FQ
-    if (__builtin_expect(fast::kMulxAdx, 1)) {
-      return F2{fast::mul2_mulx(c0, b.c0, fast::neg(c1), b.c1), fast::mul2_mulx(c0, b.c1, c1, b.c0)};
-    }
-#endif
-    const Fq t0 = fast::mul(c0, b.c0), t1 = fast::mul(c1, b.c1);
-    const Fq t2 = fast::mul(fast::add_unreduced(c0, c1), fast::add_unreduced(b.c0, b.c1));
-    return F2{fast::sub(t0, t1), fast::sub(fast::sub(t2, t0), t1)};
-  }
-  F2 sqr() const {
-    return F2{fast::mul(fast::add_unreduced(c0, c1), fast::sub(c0, c1)),
-              fast::mul(c0, fast::add_unreduced(c1, c1))};
-  }
-  F2& operator+=(const F2& b) { return *this = *this + b; }
-  F2& operator-=(const F2& b) { return *this = *this - b; }
-  F2& operator*=(const F2& b) { return *this = *this * b; }
-  // 1/(c0 + c1 u) = (c0 - c1 u) / (c0^2 + c1^2)
-  F2 inverse() const {
-    const Fq n = fast::inverse(fast::add(fast::mul(c0, c0), fast::mul(c1, c1)));
-    return F2{fast::mul(c0, n), fast::neg(fast::mul(c1, n))};
-  }
-};
+// Fq and Fq2 under the names the pairing code uses: F1 the field of the verifier's G1
+// work (batch coefficients times pi_a, vk_x, the sum of rho C), F2 the tower's base and
+// the field of the G2 work on the verifier's hot path (line preparation, the subgroup
+// test). Both run on field.h's backends: the MULX/ADX assembly where the CPU has it.
+using F1 = Fq;
+using F2 = Fq2;
 
 // (a0 + a1 u)(9 + u) = (9 a0 - a1) + (a0 + 9 a1) u
-PW_FAST_INLINE F2 mul_by_xi(const F2& a) {
-  const Fq nine_a0 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c0))), a.c0);
-  const Fq nine_a1 = fast::add(fast::dbl(fast::dbl(fast::dbl(a.c1))), a.c1);
-  return F2{fast::sub(nine_a0, a.c1), fast::add(a.c0, nine_a1)};
+PW_FORCE_INLINE F2 mul_by_xi(const F2& a) {
+  const Fq nine_a0 = a.c0.dbl().dbl().dbl() + a.c0;
+  const Fq nine_a1 = a.c1.dbl().dbl().dbl() + a.c1;
+  return F2{nine_a0 - a.c1, a.c0 + nine_a1};
 }
 
 // The p-power Frobenius on Fq2 (u^p = -u since p = 3 mod 4).
-PW_FAST_INLINE F2 conj(const F2& a) { return F2{a.c0, fast::neg(a.c1)}; }
-inline Fq2 conj(const Fq2& a) { return Fq2{a.c0, -a.c1}; }
+PW_FORCE_INLINE F2 conj(const F2& a) { return F2{a.c0, -a.c1}; }
 
-PW_FAST_INLINE F2 mul_by_fq(const F2& a, const Fq& b) { return F2{fast::mul(a.c0, b), fast::mul(a.c1, b)}; }
+PW_FORCE_INLINE F2 mul_by_fq(const F2& a, const Fq& b) { return F2{a.c0 * b, a.c1 * b}; }
 
 struct Fq6 {
   F2 c0, c1, c2;
