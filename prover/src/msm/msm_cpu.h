@@ -60,28 +60,39 @@ inline void batch_inverse(Fq2* x, size_t k) {
   }
 }
 
-// One Pippenger window with affine buckets: bucket += point additions are queued and
-// done in batches that share one field inversion (about 6 multiplications per addition
-// instead of 10 for an XYZZ mixed addition). A point whose bucket is already in the
-// batch waits for the next batch; if it meets a busy bucket again there (heavily
-// repeated scalars), or the waiting list is full, it goes into that bucket's XYZZ
-// overflow accumulator, so nothing can stall. Equal x (doubling or cancellation) also
-// takes the XYZZ path, which handles both.
+// Several Pippenger windows with affine buckets, one bucket array across them: bucket +=
+// point additions are queued and done in batches that share one field inversion (about 6
+// multiplications per addition instead of 10 for an XYZZ mixed addition). A point whose
+// bucket is already in the batch waits for the next batch; if it meets a busy bucket again
+// there (heavily repeated scalars), or the waiting list is full, it goes into that
+// bucket's XYZZ overflow accumulator, so nothing can stall. Equal x (doubling or
+// cancellation) also takes the XYZZ path, which handles both.
+//
+// The batch holds at most a quarter of the buckets, so few points meet a busy one. Small
+// windows (2^12 points: 256 buckets a window) are grouped so that their buckets share one
+// batch: a 512-point batch over 256 buckets could never fill, so it never flushed, the
+// waiting list filled and about 90% of the additions took the XYZZ path.
+//
+// rows[t * stride + j] is the digit of point j in window t (t < nwin); out[t] gets that
+// window's sum_b (b+1) * bucket[b].
 template <class C>
-typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, const typename C::Aff* bases, size_t m,
-                                    int nb) {
+void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const uint32_t* gen,
+                          const typename C::Aff* bases, size_t m, int nb, typename C::Acc* out) {
   using Aff = typename C::Aff;
   using Acc = typename C::Acc;
   using F = typename C::F;
-  constexpr size_t kBatch = 512, kWait = kBatch / 2;
-  std::vector<Aff> bucket(nb, Aff::infinity());
-  std::vector<Acc> overflow(nb, Acc::infinity());
-  std::vector<uint32_t> busy(nb, 0);
+  constexpr size_t kMaxBatch = 512;
+  const size_t nbuckets = (size_t)nwin * (size_t)nb;
+  const size_t batch = std::max<size_t>(16, std::min<size_t>(kMaxBatch, nbuckets / 4));
+  const size_t max_wait = batch / 2;
+  std::vector<Aff> bucket(nbuckets, Aff::infinity());
+  std::vector<Acc> overflow(nbuckets, Acc::infinity());
+  std::vector<uint32_t> busy(nbuckets, 0);
   uint32_t epoch = 1;
   size_t k = 0, nwait = 0;
-  uint32_t pend_b[kBatch], wait_b[kWait], retry_b[kWait];
-  Aff pend_p[kBatch], wait_p[kWait], retry_p[kWait];
-  F dx[kBatch];
+  uint32_t pend_b[kMaxBatch], wait_b[kMaxBatch / 2], retry_b[kMaxBatch / 2];
+  Aff pend_p[kMaxBatch], wait_p[kMaxBatch / 2], retry_p[kMaxBatch / 2];
+  F dx[kMaxBatch];
 
   // Schedules bucket[b] += p; false when b is busy in this batch.
   auto schedule = [&](uint32_t b, const Aff& p) -> bool {
@@ -101,7 +112,7 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
     return true;
   };
 
-  // Runs the batch, then moves the waiting points into the next one (at most kWait of
+  // Runs the batch, then moves the waiting points into the next one (at most max_wait of
   // them, so that cannot fill it).
   auto flush = [&]() {
     if (k > 0) {
@@ -131,7 +142,7 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
 
   auto add = [&](uint32_t b, const Aff& p) {
     if (!schedule(b, p)) {
-      if (nwait < kWait) {
+      if (nwait < max_wait) {
         wait_b[nwait] = b;
         wait_p[nwait] = p;
         ++nwait;
@@ -139,27 +150,44 @@ typename C::Acc window_batch_affine(const int32_t* row, const uint32_t* gen, con
         overflow[b].add_affine(p);
       }
     }
-    if (k == kBatch) flush();
+    if (k == batch) flush();
   };
 
   for (size_t j = 0; j < m; ++j) {
-    const int32_t d = row[j];
-    if (d > 0) {
-      add((uint32_t)(d - 1), bases[gen[j]]);
-    } else if (d < 0) {
-      add((uint32_t)(-d - 1), bases[gen[j]].neg());
+    const Aff& base = bases[gen[j]];
+    for (int t = 0; t < nwin; ++t) {
+      const int32_t d = rows[(size_t)t * stride + j];
+      const uint32_t offset = (uint32_t)t * (uint32_t)nb;
+      if (d > 0) {
+        add(offset + (uint32_t)(d - 1), base);
+      } else if (d < 0) {
+        add(offset + (uint32_t)(-d - 1), base.neg());
+      }
     }
   }
   while (k > 0 || nwait > 0) flush();
 
-  // Running-sum reduction: sum_b (b+1) * bucket[b].
-  Acc running = Acc::infinity(), total = Acc::infinity();
-  for (int b = nb - 1; b >= 0; --b) {
-    running.add_affine(bucket[b]);
-    running.add(overflow[b]);
-    total.add(running);
+  // Running-sum reduction per window: sum_b (b+1) * bucket[b].
+  for (int t = 0; t < nwin; ++t) {
+    Acc running = Acc::infinity(), total = Acc::infinity();
+    for (int b = nb - 1; b >= 0; --b) {
+      const size_t i = (size_t)t * (size_t)nb + (size_t)b;
+      running.add_affine(bucket[i]);
+      running.add(overflow[i]);
+      total.add(running);
+    }
+    out[t] = total;
   }
-  return total;
+}
+
+// How many tasks share the nwin windows: enough windows a task for 2048 buckets (a full
+// batch then meets a busy bucket for about one point in eight), but at least two tasks a
+// thread while there are windows for them, so the pool stays busy.
+inline int msm_window_tasks(int nwin, int nb, unsigned threads) {
+  constexpr int kBuckets = 2048;
+  const int per_task = std::max(1, (kBuckets + nb - 1) / nb);
+  const int tasks = (nwin + per_task - 1) / per_task;
+  return std::min(nwin, std::max(tasks, (int)(2 * threads)));
 }
 
 // sum_i scalars[i] * bases[i]. Scalars are normal-form and below 2^254 (any Fr value),
@@ -203,11 +231,13 @@ typename C::Acc msm_cpu(const typename C::Aff* bases, const Scalar* scalars, siz
     for (size_t j = b; j < e; ++j) recode_signed(scalars[gen[j]], c, nwin, &digits[j], m);
   });
 
-  // 3. One task per window.
+  // 3. Windows split evenly over the tasks (msm_window_tasks).
   const int nb = 1 << (c - 1);
+  const int tasks = msm_window_tasks(nwin, nb, pool.size());
   std::vector<Acc> win(nwin);
-  pool.parallel_for((size_t)nwin, [&](size_t w) {
-    win[w] = window_batch_affine<C>(&digits[w * m], gen.data(), bases, m, nb);
+  pool.parallel_for((size_t)tasks, [&](size_t t) {
+    const int lo = (int)(t * (size_t)nwin / (size_t)tasks), hi = (int)((t + 1) * (size_t)nwin / (size_t)tasks);
+    windows_batch_affine<C>(&digits[(size_t)lo * m], m, hi - lo, gen.data(), bases, m, nb, &win[lo]);
   });
 
   // 4. Horner over windows.
