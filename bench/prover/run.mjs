@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Prover benchmark: snarkjs `groth16 prove` against `proofwatch-prover --backend cpu` (or
-// `--backend cuda`) on the same zkey and witness, both checked by `snarkjs groth16 verify`. Not part of the
-// test suite: at 2^16 it takes several minutes on two cores. See README.md.
+// Prover benchmark: `proofwatch-prover --backend cpu` (or `--backend cuda`) against a baseline
+// on the same zkey and witness, every proof checked by `snarkjs groth16 verify`. The baseline
+// is snarkjs `groth16 prove`, or rapidsnark's `prover` with --rapidsnark PATH ($RAPIDSNARK).
+// Not part of the test suite: at 2^16 it takes minutes on two cores. See README.md.
 //
 // Plain JavaScript so it runs with no build step: `node bench/prover/run.mjs [--constraints 2^16]`.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -17,6 +19,8 @@ const snarkjsCli = join(root, "node_modules/snarkjs/cli.js");
 const circomCli = join(root, "node_modules/circom2/cli.js");
 const chainSource = join(root, "test/circuits/mimc_chain.circom");
 const TARGET_SPEEDUP = 5;
+// Our wall time over rapidsnark's (issue 14): at most 0.9 at 2^12 and below, 0.6 above.
+const rapidsnarkTarget = (log) => (log <= 12 ? 0.9 : 0.6);
 
 const usage = `usage: node bench/prover/run.mjs [options]
   --constraints 2^K   circuit size: fills a 2^K evaluation domain (default 2^16, K in 4..22)
@@ -24,6 +28,14 @@ const usage = `usage: node bench/prover/run.mjs [options]
   --backend cpu|cuda  proofwatch-prover's backend (default cpu; cuda needs a GPU build and device)
   --threads N         passed to proofwatch-prover (default: its own, all cores)
   --prover PATH       prover binary (default prover/build/proofwatch-prover or $PROOFWATCH_PROVER)
+  --rapidsnark PATH   compare with rapidsnark's \`prover\` binary (or $RAPIDSNARK) instead of snarkjs:
+                      runs alternate in pairs, each pair's ratio ours / rapidsnark, median reported
+  --circuit mimc|squaring
+                      mimc (default): MimcChain compiled by circom2, witness by snarkjs;
+                      squaring: prover-bench-circuit's squaring chain (no circom or snarkjs
+                      witness step, fast at 2^18 and above)
+  --bench-circuit PATH  prover-bench-circuit binary (default beside --prover, or
+                      $PROOFWATCH_BENCH_CIRCUIT)
   --json FILE         also write the results as JSON`;
 
 function fail(message) {
@@ -41,6 +53,9 @@ function parseOptions() {
         backend: { type: "string", default: "cpu" },
         threads: { type: "string" },
         prover: { type: "string" },
+        rapidsnark: { type: "string" },
+        circuit: { type: "string", default: "mimc" },
+        "bench-circuit": { type: "string" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -67,12 +82,26 @@ function parseOptions() {
   const prover =
     values.prover ?? process.env.PROOFWATCH_PROVER ?? join(root, "prover/build/proofwatch-prover");
   if (!existsSync(prover)) fail(`no prover at ${prover}; build it with \`npm run build\``);
+  const rapidsnark = values.rapidsnark ?? process.env.RAPIDSNARK;
+  if (rapidsnark !== undefined && !existsSync(rapidsnark))
+    fail(`no rapidsnark prover at ${rapidsnark}`);
+  if (values.circuit !== "mimc" && values.circuit !== "squaring")
+    fail(`--circuit wants mimc or squaring, got ${values.circuit}`);
+  const benchCircuit =
+    values["bench-circuit"] ??
+    process.env.PROOFWATCH_BENCH_CIRCUIT ??
+    join(dirname(prover), "prover-bench-circuit");
+  if (values.circuit === "squaring" && !existsSync(benchCircuit))
+    fail(`no prover-bench-circuit at ${benchCircuit}; build it with \`npm run build\``);
   return {
     log,
     reps,
     backend: values.backend,
     threads: values.threads,
     prover,
+    rapidsnark,
+    circuit: values.circuit,
+    benchCircuit,
     json: values.json,
   };
 }
@@ -146,6 +175,27 @@ async function buildCircuit(log) {
   return { dir, rounds, cached: false };
 }
 
+/**
+ * The squaring-chain circuit of prover-bench-circuit (x_{i+1} = x_i^2 + c_i, full-width
+ * values) filling the 2^K domain, with its witness, cached in .cache/bench/prover/squaring-2^K/.
+ * Both files are deterministic (seed 1), so the stamp is the tool's output line.
+ */
+async function buildSquaringCircuit(log, tool) {
+  const dir = join(root, ".cache/bench/prover", `squaring-2^${log}`);
+  const stamp = join(dir, "stamp");
+  if (
+    existsSync(stamp) &&
+    existsSync(join(dir, "bench.r1cs")) &&
+    existsSync(join(dir, "witness.wtns"))
+  )
+    return { dir, constraints: 2 ** log - 2, cached: true };
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const made = await run(tool, [String(log), "bench.r1cs", "witness.wtns", "1"], dir);
+  await writeFile(stamp, made.stderr);
+  return { dir, constraints: 2 ** log - 2, cached: false };
+}
+
 async function verify(dir, vkey, pub, proof) {
   try {
     const { stdout } = await snarkjs(["groth16", "verify", vkey, pub, proof], dir);
@@ -159,28 +209,159 @@ function seconds(s) {
   return `${s.toFixed(2).padStart(8)} s`;
 }
 
-async function main() {
-  const options = parseOptions();
-  const t0 = process.hrtime.bigint();
-  console.log(
-    `proofwatch prover benchmark: 2^${options.log} domain, ${options.reps} runs each, --backend ${options.backend}`,
-  );
+/** The machine and how busy it is: other work shares it, so every result names both. */
+function machine() {
+  const list = cpus();
+  return { cpus: list.length, model: list[0]?.model ?? "unknown", loadavg: loadavg() };
+}
 
-  const { dir, rounds, cached } = await buildCircuit(options.log);
-  console.log(
-    `  circuit       MimcChain(${rounds}) = ${3 * rounds} constraints${cached ? " (cached)" : ""}`,
-  );
+function loadText(l) {
+  return l.map((v) => v.toFixed(2)).join(" ");
+}
 
+/** The circuit and an INSECURE dev-setup key for it, in one folder; returns what main needs. */
+async function prepare(options) {
+  let dir;
+  let description;
+  let r1cs;
+  if (options.circuit === "squaring") {
+    const c = await buildSquaringCircuit(options.log, options.benchCircuit);
+    dir = c.dir;
+    r1cs = "bench.r1cs";
+    description = `squaring chain (prover-bench-circuit) = ${c.constraints} constraints${c.cached ? " (cached)" : ""}`;
+  } else {
+    const c = await buildCircuit(options.log);
+    dir = c.dir;
+    r1cs = "bench.r1cs";
+    description = `MimcChain(${c.rounds}) = ${3 * c.rounds} constraints${c.cached ? " (cached)" : ""}`;
+  }
+  console.log(`  circuit       ${description}`);
   // An INSECURE key from the prover's dev-setup: a snarkjs powers of tau at 2^16 takes
   // over twenty minutes on two cores. Proving speed does not depend on where the key came
   // from, and snarkjs verifies against the vkey exported from this very zkey.
-  const setup = await run(options.prover, ["dev-setup", "bench.r1cs", "dev.zkey"], dir);
+  const setup = await run(options.prover, ["dev-setup", r1cs, "dev.zkey"], dir);
   console.log(`  dev-setup     ${seconds(setup.seconds)}`);
   await snarkjs(["zkey", "export", "verificationkey", "dev.zkey", "vkey.json"], dir);
+  return { dir, description };
+}
 
+function oursArgs(options, proof, pub, timings) {
+  const threads = options.threads ? ["--threads", options.threads] : [];
+  return [
+    "dev.zkey",
+    "witness.wtns",
+    proof,
+    pub,
+    "--backend",
+    options.backend,
+    "--timings",
+    timings,
+    ...threads,
+  ];
+}
+
+/** proofwatch against rapidsnark: alternating pairs, each proof verified by snarkjs. */
+async function againstRapidsnark(options, dir, description, start) {
   const ours = [];
   const theirs = [];
-  const threads = options.threads ? ["--threads", options.threads] : [];
+  const ratios = [];
+  const checks = [];
+  let timings;
+  for (let i = 0; i < options.reps; i++) {
+    // Who goes first alternates too, so neither always runs on a cache the other warmed.
+    const runRapidsnark = () =>
+      run(
+        options.rapidsnark,
+        ["dev.zkey", "witness.wtns", `rs-proof-${i}.json`, `rs-public-${i}.json`],
+        dir,
+      );
+    const runOurs = () =>
+      run(
+        options.prover,
+        oursArgs(options, `pw-proof-${i}.json`, `pw-public-${i}.json`, "timings.json"),
+        dir,
+      );
+    let r;
+    let o;
+    if (i % 2 === 0) {
+      r = await runRapidsnark();
+      o = await runOurs();
+    } else {
+      o = await runOurs();
+      r = await runRapidsnark();
+    }
+    theirs.push(r.seconds);
+    ours.push(o.seconds);
+    ratios.push(o.seconds / r.seconds);
+    timings = JSON.parse(await readFile(join(dir, "timings.json"), "utf8"));
+    console.log(
+      `  pair ${String(i + 1).padEnd(2)}       rapidsnark ${seconds(r.seconds)}   proofwatch ${seconds(o.seconds)}   ratio ${(o.seconds / r.seconds).toFixed(3)}   load ${loadText(loadavg())}`,
+    );
+  }
+  for (let i = 0; i < options.reps; i++) {
+    const rsOk = await verify(dir, "vkey.json", `rs-public-${i}.json`, `rs-proof-${i}.json`);
+    const pwOk = await verify(dir, "vkey.json", `pw-public-${i}.json`, `pw-proof-${i}.json`);
+    const same =
+      (await readFile(join(dir, `pw-public-${i}.json`), "utf8")).replace(/\s/g, "") ===
+      (await readFile(join(dir, `rs-public-${i}.json`), "utf8")).replace(/\s/g, "");
+    checks.push({ rapidsnark: rsOk, proofwatch: pwOk, samePublic: same });
+  }
+  const allOk = checks.every((c) => c.rapidsnark && c.proofwatch && c.samePublic);
+
+  const ratio = median(ratios);
+  const ratioOfMedians = median(ours) / median(theirs);
+  const target = rapidsnarkTarget(options.log);
+  const met = ratio <= target;
+  console.log(
+    `  rapidsnark    ${seconds(median(theirs))} median ${seconds(Math.min(...theirs))} best   verify ${checks.every((c) => c.rapidsnark) ? "OK" : "FAILED"}`,
+  );
+  console.log(
+    `  proofwatch    ${seconds(median(ours))} median ${seconds(Math.min(...ours))} best   verify ${checks.every((c) => c.proofwatch) ? "OK" : "FAILED"}   public ${checks.every((c) => c.samePublic) ? "same" : "DIFFERENT"}`,
+  );
+  if (timings) console.log(`  phases (last) ${JSON.stringify(timings)}`);
+  console.log(
+    `  ratio         ${ratio.toFixed(3)} median of ${options.reps} pairs (proofwatch / rapidsnark; ${ratioOfMedians.toFixed(3)} as median over median), target <= ${target}: ${met ? "met" : "MISSED"}`,
+  );
+  const end = machine();
+  console.log(
+    `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
+  );
+  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - start.t0) / 1e9)}`);
+
+  if (options.json) {
+    const result = {
+      log2Domain: options.log,
+      circuit: description,
+      baseline: "rapidsnark",
+      rapidsnark: options.rapidsnark,
+      backend: options.backend,
+      reps: options.reps,
+      machine: {
+        cpus: start.cpus,
+        model: start.model,
+        loadavgStart: start.loadavg,
+        loadavgEnd: end.loadavg,
+      },
+      rapidsnarkSeconds: theirs,
+      proofwatchSeconds: ours,
+      pairRatios: ratios,
+      ratio,
+      ratioOfMedians,
+      target,
+      targetMet: met,
+      verified: checks,
+      phases: timings,
+    };
+    await writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  // A wrong proof is a failure whatever the speed; a missed target only a report.
+  if (!allOk) process.exit(1);
+}
+
+/** proofwatch against snarkjs `groth16 prove`: interleaved runs, the last proofs verified. */
+async function againstSnarkjs(options, dir, description, start) {
+  const ours = [];
+  const theirs = [];
   let timings;
   // Interleaved so that a machine slowing down mid-run (thermal, a neighbour) hurts both.
   for (let i = 0; i < options.reps; i++) {
@@ -191,17 +372,7 @@ async function main() {
     theirs.push(s.seconds);
     const o = await run(
       options.prover,
-      [
-        "dev.zkey",
-        "witness.wtns",
-        "proof.json",
-        "public.json",
-        "--backend",
-        options.backend,
-        "--timings",
-        "timings.json",
-        ...threads,
-      ],
+      oursArgs(options, "proof.json", "public.json", "timings.json"),
       dir,
     );
     ours.push(o.seconds);
@@ -232,14 +403,25 @@ async function main() {
   console.log(
     `  speedup       ${speedup.toFixed(2)}x median, ${bestSpeedup.toFixed(2)}x best, snarkjs/proofwatch (target >= ${TARGET_SPEEDUP}x on the median: ${speedup >= TARGET_SPEEDUP ? "met" : "MISSED"})`,
   );
-  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - t0) / 1e9)}`);
+  const end = machine();
+  console.log(
+    `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
+  );
+  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - start.t0) / 1e9)}`);
 
   if (options.json) {
     const result = {
       log2Domain: options.log,
+      circuit: description,
+      baseline: "snarkjs",
       backend: options.backend,
-      constraints: 3 * rounds,
       reps: options.reps,
+      machine: {
+        cpus: start.cpus,
+        model: start.model,
+        loadavgStart: start.loadavg,
+        loadavgEnd: end.loadavg,
+      },
       snarkjsSeconds: theirs,
       proofwatchSeconds: ours,
       snarkjsMedian,
@@ -255,6 +437,21 @@ async function main() {
   }
   // A wrong proof is a failure whatever the speed; a missed target only a report.
   if (!oursOk || !theirsOk || !samePublic) process.exit(1);
+}
+
+async function main() {
+  const options = parseOptions();
+  const start = { t0: process.hrtime.bigint(), ...machine() };
+  const baseline = options.rapidsnark ? `rapidsnark (${options.rapidsnark})` : "snarkjs";
+  console.log(
+    `proofwatch prover benchmark: 2^${options.log} domain, ${options.reps} runs each against ${baseline}, --backend ${options.backend}`,
+  );
+  console.log(
+    `  machine       ${start.cpus} x ${start.model}, load average ${loadText(start.loadavg)}`,
+  );
+  const { dir, description } = await prepare(options);
+  if (options.rapidsnark) await againstRapidsnark(options, dir, description, start);
+  else await againstSnarkjs(options, dir, description, start);
 }
 
 main().catch((error) => {
