@@ -38,6 +38,21 @@ G2Aff read_g2(Cursor& c, const std::string& what, bool check) {
   return p;
 }
 
+// A point as the zkey stores it (x then y, Fq2 coordinates c0 then c1, Montgomery limbs);
+// false when a coordinate is not below q.
+bool decode_fq(const uint8_t* p, Fq& out) {
+  uint64_t v[4];
+  std::memcpy(v, p, 32);
+  if (!Fq::is_canonical(v)) return false;
+  out = Fq::from_mont_limbs(v[0], v[1], v[2], v[3]);
+  return true;
+}
+bool decode_point(const uint8_t* p, G1Aff& out) { return decode_fq(p, out.x) && decode_fq(p + 32, out.y); }
+bool decode_point(const uint8_t* p, G2Aff& out) {
+  return decode_fq(p, out.x.c0) && decode_fq(p + 32, out.x.c1) && decode_fq(p + 64, out.y.c0) &&
+         decode_fq(p + 96, out.y.c1);
+}
+
 void expect_size(const Cursor& c, uint64_t want, const std::string& what) {
   if (c.remaining() != want) {
     throw ProverError(kExitBadZkey, what + " has " + std::to_string(c.remaining()) + " bytes, expected " +
@@ -45,21 +60,30 @@ void expect_size(const Cursor& c, uint64_t want, const std::string& what) {
   }
 }
 
-// Copies a section of points (coordinates checked < q while reading), then checks
-// each is on its curve, across the pool when there is one.
-template <class C, class ReadFn>
+// Copies a section of points out of the mapped file, checking every coordinate is below
+// q and (unless check is off) every point is on its curve, in slices across the pool when
+// there is one. The errors are those of a sequential read: a coordinate >= q anywhere
+// before any curve check, then the first point off the curve.
+template <class C>
 std::vector<typename C::Aff> read_points(const BinFile& f, uint32_t id, const char* name, uint64_t count,
-                                         uint64_t psize, bool check, ReadFn rd, ThreadPool* pool) {
+                                         uint64_t psize, bool check, ThreadPool* pool) {
   using Aff = typename C::Aff;
   Cursor c = f.section(id, name);
-  expect_size(c, count * psize, f.path() + ": section " + std::to_string(id) + " (" + name + ")");
+  const std::string what = f.path() + ": section " + std::to_string(id) + " (" + name + ")";
+  expect_size(c, count * psize, what);
+  const uint8_t* base = c.take(count * psize);
   std::vector<Aff> out(count);
-  const std::string what = f.path() + ": " + name;
-  for (uint64_t i = 0; i < count; ++i) out[i] = rd(c, what, false);
-  if (!check) return out;
+  const std::string point_what = f.path() + ": " + name;
+  // 0: fine, 1: a coordinate >= q, 2: off the curve.
   std::vector<uint8_t> bad(count, 0);
   auto scan = [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) bad[i] = !on_curve<C>(out[i]);
+    for (size_t i = b; i < e; ++i) {
+      if (!decode_point(base + i * psize, out[i])) {
+        bad[i] = 1;
+      } else if (check && !on_curve<C>(out[i])) {
+        bad[i] = 2;
+      }
+    }
   };
   if (pool) {
     pool->parallel_range(count, scan, 2048);
@@ -67,7 +91,10 @@ std::vector<typename C::Aff> read_points(const BinFile& f, uint32_t id, const ch
     scan(0, count);
   }
   for (uint64_t i = 0; i < count; ++i) {
-    if (bad[i]) {
+    if (bad[i] == 1) throw ProverError(kExitBadZkey, point_what + ": coordinate >= q");
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    if (bad[i] == 2) {
       throw ProverError(kExitBadZkey, f.path() + ": " + name + "[" + std::to_string(i) + "]: point is not on the BN254 " +
                                           (sizeof(Aff) == 64 ? "G1 curve" : "G2 twist"));
     }
@@ -154,12 +181,12 @@ Zkey load_zkey(const std::string& path, bool check_points, ThreadPool* pool) {
     }
   }
   const uint64_t nv = z.n_vars, np = z.n_public;
-  z.ic = read_points<G1>(f, 3, "IC", np + 1, 64, check_points, read_g1, pool);
-  z.a = read_points<G1>(f, 5, "A", nv, 64, check_points, read_g1, pool);
-  z.b1 = read_points<G1>(f, 6, "B1", nv, 64, check_points, read_g1, pool);
-  z.b2 = read_points<G2>(f, 7, "B2", nv, 128, check_points, read_g2, pool);
-  z.c = read_points<G1>(f, 8, "C", nv - np - 1, 64, check_points, read_g1, pool);
-  z.h = read_points<G1>(f, 9, "H", d, 64, check_points, read_g1, pool);
+  z.ic = read_points<G1>(f, 3, "IC", np + 1, 64, check_points, pool);
+  z.a = read_points<G1>(f, 5, "A", nv, 64, check_points, pool);
+  z.b1 = read_points<G1>(f, 6, "B1", nv, 64, check_points, pool);
+  z.b2 = read_points<G2>(f, 7, "B2", nv, 128, check_points, pool);
+  z.c = read_points<G1>(f, 8, "C", nv - np - 1, 64, check_points, pool);
+  z.h = read_points<G1>(f, 9, "H", d, 64, check_points, pool);
   return z;
 }
 

@@ -68,10 +68,11 @@ inline void batch_inverse(Fq2* x, size_t k) {
 // bucket's XYZZ overflow accumulator, so nothing can stall. Equal x (doubling or
 // cancellation) also takes the XYZZ path, which handles both.
 //
-// The batch holds at most a quarter of the buckets, so few points meet a busy one. Small
-// windows (2^12 points: 256 buckets a window) are grouped so that their buckets share one
-// batch: a 512-point batch over 256 buckets could never fill, so it never flushed, the
-// waiting list filled and about 90% of the additions took the XYZZ path.
+// The batch (up to 1024 additions) holds at most a quarter of the buckets, so few points
+// meet a busy one. Small windows (2^12 points: 256 buckets a window) are grouped so that
+// their buckets share one batch: a 512-point batch over 256 buckets could never fill, so
+// it never flushed, the waiting list filled and about 90% of the additions took the XYZZ
+// path.
 //
 // rows[t * stride + j] is the digit of point j in window t (t < nwin); out[t] gets that
 // window's sum_b (b+1) * bucket[b].
@@ -81,7 +82,8 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
   using Aff = typename C::Aff;
   using Acc = typename C::Acc;
   using F = typename C::F;
-  constexpr size_t kMaxBatch = 512;
+  // 1024 additions share an inversion where the buckets allow it (2^13 and more a task).
+  constexpr size_t kMaxBatch = 1024;
   const size_t nbuckets = (size_t)nwin * (size_t)nb;
   const size_t batch = std::max<size_t>(16, std::min<size_t>(kMaxBatch, nbuckets / 4));
   const size_t max_wait = batch / 2;
@@ -90,9 +92,9 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
   std::vector<uint32_t> busy(nbuckets, 0);
   uint32_t epoch = 1;
   size_t k = 0, nwait = 0;
-  uint32_t pend_b[kMaxBatch], wait_b[kMaxBatch / 2], retry_b[kMaxBatch / 2];
-  Aff pend_p[kMaxBatch], wait_p[kMaxBatch / 2], retry_p[kMaxBatch / 2];
-  F dx[kMaxBatch];
+  std::vector<uint32_t> pend_b(batch), wait_b(max_wait), retry_b(max_wait);
+  std::vector<Aff> pend_p(batch), wait_p(max_wait), retry_p(max_wait);
+  std::vector<F> dx(batch);
 
   // Schedules bucket[b] += p; false when b is busy in this batch.
   auto schedule = [&](uint32_t b, const Aff& p) -> bool {
@@ -116,7 +118,7 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
   // them, so that cannot fill it).
   auto flush = [&]() {
     if (k > 0) {
-      batch_inverse(dx, k);
+      batch_inverse(dx.data(), k);
       for (size_t i = 0; i < k; ++i) {
         const F& di = dx[i];
         Aff& q = bucket[pend_b[i]];
