@@ -64,6 +64,10 @@ export class WebSecurity {
   private readonly servers = new Set<Server>();
   private readonly refusalLog = new Map<RefusalReason, { at: number; suppressed: number }>();
   private bucket: { tokens: number; at: number } = { tokens: 0, at: 0 };
+  // A connection's certificate identity, read once: Node rebuilds the peer certificate on
+  // every getPeerCertificate() call (~60 us a request in the verifier, bench/verifier/README.md).
+  // Emptied on reload, when the CA that verified it may have changed.
+  private certificateIdentities = new WeakMap<TLSSocket, Identity | null>();
 
   constructor(private readonly options: WebSecurityOptions) {
     this.config = this.load();
@@ -117,7 +121,7 @@ export class WebSecurity {
             ? outcome.identity
             : (!this.checker.configured &&
                 tls &&
-                certificateIdentity(req.socket as TLSSocket, tls)) ||
+                this.connectionIdentity(req.socket as TLSSocket, tls)) ||
               (write && this.options.insecureNoAuth ? INSECURE : undefined);
         if (!identity && needed) return this.refuse(res, 401, "unauthenticated", req.path);
         if (identity) res.locals.identity = identity;
@@ -162,6 +166,8 @@ export class WebSecurity {
       app,
     );
     server.on("secureConnection", (socket: TLSSocket) => {
+      // A connection keeps the certificate it was opened with (its identity is read once).
+      socket.disableRenegotiation();
       const current = this.config.tls;
       const why = current && connectionRefusal(socket, current);
       if (!why) return;
@@ -202,6 +208,7 @@ export class WebSecurity {
     }
     this.config = next;
     this.checker = new CredentialChecker(next);
+    this.certificateIdentities = new WeakMap();
     this.resetBucket();
     if (next.tls) {
       for (const server of this.servers) {
@@ -235,6 +242,15 @@ export class WebSecurity {
         }
       })
       .join("|");
+  }
+
+  private connectionIdentity(socket: TLSSocket, tls: TlsSettings): Identity | undefined {
+    let identity = this.certificateIdentities.get(socket);
+    if (identity === undefined) {
+      identity = certificateIdentity(socket, tls) ?? null;
+      this.certificateIdentities.set(socket, identity);
+    }
+    return identity ?? undefined;
   }
 
   private resetBucket(): void {
