@@ -1,15 +1,16 @@
 // Which host backend the field arithmetic of Fp<P> (field.h) runs on.
 //
 // On x86-64 host code with BMI2 and ADX (checked at run time, once, from CPUID, so one
-// build runs on every x86-64-v2 machine) the products and squares are MULX/ADX assembly and
-// the sums and differences adc/sbb assembly (x86_64_asm.h). Elsewhere (other CPUs and
-// architectures, device code, any code nvcc compiles) the portable C++ of field.h runs.
-// Both give bit-identical results; the tests run both.
+// build runs on every x86-64-v2 machine) the products and squares are MULX/ADX assembly
+// (x86_64_asm.h). Sums and differences are adc/sbb assembly on every x86-64 host: they
+// need nothing beyond x86-64, and a run-time branch beside them measured slower. Elsewhere
+// (other architectures, device code, any code nvcc compiles) the portable C++ of field.h
+// runs. Both give bit-identical results; the tests run both.
 //
-// Forcing the portable backend (no assembly at all):
+// Forcing the portable backend:
 //   - at run time, PROOFWATCH_FIELD_BACKEND=portable in the environment (read once, when
-//     the program or addon loads);
-//   - at build time, -DBN254_PORTABLE_FIELD, which leaves the assembly out altogether.
+//     the program or addon loads): the portable products and squares;
+//   - at build time, -DBN254_PORTABLE_FIELD, which leaves all the assembly out.
 #pragma once
 #include <cstdlib>
 #include <cstring>
