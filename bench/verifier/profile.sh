@@ -8,7 +8,9 @@ circuit=${1:-multi_io}
 out=${PROFILE_OUT:-build/verifier-profile}
 mkdir -p "$out"
 node bench/verifier/dump-fixture.mjs "$circuit" "$out/$circuit.txt"
-g++ -std=gnu++17 -O3 -fno-exceptions -fno-rtti -Wall -Wextra -Iprover/src -Iverifier/native/src \
-  bench/verifier/profile.cc verifier/native/src/groth16_verifier.cc prover/src/pairing/pairing.cpp \
-  prover/src/ff/decimal.cpp -o "$out/profile"
+# shellcheck disable=SC2046 # the library's flags are words on purpose
+g++ -std=gnu++17 $(sh bn254/compile-flags.sh "$(uname -m)") -fno-rtti -Wall -Wextra \
+  -Ibn254/include -Iverifier/native/src \
+  bench/verifier/profile.cc verifier/native/src/groth16_verifier.cc bn254/src/pairing/pairing.cpp \
+  bn254/src/ff/decimal.cpp -o "$out/profile"
 "$out/profile" "$out/$circuit.txt" "${2:-1}"
