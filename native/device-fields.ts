@@ -11,6 +11,8 @@ export const FIELD_NAMES = [
   "name",
   "serial",
   "pciBusId",
+  "vbiosVersion",
+  "inforomImageVersion",
   "gpuUtilPercent",
   "memoryUtilPercent",
   "memoryTotalBytes",

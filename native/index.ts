@@ -107,6 +107,8 @@ interface NativeAddon {
   shutdown(): void;
   driverVersion(): string;
   driverVersionAsync(): Promise<string>;
+  cudaDriverVersion(): number;
+  cudaDriverVersionAsync(): Promise<number>;
   deviceCount(): number;
   deviceCountAsync(): Promise<number>;
   missingFunctions(): string[];
@@ -208,6 +210,14 @@ class Binding implements NvmlBinding {
     return this.#native.driverVersionAsync();
   }
 
+  cudaDriverVersion(): number {
+    return this.#native.cudaDriverVersion();
+  }
+
+  cudaDriverVersionAsync(): Promise<number> {
+    return this.#native.cudaDriverVersionAsync();
+  }
+
   deviceCount(): number {
     return this.#native.deviceCount();
   }
@@ -267,4 +277,9 @@ let binding: NvmlBinding | undefined;
 export function loadNvml(): NvmlBinding {
   binding ??= new Binding(loadAddon());
   return binding;
+}
+
+/** NVML's and CUDA's encoding of a CUDA version (major * 1000 + minor * 10) as "12.4". */
+export function cudaVersionString(encoded: number): string {
+  return `${Math.floor(encoded / 1000)}.${Math.floor((encoded % 1000) / 10)}`;
 }

@@ -33,6 +33,10 @@ export interface DeviceValues {
   name?: string;
   serial?: string;
   pciBusId?: string;
+  /** nvmlDeviceGetVbiosVersion, e.g. "96.00.89.00.01". */
+  vbiosVersion?: string;
+  /** nvmlDeviceGetInforomImageVersion, e.g. "G520.0200.00.05". */
+  inforomImageVersion?: string;
   // utilization (nvmlDeviceGetUtilizationRates), percent 0..100
   gpuUtilPercent?: number;
   memoryUtilPercent?: number;
@@ -120,6 +124,14 @@ export interface NvmlBinding {
   driverVersion(): string;
   /** driverVersion() on the system thread; pending while the driver does not answer. */
   driverVersionAsync(): Promise<string>;
+  /**
+   * The newest CUDA version the driver supports (nvmlSystemGetCudaDriverVersion_v2, or the
+   * unversioned symbol of older drivers), as major * 1000 + minor * 10: 12040 is CUDA 12.4.
+   * Throws NvmlError FUNCTION_NOT_FOUND when the driver has neither symbol.
+   */
+  cudaDriverVersion(): number;
+  /** cudaDriverVersion() on the system thread; pending while the driver does not answer. */
+  cudaDriverVersionAsync(): Promise<number>;
   deviceCount(): number;
   /**
    * deviceCount() (nvmlDeviceGetCount_v2) on the system thread; pending while the driver does

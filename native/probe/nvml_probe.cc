@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
                         ? api->systemGetDriverVersion(version, sizeof(version))
                         : NVML_ERROR_FUNCTION_NOT_FOUND;
   doc["driverVersion"] = rc == NVML_SUCCESS ? ordered_json(version) : ErrorJson(rc);
+  int cudaVersion = 0;
+  rc = api->systemGetCudaDriverVersion ? api->systemGetCudaDriverVersion(&cudaVersion)
+                                       : NVML_ERROR_FUNCTION_NOT_FOUND;
+  doc["cudaDriverVersion"] = rc == NVML_SUCCESS ? ordered_json(cudaVersion) : ErrorJson(rc);
 
   unsigned int count = 0;
   rc = api->deviceGetCount ? api->deviceGetCount(&count) : NVML_ERROR_FUNCTION_NOT_FOUND;

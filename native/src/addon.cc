@@ -57,7 +57,7 @@ using XidTsfn = Napi::TypedThreadSafeFunction<TsfnGate, pw::XidEvent, DeliverXid
 
 // The calls that name no GPU and run on the addon's system thread instead of the JS thread,
 // since a hung driver may never answer them either.
-enum class SystemCall { kInit, kDeviceCount, kDriverVersion, kEvents };
+enum class SystemCall { kInit, kDeviceCount, kDriverVersion, kCudaDriverVersion, kEvents };
 
 // A system call's promise, and for kEvents what the watcher will deliver through.
 struct SystemContext {
@@ -78,6 +78,7 @@ struct SystemResult {
   nvmlReturn_t rc = NVML_SUCCESS;
   std::string message;
   unsigned int count = 0;
+  int version = 0;
   std::string text;
   // kInit: the reference nvmlInit took, until the environment counts it as its own.
   bool holdsInit = false;
@@ -178,6 +179,9 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
                              InstanceMethod("shutdown", &NvmlAddon::Shutdown),
                              InstanceMethod("driverVersion", &NvmlAddon::DriverVersion),
                              InstanceMethod("driverVersionAsync", &NvmlAddon::DriverVersionAsync),
+                             InstanceMethod("cudaDriverVersion", &NvmlAddon::CudaDriverVersion),
+                             InstanceMethod("cudaDriverVersionAsync",
+                                            &NvmlAddon::CudaDriverVersionAsync),
                              InstanceMethod("deviceCount", &NvmlAddon::DeviceCount),
                              InstanceMethod("deviceCountAsync", &NvmlAddon::DeviceCountAsync),
                              InstanceMethod("missingFunctions", &NvmlAddon::MissingFunctions),
@@ -253,6 +257,9 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
         break;
       case SystemCall::kDriverVersion:
         value = js.String(result->text);
+        break;
+      case SystemCall::kCudaDriverVersion:
+        value = js.Number(result->version);
         break;
       case SystemCall::kEvents:
         break;
@@ -347,6 +354,29 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     });
   }
 
+  // cudaDriverVersionAsync(): Promise<number>, on the system thread.
+  Napi::Value CudaDriverVersionAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = inits_ > 0 ? pw::Current() : nullptr;
+    if (!api) return Rejected(env, NVML_ERROR_UNINITIALIZED, kUninitialized);
+    return PostSystem(env, SystemCall::kCudaDriverVersion,
+                      [api = std::move(api)](SystemResult* r) {
+                        r->rc = ReadCudaDriverVersion(*api, &r->version, &r->message);
+                      });
+  }
+
+  // nvmlSystemGetCudaDriverVersion_v2 (or the unversioned one of older drivers).
+  static nvmlReturn_t ReadCudaDriverVersion(const pw::Api& api, int* version,
+                                            std::string* message) {
+    if (api.systemGetCudaDriverVersion == nullptr) {
+      *message = "nvmlSystemGetCudaDriverVersion_v2 is missing";
+      return NVML_ERROR_FUNCTION_NOT_FOUND;
+    }
+    const nvmlReturn_t rc = api.systemGetCudaDriverVersion(version);
+    if (rc != NVML_SUCCESS) *message = "nvmlSystemGetCudaDriverVersion_v2 failed";
+    return rc;
+  }
+
   Napi::Value PostSystem(Napi::Env env, SystemCall call, std::function<void(SystemResult*)> work) {
     auto ctx = std::make_unique<SystemContext>();
     ctx->call = call;
@@ -415,6 +445,17 @@ class NvmlAddon : public Napi::Addon<NvmlAddon> {
     if (rc != NVML_SUCCESS) return Throw(env, rc, "nvmlSystemGetDriverVersion failed");
     version[sizeof(version) - 1] = '\0';
     return Napi::String::New(env, version);
+  }
+
+  Napi::Value CudaDriverVersion(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pw::ApiPtr api = RequireApi(env);
+    if (!api) return env.Undefined();
+    int version = 0;
+    std::string message;
+    const nvmlReturn_t rc = ReadCudaDriverVersion(*api, &version, &message);
+    if (rc != NVML_SUCCESS) return Throw(env, rc, message);
+    return Napi::Number::New(env, version);
   }
 
   Napi::Value DeviceCount(const Napi::CallbackInfo& info) {

@@ -39,6 +39,11 @@ class Reader {
     String(PW_SLOT(uuid), api_.deviceGetUUID, NVML_DEVICE_UUID_V2_BUFFER_SIZE);
     String(PW_SLOT(name), api_.deviceGetName, NVML_DEVICE_NAME_V2_BUFFER_SIZE);
     String(PW_SLOT(serial), api_.deviceGetSerial, NVML_DEVICE_SERIAL_BUFFER_SIZE);
+    // Firmware versions: per board, since one host may carry boards flashed at different times.
+    String(PW_SLOT(vbiosVersion), api_.deviceGetVbiosVersion,
+           NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
+    String(PW_SLOT(inforomImageVersion), api_.deviceGetInforomImageVersion,
+           NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
     if (api_.deviceGetPciInfo == nullptr) return Fail("pciBusId", NVML_ERROR_FUNCTION_NOT_FOUND);
     nvmlPciInfo_t pci{};
     const nvmlReturn_t rc = api_.deviceGetPciInfo(dev_, &pci);

@@ -45,7 +45,7 @@ struct ComputeProcess {
 struct DeviceReading {
   unsigned int index = 0;
 
-  std::optional<std::string> uuid, name, serial, pciBusId;
+  std::optional<std::string> uuid, name, serial, pciBusId, vbiosVersion, inforomImageVersion;
 
   std::optional<uint64_t> gpuUtilPercent, memoryUtilPercent;
   std::optional<uint64_t> memoryTotalBytes, memoryUsedBytes, memoryFreeBytes, memoryReservedBytes;
@@ -89,6 +89,8 @@ void DeviceReading::ForEachField(Visitor&& visit) const {
   PW_FIELD(name);
   PW_FIELD(serial);
   PW_FIELD(pciBusId);
+  PW_FIELD(vbiosVersion);
+  PW_FIELD(inforomImageVersion);
   PW_FIELD(gpuUtilPercent);
   PW_FIELD(memoryUtilPercent);
   PW_FIELD(memoryTotalBytes);

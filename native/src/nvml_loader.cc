@@ -32,6 +32,8 @@ void ResolveAll(void* lib, Api& api) {
   Resolve(lib, api.shutdown, {"nvmlShutdown"}, m);
   Resolve(lib, api.errorString, {"nvmlErrorString"}, m);
   Resolve(lib, api.systemGetDriverVersion, {"nvmlSystemGetDriverVersion"}, m);
+  Resolve(lib, api.systemGetCudaDriverVersion,
+          {"nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion"}, m);
 
   Resolve(lib, api.deviceGetCount, {"nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"}, m);
   Resolve(lib, api.deviceGetHandleByIndex,
@@ -42,6 +44,8 @@ void ResolveAll(void* lib, Api& api) {
   Resolve(lib, api.deviceGetSerial, {"nvmlDeviceGetSerial"}, m);
   // _v2 and the unversioned symbol fill older nvmlPciInfo_t layouts; only _v3 matches ours.
   Resolve(lib, api.deviceGetPciInfo, {"nvmlDeviceGetPciInfo_v3"}, m);
+  Resolve(lib, api.deviceGetVbiosVersion, {"nvmlDeviceGetVbiosVersion"}, m);
+  Resolve(lib, api.deviceGetInforomImageVersion, {"nvmlDeviceGetInforomImageVersion"}, m);
 
   Resolve(lib, api.deviceGetUtilizationRates, {"nvmlDeviceGetUtilizationRates"}, m);
   Resolve(lib, api.deviceGetMemoryInfoV2, {"nvmlDeviceGetMemoryInfo_v2"}, m);

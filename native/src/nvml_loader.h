@@ -19,6 +19,8 @@ struct Api {
   decltype(&::nvmlShutdown) shutdown = nullptr;
   decltype(&::nvmlErrorString) errorString = nullptr;
   decltype(&::nvmlSystemGetDriverVersion) systemGetDriverVersion = nullptr;
+  // _v2 and the unversioned symbol take the same int*; older drivers have only the latter.
+  decltype(&::nvmlSystemGetCudaDriverVersion_v2) systemGetCudaDriverVersion = nullptr;
 
   decltype(&::nvmlDeviceGetCount_v2) deviceGetCount = nullptr;
   decltype(&::nvmlDeviceGetHandleByIndex_v2) deviceGetHandleByIndex = nullptr;
@@ -27,6 +29,8 @@ struct Api {
   decltype(&::nvmlDeviceGetName) deviceGetName = nullptr;
   decltype(&::nvmlDeviceGetSerial) deviceGetSerial = nullptr;
   decltype(&::nvmlDeviceGetPciInfo_v3) deviceGetPciInfo = nullptr;
+  decltype(&::nvmlDeviceGetVbiosVersion) deviceGetVbiosVersion = nullptr;
+  decltype(&::nvmlDeviceGetInforomImageVersion) deviceGetInforomImageVersion = nullptr;
 
   decltype(&::nvmlDeviceGetUtilizationRates) deviceGetUtilizationRates = nullptr;
   decltype(&::nvmlDeviceGetMemoryInfo_v2) deviceGetMemoryInfoV2 = nullptr;

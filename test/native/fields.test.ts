@@ -1,6 +1,7 @@
 // Every field group read through the real addon from the real fake-nvml library.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  cudaVersionString,
   FIELD_GROUPS,
   loadNvml,
   NVML_ERROR_ARGUMENT_VERSION_MISMATCH,
@@ -13,7 +14,7 @@ import type { DeviceValues, FieldGroup, FieldName } from "../../native/types.js"
 import { useFakeNvml } from "./fake-scenario.js";
 
 const GROUP_FIELDS: Record<FieldGroup, FieldName[]> = {
-  identity: ["uuid", "name", "serial", "pciBusId"],
+  identity: ["uuid", "name", "serial", "pciBusId", "vbiosVersion", "inforomImageVersion"],
   utilization: ["gpuUtilPercent", "memoryUtilPercent"],
   memory: ["memoryTotalBytes", "memoryUsedBytes", "memoryFreeBytes", "memoryReservedBytes"],
   thermal: ["temperatureGpuCelsius", "fanSpeedPercent"],
@@ -95,6 +96,8 @@ const identity = {
   name: "NVIDIA H100 80GB HBM3",
   serial: "1652422012345",
   pciBusId: "00000000:9A:00.0",
+  vbiosVersion: "96.00.89.00.02",
+  inforomImageVersion: "G520.0200.00.03",
 };
 
 const processes = [{ pid: 4242, usedGpuMemoryBytes: 60_129_542_144 }, { pid: 4243 }];
@@ -110,6 +113,7 @@ const nvml = loadNvml();
 beforeAll(() => {
   useFakeNvml({
     driverVersion: "550.90.07",
+    cudaDriverVersion: 12050,
     devices: [
       { ...identity, fields: numericFields, processes },
       {
@@ -123,6 +127,7 @@ beforeAll(() => {
         processes: "NOT_SUPPORTED",
         returns: {
           nvmlDeviceGetSerial: "NOT_SUPPORTED",
+          nvmlDeviceGetInforomImageVersion: "NOT_SUPPORTED",
           nvmlDeviceGetMemoryInfo_v2: "ARGUMENT_VERSION_MISMATCH",
         },
       },
@@ -139,6 +144,13 @@ describe("device and driver queries", () => {
     expect(nvml.driverVersion()).toBe("550.90.07");
     expect(nvml.deviceCount()).toBe(3);
     expect(nvml.missingFunctions()).toEqual([]);
+  });
+
+  it("reports the newest CUDA version the driver supports, on the JS and system threads", async () => {
+    expect(nvml.cudaDriverVersion()).toBe(12050);
+    await expect(nvml.cudaDriverVersionAsync()).resolves.toBe(12050);
+    expect(cudaVersionString(nvml.cudaDriverVersion())).toBe("12.5");
+    expect(cudaVersionString(11080)).toBe("11.8");
   });
 });
 
@@ -187,8 +199,11 @@ describe("readDevice", () => {
     expect(reading.errors).toEqual({
       memoryReservedBytes: NVML_ERROR_ARGUMENT_VERSION_MISMATCH,
       serial: NVML_ERROR_NOT_SUPPORTED,
+      inforomImageVersion: NVML_ERROR_NOT_SUPPORTED,
     });
     expect(reading.values.uuid).toMatch(/^GPU-/);
+    // fake-nvml's default firmware: the other identity strings still read.
+    expect(reading.values.vbiosVersion).toBe("96.00.99.00.01");
   });
 
   it("rejects with NvmlError GPU_IS_LOST when the GPU has fallen off the bus", async () => {

@@ -48,6 +48,11 @@ describe("an older driver", () => {
     ]);
   });
 
+  it("reads the CUDA driver version through the unversioned symbol", async () => {
+    // fake-nvml's default: what driver 550 supports.
+    await expect(nvml.cudaDriverVersionAsync()).resolves.toBe(12040);
+  });
+
   it("reads memory through v1, which has no reserved figure", async () => {
     const reading = await nvml.readDevice(0, ["memory"]);
     expect(reading.values).toEqual({

@@ -244,6 +244,28 @@ FAKE_EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int 
   });
 }
 
+static nvmlReturn_t GetCudaDriverVersion(const char* symbol, int* version) {
+  return Guarded([&]() -> nvmlReturn_t {
+    if (version == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+    Call c;
+    const nvmlReturn_t rc = fakenvml::Enter(symbol, &c);
+    if (rc != NVML_SUCCESS) return rc;
+    if (c.scenario->cudaDriverVersionCode != NVML_SUCCESS) return c.scenario->cudaDriverVersionCode;
+    *version = c.scenario->cudaDriverVersion;
+    return NVML_SUCCESS;
+  });
+}
+
+// Drivers before r410 have only the unversioned name, which the legacy build keeps.
+#ifndef FAKE_NVML_LEGACY_DRIVER
+FAKE_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* version) {
+  return GetCudaDriverVersion("nvmlSystemGetCudaDriverVersion_v2", version);
+}
+#endif
+FAKE_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* version) {
+  return GetCudaDriverVersion("nvmlSystemGetCudaDriverVersion", version);
+}
+
 // --- enumeration and identity ---
 
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* n) {
@@ -282,6 +304,8 @@ FAKE_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int* i
 FAKE_STRING_GETTER(nvmlDeviceGetUUID, uuid)
 FAKE_STRING_GETTER(nvmlDeviceGetName, name)
 FAKE_STRING_GETTER(nvmlDeviceGetSerial, serial)
+FAKE_STRING_GETTER(nvmlDeviceGetVbiosVersion, vbiosVersion)
+FAKE_STRING_GETTER(nvmlDeviceGetInforomImageVersion, inforomImageVersion)
 #undef FAKE_STRING_GETTER
 
 FAKE_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t* pci) {

@@ -88,8 +88,9 @@ void CheckKeys(const json& j, std::initializer_list<const char*> allowed, const 
 
 Device ParseDevice(unsigned int index, const json& j, const std::map<std::string, ValueSpec>& base) {
   CheckKeys(j,
-            {"count", "uuid", "name", "serial", "pciBusId", "pciDeviceId", "fields", "processes",
-             "lost", "lostAfterSeconds", "returns", "delays"},
+            {"count", "uuid", "name", "serial", "pciBusId", "pciDeviceId", "vbiosVersion",
+             "inforomImageVersion", "fields", "processes", "lost", "lostAfterSeconds", "returns",
+             "delays"},
             "device " + std::to_string(index));
   Device d;
   char buf[64];
@@ -101,6 +102,9 @@ Device ParseDevice(unsigned int index, const json& j, const std::map<std::string
   const unsigned int bus = index < 8 ? kDgxBuses[index] : 0x10 + index;
   std::snprintf(buf, sizeof(buf), "00000000:%02X:00.0", bus);
   d.pciBusId = j.value("pciBusId", std::string(buf));
+  // An H100 SXM5's firmware as shipped in 2024.
+  d.vbiosVersion = j.value("vbiosVersion", std::string("96.00.99.00.01"));
+  d.inforomImageVersion = j.value("inforomImageVersion", std::string("G520.0200.00.05"));
   // H100 SXM5: device 0x2330, vendor 0x10de.
   d.pciDeviceId = j.value("pciDeviceId", 0x233010deu);
   d.fields = base;
@@ -136,10 +140,22 @@ Device ParseDevice(unsigned int index, const json& j, const std::map<std::string
 }
 
 std::shared_ptr<const Scenario> Build(const json& root) {
-  CheckKeys(root, {"driverVersion", "defaults", "returns", "delays", "devices", "events"},
+  CheckKeys(root,
+            {"driverVersion", "cudaDriverVersion", "defaults", "returns", "delays", "devices",
+             "events"},
             "scenario");
   auto s = std::make_shared<Scenario>();
   s->driverVersion = root.value("driverVersion", std::string("550.54.15"));
+  if (root.contains("cudaDriverVersion")) {
+    const json& cuda = root.at("cudaDriverVersion");
+    if (cuda.is_string()) {
+      s->cudaDriverVersionCode = CodeOrThrow(cuda);
+    } else if (cuda.is_number_integer()) {
+      s->cudaDriverVersion = cuda.get<int>();
+    } else {
+      throw std::runtime_error("cudaDriverVersion: expected a number such as 12040 or a code");
+    }
+  }
   if (root.contains("returns")) ParseCodes(root.at("returns"), &s->returns);
   if (root.contains("delays")) ParseDelays(root.at("delays"), &s->delaysMs);
 

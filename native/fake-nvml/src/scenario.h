@@ -38,7 +38,7 @@ struct Process {
 };
 
 struct Device {
-  std::string uuid, name, serial, pciBusId;
+  std::string uuid, name, serial, pciBusId, vbiosVersion, inforomImageVersion;
   unsigned int pciDeviceId = 0;
   // Keyed by the DeviceValues field names of native/types.ts; every field has an entry.
   std::map<std::string, ValueSpec> fields;
@@ -66,6 +66,9 @@ struct Event {
 
 struct Scenario {
   std::string driverVersion;
+  // nvmlSystemGetCudaDriverVersion's answer (major * 1000 + minor * 10), or its error code.
+  int cudaDriverVersion = 12040;
+  nvmlReturn_t cudaDriverVersionCode = NVML_SUCCESS;
   std::vector<Device> devices;
   std::vector<Event> events;
   // Scenario-wide forced codes and delays, for functions that take no device too (nvmlInit
