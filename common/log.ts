@@ -1,13 +1,20 @@
-// One line per event on stderr, logfmt (the default: readable by people and by Loki/journald
-// alike) or JSON (one object a line, for log pipelines that parse JSON), as Prometheus'
-// exporters do with --log.format. Hand-written rather than pino: pino writes JSON only and
-// would need a transport for logfmt; the Logger interface below is what the code depends on.
+// One line per event on stderr through pino, logfmt (the default: readable by people and by
+// Loki/journald alike) or JSON (one object a line, for log pipelines that parse JSON), as
+// Prometheus' exporters do with --log.format. pino writes JSON only; for logfmt its lines go
+// through a small destination that re-renders each one. A line written while an OpenTelemetry
+// span is active (a request, a proof job) carries that span's `trace_id` and `span_id`, so logs
+// and traces join up. The Logger interface below is what the code depends on.
+import { context, isSpanContextValid, trace } from "@opentelemetry/api";
+import pino from "pino";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export const LOG_FORMATS = ["logfmt", "json"] as const;
 export type Level = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Keys every line carries in this order; a line's own fields never replace them. */
+const FIRST_KEYS = ["time", "level", "component", "msg"] as const;
+const RESERVED = new Set<string>([...FIRST_KEYS, "trace_id", "span_id"]);
 
 function oneOf<T extends string>(accepted: readonly T[], text: string, source: string): T {
   if ((accepted as readonly string[]).includes(text)) return text as T;
@@ -40,12 +47,25 @@ let format: LogFormat = lenient(
   "logfmt",
 );
 
+/** The pino instance for the current format and level, and its children by component. */
+let root: pino.Logger | null = null;
+const children = new Map<string, pino.Logger>();
+
+// pino gives a child the level its parent had when it was made: children are made again after
+// a change rather than kept at the old level.
+function reset(): void {
+  root = null;
+  children.clear();
+}
+
 export function setLogLevel(level: Level): void {
   threshold = level;
+  reset();
 }
 
 export function setLogFormat(next: LogFormat): void {
   format = next;
+  reset();
 }
 
 /**
@@ -69,19 +89,73 @@ export function configureLogging(
   return { level, format: chosen };
 }
 
-/** Errors log their message (JSON.stringify gives {} for them), bigints their digits. */
+/** A logfmt value: bare when it is one plain word, else a JSON string. */
+function logfmtValue(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return /^[\w.:/@+-]*$/.test(text ?? "") ? (text ?? "") : JSON.stringify(text ?? "");
+}
+
+/** pino's JSON line as logfmt: the four keys every line has first, then the rest in order. */
+export function toLogfmt(jsonLine: string): string {
+  const record = JSON.parse(jsonLine) as Record<string, unknown>;
+  const keys = [
+    ...FIRST_KEYS.filter((key) => key in record),
+    ...Object.keys(record).filter((key) => !(FIRST_KEYS as readonly string[]).includes(key)),
+  ];
+  return `${keys.map((key) => `${key}=${logfmtValue(record[key])}`).join(" ")}\n`;
+}
+
+// process.stderr rather than pino.destination(2): the same synchronous write for a pipe or a
+// file, and what a test (or vitest's console capture) sees.
+const destinations: Record<LogFormat, pino.DestinationStream> = {
+  json: { write: (line: string) => void process.stderr.write(line) },
+  logfmt: { write: (line: string) => void process.stderr.write(toLogfmt(line)) },
+};
+
+/** The active span's ids, for the line being written inside a request or a job. */
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+}
+
+function rootLogger(): pino.Logger {
+  root ??= pino(
+    {
+      level: threshold,
+      base: undefined, // no pid and hostname on every line
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: traceFields,
+    },
+    destinations[format],
+  );
+  return root;
+}
+
+function componentLogger(component: string): pino.Logger {
+  let child = children.get(component);
+  if (!child) {
+    child = rootLogger().child({ component });
+    children.set(component, child);
+  }
+  return child;
+}
+
+/** Errors log their message (JSON gives {} for them), bigints their digits. */
 function plain(value: unknown): unknown {
   if (value instanceof Error) return value.message;
   if (typeof value === "bigint") return value.toString();
   return value;
 }
 
-function quote(value: unknown): string {
-  const text =
-    typeof value === "string"
-      ? value
-      : JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
-  return /^[\w.:/@+-]*$/.test(text ?? "") ? (text ?? "") : JSON.stringify(text ?? "");
+function ownFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!RESERVED.has(key)) out[key] = plain(value);
+  }
+  return out;
 }
 
 export interface Logger {
@@ -93,21 +167,8 @@ export interface Logger {
 
 export function createLogger(component: string): Logger {
   const write = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
-    if (order[level] < order[threshold]) return;
-    const base = { time: new Date().toISOString(), level, component, msg };
-    // A field never overwrites the four every line carries.
-    const extra = Object.entries(fields)
-      .filter(([key]) => !(key in base))
-      .map(([key, value]) => [key, plain(value)] as const);
-    const line =
-      format === "json"
-        ? JSON.stringify({ ...base, ...Object.fromEntries(extra) }, (_key, v: unknown) =>
-            typeof v === "bigint" ? v.toString() : v,
-          )
-        : [...Object.entries(base), ...extra]
-            .map(([key, value]) => `${key}=${quote(value)}`)
-            .join(" ");
-    process.stderr.write(`${line}\n`);
+    const logger = componentLogger(component);
+    if (logger.isLevelEnabled(level)) logger[level](ownFields(fields), msg);
   };
   return {
     debug: (msg, fields) => write("debug", msg, fields),

@@ -1,5 +1,13 @@
+import { context, trace } from "@opentelemetry/api";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { configureLogging, createLogger, setLogFormat, setLogLevel } from "../../common/log.js";
+import {
+  configureLogging,
+  createLogger,
+  setLogFormat,
+  setLogLevel,
+  toLogfmt,
+} from "../../common/log.js";
+import { createTracing } from "../../common/tracing.js";
 
 describe("log level and format", () => {
   let lines: string[];
@@ -63,5 +71,50 @@ describe("log level and format", () => {
     log.warn("kept", { path: "/a b" });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^time=\S+ level=warn component=test msg=kept path="\/a b"$/);
+  });
+
+  it("puts the active span's trace_id and span_id on lines written under it, and only there", async () => {
+    configureLogging({ format: "json" }, {});
+    const log = createLogger("test");
+    const tracing = createTracing({ service: "log-test", endpoint: null });
+    const span = tracing.tracer.startSpan("job");
+    log.info("before");
+    await context.with(trace.setSpan(context.active(), span), async () => {
+      log.info("inside", { trace_id: "not mine" });
+      // Across an await as well: the context follows the async work.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log.warn("still inside");
+    });
+    log.info("after");
+    span.end();
+    await tracing.shutdown();
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ids = { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId };
+    expect(ids.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(parsed[1]).toMatchObject({ msg: "inside", ...ids });
+    expect(parsed[2]).toMatchObject({ msg: "still inside", ...ids });
+    for (const outside of [parsed[0], parsed[3]]) {
+      expect(outside).not.toHaveProperty("trace_id");
+      expect(outside).not.toHaveProperty("span_id");
+    }
+  });
+
+  it("renders logfmt with time, level, component and msg first, then the fields in order", () => {
+    const line = toLogfmt(
+      JSON.stringify({
+        level: "info",
+        time: "2026-01-01T00:00:00.000Z",
+        component: "prover",
+        trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+        circuit: "multiplier",
+        error: 'say "no"\nthen stop',
+        empty: "",
+        nested: { a: 1 },
+        msg: "job finished",
+      }),
+    );
+    expect(line).toBe(
+      'time=2026-01-01T00:00:00.000Z level=info component=prover msg="job finished" trace_id=4bf92f3577b34da6a3ce929d0e0e4736 circuit=multiplier error="say \\"no\\"\\nthen stop" empty= nested="{\\"a\\":1}"\n',
+    );
   });
 });
