@@ -97,6 +97,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
   "retiredPages",
   "remappedRows",
   "processes",
+  "firmware",
 ];
 
 /** The addon's exports, as addon.cc defines them. */

@@ -14,7 +14,9 @@ export type FieldGroup =
   | "ecc"
   | "retiredPages"
   | "remappedRows"
-  | "processes";
+  | "processes"
+  /** VBIOS and InfoROM versions: they change only with a GPU reset. */
+  | "firmware";
 
 export interface ComputeProcess {
   pid: number;
@@ -33,6 +35,7 @@ export interface DeviceValues {
   name?: string;
   serial?: string;
   pciBusId?: string;
+  // firmware
   /** nvmlDeviceGetVbiosVersion, e.g. "96.00.89.00.01". */
   vbiosVersion?: string;
   /** nvmlDeviceGetInforomImageVersion, e.g. "G520.0200.00.05". */

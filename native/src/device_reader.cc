@@ -11,7 +11,7 @@ struct GroupName {
   uint32_t bit;
 };
 
-constexpr std::array<GroupName, 11> kGroups{{
+constexpr std::array<GroupName, 12> kGroups{{
     {"identity", kIdentity},
     {"utilization", kUtilization},
     {"memory", kMemory},
@@ -23,6 +23,7 @@ constexpr std::array<GroupName, 11> kGroups{{
     {"retiredPages", kRetiredPages},
     {"remappedRows", kRemappedRows},
     {"processes", kProcesses},
+    {"firmware", kFirmware},
 }};
 
 // NVML's "not available" sentinel as it appears in a 64-bit field.
@@ -39,17 +40,22 @@ class Reader {
     String(PW_SLOT(uuid), api_.deviceGetUUID, NVML_DEVICE_UUID_V2_BUFFER_SIZE);
     String(PW_SLOT(name), api_.deviceGetName, NVML_DEVICE_NAME_V2_BUFFER_SIZE);
     String(PW_SLOT(serial), api_.deviceGetSerial, NVML_DEVICE_SERIAL_BUFFER_SIZE);
-    // Firmware versions: per board, since one host may carry boards flashed at different times.
-    String(PW_SLOT(vbiosVersion), api_.deviceGetVbiosVersion,
-           NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
-    String(PW_SLOT(inforomImageVersion), api_.deviceGetInforomImageVersion,
-           NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
     if (api_.deviceGetPciInfo == nullptr) return Fail("pciBusId", NVML_ERROR_FUNCTION_NOT_FOUND);
     nvmlPciInfo_t pci{};
     const nvmlReturn_t rc = api_.deviceGetPciInfo(dev_, &pci);
     if (rc != NVML_SUCCESS) return Fail("pciBusId", rc);
     pci.busId[sizeof(pci.busId) - 1] = '\0';
     out_->pciBusId = pci.busId;
+  }
+
+  // Per board, since one host may carry boards flashed at different times. A group of its
+  // own: firmware changes only with a GPU reset, so callers read it once per identity rather
+  // than with the identity they read every time.
+  void Firmware() {
+    String(PW_SLOT(vbiosVersion), api_.deviceGetVbiosVersion,
+           NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE);
+    String(PW_SLOT(inforomImageVersion), api_.deviceGetInforomImageVersion,
+           NVML_DEVICE_INFOROM_VERSION_BUFFER_SIZE);
   }
 
   void Utilization() {
@@ -308,6 +314,7 @@ nvmlReturn_t ReadDevice(const Api& api, unsigned int index, uint32_t groups, Dev
   if (groups & kRetiredPages) r.RetiredPages();
   if (groups & kRemappedRows) r.RemappedRows();
   if (groups & kProcesses) r.Processes();
+  if (groups & kFirmware) r.Firmware();
   return NVML_SUCCESS;
 }
 

@@ -27,7 +27,8 @@ enum Group : uint32_t {
   kRetiredPages = 1u << 8,
   kRemappedRows = 1u << 9,
   kProcesses = 1u << 10,
-  kAllGroups = (1u << 11) - 1,
+  kFirmware = 1u << 11,
+  kAllGroups = (1u << 12) - 1,
 };
 
 // The group's bit, or 0 for a name that is not a group.

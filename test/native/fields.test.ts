@@ -14,7 +14,7 @@ import type { DeviceValues, FieldGroup, FieldName } from "../../native/types.js"
 import { useFakeNvml } from "./fake-scenario.js";
 
 const GROUP_FIELDS: Record<FieldGroup, FieldName[]> = {
-  identity: ["uuid", "name", "serial", "pciBusId", "vbiosVersion", "inforomImageVersion"],
+  identity: ["uuid", "name", "serial", "pciBusId"],
   utilization: ["gpuUtilPercent", "memoryUtilPercent"],
   memory: ["memoryTotalBytes", "memoryUsedBytes", "memoryFreeBytes", "memoryReservedBytes"],
   thermal: ["temperatureGpuCelsius", "fanSpeedPercent"],
@@ -50,6 +50,7 @@ const GROUP_FIELDS: Record<FieldGroup, FieldName[]> = {
     "remappedRowsFailure",
   ],
   processes: ["computeProcesses"],
+  firmware: ["vbiosVersion", "inforomImageVersion"],
 };
 
 // Distinct, non-default numbers so a value read from the wrong NVML call cannot pass.
@@ -191,7 +192,7 @@ describe("readDevice", () => {
   });
 
   it("falls back to nvmlDeviceGetMemoryInfo v1 when v2 refuses the struct version", async () => {
-    const reading = await nvml.readDevice(1, ["memory", "identity"]);
+    const reading = await nvml.readDevice(1, ["memory", "identity", "firmware"]);
     // v1 counts the driver's reservation as used and has no separate reserved figure.
     expect(reading.values.memoryUsedBytes).toBe(1_500_000);
     expect(reading.values.memoryTotalBytes).toBe(85_520_809_984);
