@@ -4,6 +4,7 @@ import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { COLLECTORS, type ExporterOptions, startExporter } from "./index.js";
+import { DEFAULT_POD_RESOURCES_SOCKET } from "./pod-resources/index.js";
 
 export const USAGE = `Usage: proofwatch exporter [options]
 
@@ -15,6 +16,13 @@ Options:
   --web.listen-address HOST:PORT
                                the same flag under node_exporter's name
   --scrape-deadline DURATION   budget for all NVML calls of one scrape, start-up included (default 2s)
+  --kubelet.pod-resources-socket PATH
+                               read which pod uses each GPU from the kubelet's pod-resources
+                               API on this socket (in Kubernetes: ${DEFAULT_POD_RESOURCES_SOCKET});
+                               off when not given
+  --kubelet.pod-resources-interval DURATION
+                               time between two reads of it (default 30s); scrapes never wait
+                               for it, they serve the last good answer
   --collector.NAME             turn a collector on
   --no-collector.NAME          turn a collector off
 ${HELP_USAGE}
@@ -43,6 +51,8 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
       listen: { type: "string" },
       "web.listen-address": { type: "string" },
       "scrape-deadline": { type: "string", default: "2s" },
+      "kubelet.pod-resources-socket": { type: "string" },
+      "kubelet.pod-resources-interval": { type: "string", default: "30s" },
       ...SERVICE_FLAGS,
       ...WEB_FLAGS,
       ...switches,
@@ -59,11 +69,19 @@ export function parseExporterArgs(argv: string[]): ExporterOptions | "help" {
     if (flags[`no-collector.${c.name}`]) return false;
     return Boolean(flags[`collector.${c.name}`]) || c.defaultEnabled;
   }).map((c) => c.name);
+  const socket = values["kubelet.pod-resources-socket"];
+  const intervalMs = parseDuration(values["kubelet.pod-resources-interval"] as string);
+  if (intervalMs < 1000) {
+    // The kubelet rate-limits this API (--pod-resources-api-qps); the mapping changes with pods.
+    throw new Error("--kubelet.pod-resources-interval must be at least 1s");
+  }
+  if (socket === "") throw new Error("--kubelet.pod-resources-socket needs a path");
   return {
     listen: parseListenAddress(listenAt),
     scrapeDeadlineMs: parseDuration(values["scrape-deadline"] as string),
     collectors,
     web: webFlags(values),
+    ...(socket !== undefined ? { podResources: { socket, intervalMs } } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { packageVersion } from "../../common/package-root.js";
 import { type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { COLLECTORS } from "./collectors/index.js";
 import { GpuSource } from "./gpu-source.js";
+import { type PodResourcesOptions, startPodResources } from "./pod-resources/index.js";
 import { Scraper } from "./scrape.js";
 import { ScrapeFamilies } from "./scrape-families.js";
 import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
@@ -24,6 +25,8 @@ export interface ExporterOptions {
   /** Budget for all NVML reads of one scrape, in milliseconds. */
   scrapeDeadlineMs: number;
   web: WebFlags;
+  /** Pod attribution from the kubelet's pod-resources API; off when absent. */
+  podResources?: PodResourcesOptions;
 }
 
 export interface RunningExporter {
@@ -57,6 +60,14 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   source.start();
 
   const lifetime = createLifetimeMetrics(lifetimeRegistry, packageVersion());
+  const podResources =
+    options.podResources &&
+    startPodResources(options.podResources, {
+      registry: lifetimeRegistry,
+      families,
+      uuidOfIndex: (index) => source.uuidOf(index),
+      log,
+    });
   const scraper = new Scraper(
     source,
     collectors,
@@ -66,6 +77,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     lifetime,
     options.scrapeDeadlineMs,
     log,
+    podResources ? [podResources] : [],
   );
   const security = new WebSecurity({
     service: "exporter",
@@ -81,6 +93,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     address: formatAddress(address),
     url,
     collectors: enabled.map((f) => f.name).join(","),
+    pod_resources: options.podResources?.socket ?? "off",
   });
 
   return {
@@ -89,6 +102,7 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
     close: async () => {
       security.close();
       await closeServer(server);
+      podResources?.close();
       source.close();
     },
   };

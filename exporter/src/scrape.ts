@@ -22,6 +22,11 @@ export interface NamedCollector {
   collector: Collector;
 }
 
+/** Series that come from elsewhere than NVML, written into every scrape from memory. */
+export interface ScrapeSource {
+  collect(): void;
+}
+
 /** A collector with the labels of its own health series, built once rather than per scrape. */
 type LabelledCollector = NamedCollector & { labels: { collector: string } };
 
@@ -46,6 +51,8 @@ export class Scraper {
     private readonly lifetime: LifetimeMetrics,
     private readonly deadlineMs: number,
     private readonly log: Logger,
+    /** Written whether or not NVML is up (pod attribution). */
+    private readonly others: readonly ScrapeSource[] = [],
   ) {
     // Identity always: it tells whether the GPU in that slot is still the same one.
     this.groups = fieldGroupMask(["identity", ...collectors.flatMap((named) => named.groups)]);
@@ -67,6 +74,7 @@ export class Scraper {
     const status = await this.source.ensureInit(deadline);
     this.health.nvmlUp.set(NO_LABELS, status.up ? 1 : 0);
     if (status.up) await this.collectGpus(status.driverVersion, deadline);
+    for (const other of this.others) other.collect();
     return this.families.render(await this.lifetimeRegistry.metrics());
   }
 
