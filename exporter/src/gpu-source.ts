@@ -3,6 +3,7 @@
 
 import type { Logger } from "../../common/log.js";
 import {
+  cudaVersionString,
   DeviceFields,
   fieldGroupMask,
   type GroupMask,
@@ -20,6 +21,9 @@ export interface GpuIdentity {
   name: string;
   serial: string;
   pciBusId: string;
+  /** Firmware, read once per identity (it changes only with a GPU reset); "" when unknown. */
+  vbiosVersion: string;
+  inforomVersion: string;
 }
 
 export type GpuState =
@@ -38,6 +42,8 @@ export type GpuState =
 export interface NvmlStatus {
   up: boolean;
   driverVersion: string;
+  /** The newest CUDA version the driver supports ("12.4"); "" where NVML cannot tell. */
+  cudaDriverVersion: string;
   error?: NvmlError;
 }
 
@@ -47,7 +53,7 @@ const IDENTITY = fieldGroupMask(["identity"]);
 export class GpuSource {
   /** Set once nvmlInit has succeeded, so that a retry after a failed enumeration skips it. */
   private nvml: NvmlBinding | undefined;
-  private status: NvmlStatus = { up: false, driverVersion: "" };
+  private status: NvmlStatus = { up: false, driverVersion: "", cudaDriverVersion: "" };
   private lastInitAttempt = 0;
   /** GPUs NVML enumerated; its device list is fixed at nvmlInit (no hot-plug). */
   private count = 0;
@@ -119,13 +125,19 @@ export class GpuSource {
       const count = await nvml.deviceCountAsync();
       this.openingStep = "nvmlSystemGetDriverVersion";
       const driverVersion = await nvml.driverVersionAsync();
+      this.openingStep = "nvmlSystemGetCudaDriverVersion_v2";
+      // Optional: a driver without it (or refusing it) leaves the label empty.
+      const cudaDriverVersion = await nvml
+        .cudaDriverVersionAsync()
+        .then(cudaVersionString, () => "");
       if (this.closed) return this.close();
       if (this.openingLate) this.log.info("NVML answers again");
       this.count = count;
-      this.status = { up: true, driverVersion };
+      this.status = { up: true, driverVersion, cudaDriverVersion };
       const missing = nvml.missingFunctions();
       this.log.info("NVML initialised", {
         driver: driverVersion,
+        cuda_driver: cudaDriverVersion || "unknown",
         gpus: count,
         missing_functions: missing.length > 0 ? missing.join(",") : "none",
       });
@@ -133,7 +145,12 @@ export class GpuSource {
     } catch (error) {
       const wasReported = this.status.error?.code;
       const nvmlError = error instanceof NvmlError ? error : undefined;
-      this.status = { up: false, driverVersion: "", ...(nvmlError ? { error: nvmlError } : {}) };
+      this.status = {
+        up: false,
+        driverVersion: "",
+        cudaDriverVersion: "",
+        ...(nvmlError ? { error: nvmlError } : {}),
+      };
       if (wasReported === undefined || wasReported !== nvmlError?.code) {
         this.log.error(
           `NVML unavailable (${nvmlError?.nvmlName ?? "ERROR"}): ${(error as Error).message}; ` +
@@ -227,13 +244,28 @@ export class GpuSource {
         identity.serial !== serial ||
         identity.pciBusId !== pciBusId
       ) {
-        identity = { index, uuid, name, serial, pciBusId };
+        identity = { index, uuid, name, serial, pciBusId, ...(await this.firmwareOf(nvml, index)) };
         this.identities.set(index, identity);
       }
       return { index, status: "up", identity, values };
     } catch (error) {
       return { index, status: "lost", uuid: this.uuidOf(index), reason: (error as Error).message };
     }
+  }
+
+  /**
+   * VBIOS and InfoROM versions, read apart from the scrape's fields (into a reading of their
+   * own) and only when a GPU's identity is new; "" for what NVML does not give.
+   */
+  private async firmwareOf(
+    nvml: NvmlBinding,
+    index: number,
+  ): Promise<{ vbiosVersion: string; inforomVersion: string }> {
+    const { values } = await nvml.readDevice(index, ["firmware"]);
+    return {
+      vbiosVersion: values.vbiosVersion ?? "",
+      inforomVersion: values.inforomImageVersion ?? "",
+    };
   }
 
   /** Shuts NVML down; an initialisation still pending shuts it down when it returns. */
@@ -245,7 +277,7 @@ export class GpuSource {
     } finally {
       this.nvml.shutdown();
       this.nvml = undefined;
-      this.status = { up: false, driverVersion: "" };
+      this.status = { up: false, driverVersion: "", cudaDriverVersion: "" };
     }
   }
 }

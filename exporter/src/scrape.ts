@@ -12,7 +12,7 @@ import {
   nvmlErrorName,
 } from "../../native/index.js";
 import type { Collector, GpuReading, ScrapeContext } from "./collectors/index.js";
-import type { GpuSource, GpuState } from "./gpu-source.js";
+import type { GpuSource, GpuState, NvmlStatus } from "./gpu-source.js";
 import type { ScrapeFamilies } from "./scrape-families.js";
 import type { LifetimeMetrics, ScrapeHealthMetrics } from "./self-metrics.js";
 
@@ -73,12 +73,15 @@ export class Scraper {
     const deadline = Date.now() + this.deadlineMs;
     const status = await this.source.ensureInit(deadline);
     this.health.nvmlUp.set(NO_LABELS, status.up ? 1 : 0);
-    if (status.up) await this.collectGpus(status.driverVersion, deadline);
+    if (status.up) await this.collectGpus(status, deadline);
     for (const other of this.others) other.collect();
     return this.families.render(await this.lifetimeRegistry.metrics());
   }
 
-  private async collectGpus(driverVersion: string, deadline: number): Promise<void> {
+  private async collectGpus(
+    { driverVersion, cudaDriverVersion }: NvmlStatus,
+    deadline: number,
+  ): Promise<void> {
     const count = this.source.deviceCount();
     this.health.gpusDetected.set(NO_LABELS, count);
     const states = await this.source.readGpus(count, this.groups, deadline);
@@ -103,7 +106,7 @@ export class Scraper {
       }
     }
 
-    const context: ScrapeContext = { driverVersion };
+    const context: ScrapeContext = { driverVersion, cudaDriverVersion };
     for (const named of this.collectors) this.runCollector(named, readings, context);
   }
 

@@ -18,6 +18,8 @@ export interface GpuReading {
 
 export interface ScrapeContext {
   readonly driverVersion: string;
+  /** The newest CUDA version the driver supports ("12.4"); "" where NVML cannot tell. */
+  readonly cudaDriverVersion: string;
 }
 
 export interface Collector {
