@@ -203,25 +203,24 @@ export class Store extends SqliteStore {
     } = {},
     now = Date.now(),
   ): void {
-    this.db
-      .prepare(
-        "INSERT INTO audit (at, actor, event, uuid, host, alert_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        now,
-        actor,
-        event,
-        fields.uuid ?? null,
-        fields.host ?? null,
-        fields.alertKey ?? null,
-        fields.detail ? JSON.stringify(fields.detail) : null,
-      );
+    this.statement(
+      "INSERT INTO audit (at, actor, event, uuid, host, alert_key, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      now,
+      actor,
+      event,
+      fields.uuid ?? null,
+      fields.host ?? null,
+      fields.alertKey ?? null,
+      fields.detail ? JSON.stringify(fields.detail) : null,
+    );
   }
 
   auditLog(options: { limit?: number; afterId?: number } = {}): AuditEntry[] {
-    const rows = this.db
-      .prepare("SELECT * FROM audit WHERE id > ? ORDER BY id DESC LIMIT ?")
-      .all(options.afterId ?? 0, options.limit ?? 1000) as Array<{
+    const rows = this.statement("SELECT * FROM audit WHERE id > ? ORDER BY id DESC LIMIT ?").all(
+      options.afterId ?? 0,
+      options.limit ?? 1000,
+    ) as Array<{
       id: number;
       at: number;
       actor: Actor;
@@ -250,46 +249,42 @@ export class Store extends SqliteStore {
   // --- alert instances -------------------------------------------------------------------
 
   instance(key: string): AlertInstance | undefined {
-    const row = this.db
-      .prepare("SELECT key, uuid, host, decision, resolved_at FROM alert_instances WHERE key = ?")
-      .get(key) as
+    const row = this.statement(
+      "SELECT key, uuid, host, decision, resolved_at FROM alert_instances WHERE key = ?",
+    ).get(key) as
       | { key: string; uuid: string; host: string; decision: string; resolved_at: number | null }
       | undefined;
     return row && { ...row, resolvedAt: row.resolved_at };
   }
 
   recordFiring(instance: InstanceFields, decision: string, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO alert_instances
+    this.statement(
+      `INSERT INTO alert_instances
            (key, fingerprint, starts_at, alertname, uuid, host, decision, first_seen_at, last_seen_at)
          VALUES (@key, @fingerprint, @startsAt, @alertname, @uuid, @host, @decision, @now, @now)
          ON CONFLICT (key) DO UPDATE SET decision = @decision, last_seen_at = @now`,
-      )
-      .run({
-        ...instanceParams(instance),
-        decision,
-        now,
-      });
+    ).run({
+      ...instanceParams(instance),
+      decision,
+      now,
+    });
   }
 
   touchInstance(key: string, now: number): void {
-    this.db.prepare("UPDATE alert_instances SET last_seen_at = ? WHERE key = ?").run(now, key);
+    this.statement("UPDATE alert_instances SET last_seen_at = ? WHERE key = ?").run(now, key);
   }
 
   recordResolved(instance: InstanceFields & { endsAt: string }, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO alert_instances
+    this.statement(
+      `INSERT INTO alert_instances
            (key, fingerprint, starts_at, alertname, uuid, host, decision, first_seen_at, last_seen_at, resolved_at, ends_at)
          VALUES (@key, @fingerprint, @startsAt, @alertname, @uuid, @host, 'resolved_unseen', @now, @now, @now, @endsAt)
          ON CONFLICT (key) DO UPDATE SET resolved_at = @now, ends_at = @endsAt, last_seen_at = @now`,
-      )
-      .run({
-        ...instanceParams(instance),
-        endsAt: instance.endsAt,
-        now,
-      });
+    ).run({
+      ...instanceParams(instance),
+      endsAt: instance.endsAt,
+      now,
+    });
   }
 
   /** Keeps the newest resolved episode of this alert on this GPU (older ones change nothing). */
@@ -297,22 +292,20 @@ export class Store extends SqliteStore {
     episode: InstanceFields & { startsAtUtc: string; endsAt: string },
     now: number,
   ): void {
-    this.db
-      .prepare(
-        `INSERT INTO resolved_episodes (fingerprint, uuid, alertname, starts_at, ends_at, resolved_at)
+    this.statement(
+      `INSERT INTO resolved_episodes (fingerprint, uuid, alertname, starts_at, ends_at, resolved_at)
          VALUES (@fingerprint, @uuid, @alertname, @startsAt, @endsAt, @now)
          ON CONFLICT (fingerprint, uuid) DO UPDATE SET alertname = @alertname,
            starts_at = @startsAt, ends_at = @endsAt, resolved_at = @now
          WHERE @startsAt > resolved_episodes.starts_at`,
-      )
-      .run({
-        fingerprint: episode.fingerprint,
-        uuid: episode.uuid,
-        alertname: episode.alertname,
-        startsAt: episode.startsAtUtc,
-        endsAt: episode.endsAt,
-        now,
-      });
+    ).run({
+      fingerprint: episode.fingerprint,
+      uuid: episode.uuid,
+      alertname: episode.alertname,
+      startsAt: episode.startsAtUtc,
+      endsAt: episode.endsAt,
+      now,
+    });
   }
 
   /** The newest resolved episode of this alert on this GPU; startsAt as orderedTime. */
@@ -320,12 +313,10 @@ export class Store extends SqliteStore {
     fingerprint: string,
     uuid: string,
   ): { startsAt: string; endsAt: string } | undefined {
-    return this.db
-      .prepare(
-        `SELECT starts_at AS startsAt, ends_at AS endsAt FROM resolved_episodes
+    return this.statement(
+      `SELECT starts_at AS startsAt, ends_at AS endsAt FROM resolved_episodes
          WHERE fingerprint = ? AND uuid = ?`,
-      )
-      .get(fingerprint, uuid) as { startsAt: string; endsAt: string } | undefined;
+    ).get(fingerprint, uuid) as { startsAt: string; endsAt: string } | undefined;
   }
 
   /** Firing instances that still hold this GPU (decided "quarantine" or "already", unresolved). */
@@ -339,9 +330,9 @@ export class Store extends SqliteStore {
 
   /** When the last instance holding this GPU was resolved, or null when none was. */
   lastResolution(uuid: string): number | null {
-    const row = this.db
-      .prepare("SELECT max(resolved_at) AS at FROM alert_instances WHERE uuid = ?")
-      .get(uuid) as { at: number | null };
+    const row = this.statement(
+      "SELECT max(resolved_at) AS at FROM alert_instances WHERE uuid = ?",
+    ).get(uuid) as { at: number | null };
     return row.at;
   }
 
@@ -352,12 +343,10 @@ export class Store extends SqliteStore {
    * tells which GPUs a node escalation takes out, never how many GPUs the fleet has.
    */
   learnGpu(uuid: string, host: string | null, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO known_gpus (uuid, host, first_seen_at) VALUES (?, ?, ?)
+    this.statement(
+      `INSERT INTO known_gpus (uuid, host, first_seen_at) VALUES (?, ?, ?)
          ON CONFLICT (uuid) DO UPDATE SET host = coalesce(excluded.host, known_gpus.host)`,
-      )
-      .run(uuid, host, now);
+    ).run(uuid, host, now);
   }
 
   /**
@@ -370,19 +359,17 @@ export class Store extends SqliteStore {
     now: number,
   ): void {
     const column = INVENTORY_COLUMN[source];
-    this.db.prepare(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
-    const upsert = this.db.prepare(
+    this.statement(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
+    const upsert = this.statement(
       `INSERT INTO known_gpus (uuid, host, first_seen_at, ${column}) VALUES (?, ?, ?, 1)
        ON CONFLICT (uuid) DO UPDATE SET host = coalesce(excluded.host, known_gpus.host),
          ${column} = 1`,
     );
     for (const gpu of gpus) upsert.run(gpu.uuid, gpu.host, now);
-    this.db
-      .prepare(
-        `INSERT INTO inventory_sources (source, refreshed_at) VALUES (?, ?)
+    this.statement(
+      `INSERT INTO inventory_sources (source, refreshed_at) VALUES (?, ?)
          ON CONFLICT (source) DO UPDATE SET refreshed_at = excluded.refreshed_at`,
-      )
-      .run(source, now);
+    ).run(source, now);
   }
 
   /** Distinct GPUs listed by a trusted source (one source, or any): the share's denominator. */
@@ -396,31 +383,31 @@ export class Store extends SqliteStore {
   }
 
   inInventory(uuid: string): boolean {
-    const row = this.db
-      .prepare("SELECT in_file, in_prometheus FROM known_gpus WHERE uuid = ?")
-      .get(uuid) as { in_file: number; in_prometheus: number } | undefined;
+    const row = this.statement("SELECT in_file, in_prometheus FROM known_gpus WHERE uuid = ?").get(
+      uuid,
+    ) as { in_file: number; in_prometheus: number } | undefined;
     return row !== undefined && (row.in_file === 1 || row.in_prometheus === 1);
   }
 
   /** When `source` was last read successfully (ms), or null when never. */
   inventoryRefreshedAt(source: InventorySource): number | null {
-    const row = this.db
-      .prepare("SELECT refreshed_at FROM inventory_sources WHERE source = ?")
-      .get(source) as { refreshed_at: number } | undefined;
+    const row = this.statement("SELECT refreshed_at FROM inventory_sources WHERE source = ?").get(
+      source,
+    ) as { refreshed_at: number } | undefined;
     return row?.refreshed_at ?? null;
   }
 
   /** Stops counting a source that is no longer configured. */
   forgetInventory(source: InventorySource): void {
     const column = INVENTORY_COLUMN[source];
-    this.db.prepare(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
-    this.db.prepare("DELETE FROM inventory_sources WHERE source = ?").run(source);
+    this.statement(`UPDATE known_gpus SET ${column} = 0 WHERE ${column} = 1`).run();
+    this.statement("DELETE FROM inventory_sources WHERE source = ?").run(source);
   }
 
   // --- desired state ---------------------------------------------------------------------
 
   gpu(uuid: string): (GpuRow & { quarantined: number }) | undefined {
-    return this.db.prepare("SELECT * FROM gpus WHERE uuid = ?").get(uuid) as
+    return this.statement("SELECT * FROM gpus WHERE uuid = ?").get(uuid) as
       | (GpuRow & { quarantined: number })
       | undefined;
   }
@@ -431,45 +418,39 @@ export class Store extends SqliteStore {
     alertKey: string | null,
     now: number,
   ): void {
-    this.db
-      .prepare(
-        `INSERT INTO gpus (uuid, host, gpu, quarantined, since, reason, alert_key)
+    this.statement(
+      `INSERT INTO gpus (uuid, host, gpu, quarantined, since, reason, alert_key)
          VALUES (@uuid, @host, @gpu, 1, @now, @reason, @alertKey)
          ON CONFLICT (uuid) DO UPDATE SET host = @host, gpu = @gpu, quarantined = 1, since = @now,
            reason = @reason, alert_key = @alertKey, released_at = NULL, release_reason = NULL`,
-      )
-      .run({ uuid: target.uuid, host: target.host, gpu: target.gpu, reason, alertKey, now });
+    ).run({ uuid: target.uuid, host: target.host, gpu: target.gpu, reason, alertKey, now });
   }
 
   setGpuReleased(uuid: string, reason: string, now: number): void {
-    this.db
-      .prepare(
-        "UPDATE gpus SET quarantined = 0, released_at = ?, release_reason = ? WHERE uuid = ?",
-      )
-      .run(now, reason, uuid);
+    this.statement(
+      "UPDATE gpus SET quarantined = 0, released_at = ?, release_reason = ? WHERE uuid = ?",
+    ).run(now, reason, uuid);
   }
 
   setNodeQuarantined(host: string, quarantined: boolean, reason: string, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO nodes (host, quarantined, since, reason) VALUES (?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO nodes (host, quarantined, since, reason) VALUES (?, ?, ?, ?)
          ON CONFLICT (host) DO UPDATE SET quarantined = excluded.quarantined,
            since = excluded.since, reason = excluded.reason`,
-      )
-      .run(host, quarantined ? 1 : 0, now, reason);
+    ).run(host, quarantined ? 1 : 0, now, reason);
   }
 
   nodeQuarantined(host: string): boolean {
-    const row = this.db.prepare("SELECT quarantined FROM nodes WHERE host = ?").get(host) as
+    const row = this.statement("SELECT quarantined FROM nodes WHERE host = ?").get(host) as
       | { quarantined: number }
       | undefined;
     return row?.quarantined === 1;
   }
 
   quarantinedGpus(): QuarantinedGpu[] {
-    const rows = this.db
-      .prepare("SELECT * FROM gpus WHERE quarantined = 1 ORDER BY host, uuid")
-      .all() as GpuRow[];
+    const rows = this.statement(
+      "SELECT * FROM gpus WHERE quarantined = 1 ORDER BY host, uuid",
+    ).all() as GpuRow[];
     return rows.map((row) => ({
       uuid: row.uuid,
       host: row.host,
@@ -480,23 +461,23 @@ export class Store extends SqliteStore {
   }
 
   quarantinedAlertKeys(): Array<{ uuid: string; host: string; alertKey: string | null }> {
-    const rows = this.db
-      .prepare("SELECT uuid, host, alert_key FROM gpus WHERE quarantined = 1 ORDER BY uuid")
-      .all() as Array<{ uuid: string; host: string; alert_key: string | null }>;
+    const rows = this.statement(
+      "SELECT uuid, host, alert_key FROM gpus WHERE quarantined = 1 ORDER BY uuid",
+    ).all() as Array<{ uuid: string; host: string; alert_key: string | null }>;
     return rows.map((row) => ({ uuid: row.uuid, host: row.host, alertKey: row.alert_key }));
   }
 
   quarantinedNodes(): QuarantinedNode[] {
-    const rows = this.db
-      .prepare("SELECT host, since, reason FROM nodes WHERE quarantined = 1 ORDER BY host")
-      .all() as Array<{ host: string; since: number; reason: string }>;
+    const rows = this.statement(
+      "SELECT host, since, reason FROM nodes WHERE quarantined = 1 ORDER BY host",
+    ).all() as Array<{ host: string; since: number; reason: string }>;
     return rows.map((row) => ({ host: row.host, since: iso(row.since), reason: row.reason }));
   }
 
   hostGpus(host: string): string[] {
-    const rows = this.db
-      .prepare("SELECT uuid FROM gpus WHERE quarantined = 1 AND host = ? ORDER BY uuid")
-      .all(host) as Array<{ uuid: string }>;
+    const rows = this.statement(
+      "SELECT uuid FROM gpus WHERE quarantined = 1 AND host = ? ORDER BY uuid",
+    ).all(host) as Array<{ uuid: string }>;
     return rows.map((row) => row.uuid);
   }
 
@@ -535,7 +516,7 @@ export class Store extends SqliteStore {
   // --- outbox ----------------------------------------------------------------------------
 
   enqueue(actions: readonly string[], intent: Intent, now: number): void {
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO outbox (created_at, action, op, scope, uuid, host, gpu, reason)
        VALUES (@now, @action, @op, @scope, @uuid, @host, @gpu, @reason)`,
     );
@@ -554,11 +535,9 @@ export class Store extends SqliteStore {
   }
 
   pending(): OutboxRow[] {
-    return this.db
-      .prepare(
-        "SELECT id, created_at AS createdAt, action, op, scope, uuid, host, gpu, reason, attempts FROM outbox WHERE state = 'pending' ORDER BY id",
-      )
-      .all() as OutboxRow[];
+    return this.statement(
+      "SELECT id, created_at AS createdAt, action, op, scope, uuid, host, gpu, reason, attempts FROM outbox WHERE state = 'pending' ORDER BY id",
+    ).all() as OutboxRow[];
   }
 
   pendingCount(): number {
@@ -566,25 +545,23 @@ export class Store extends SqliteStore {
   }
 
   markDone(id: number, now: number): void {
-    this.db
-      .prepare(
-        "UPDATE outbox SET state = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-      )
-      .run(now, id);
+    this.statement(
+      "UPDATE outbox SET state = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+    ).run(now, id);
   }
 
   markAttemptFailed(id: number, error: string, permanent: boolean): void {
-    this.db
-      .prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = ? WHERE id = ?")
-      .run(error, permanent ? "failed" : "pending", id);
+    this.statement(
+      "UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = ? WHERE id = ?",
+    ).run(error, permanent ? "failed" : "pending", id);
   }
 
   // --- breaker ---------------------------------------------------------------------------
 
   breaker(): BreakerState {
-    const row = this.db
-      .prepare("SELECT open, reason, opened_at FROM breaker WHERE id = 1")
-      .get() as {
+    const row = this.statement(
+      "SELECT open, reason, opened_at FROM breaker WHERE id = 1",
+    ).get() as {
       open: number;
       reason: string | null;
       opened_at: number | null;
@@ -593,14 +570,16 @@ export class Store extends SqliteStore {
   }
 
   tripBreaker(reason: string, now: number): void {
-    this.db
-      .prepare("UPDATE breaker SET open = 1, reason = ?, opened_at = ? WHERE id = 1")
-      .run(reason, now);
+    this.statement("UPDATE breaker SET open = 1, reason = ?, opened_at = ? WHERE id = 1").run(
+      reason,
+      now,
+    );
   }
 
   resetBreaker(reason: string, now: number): void {
-    this.db
-      .prepare("UPDATE breaker SET open = 0, reset_at = ?, reset_reason = ? WHERE id = 1")
-      .run(now, reason);
+    this.statement("UPDATE breaker SET open = 0, reset_at = ?, reset_reason = ? WHERE id = 1").run(
+      now,
+      reason,
+    );
   }
 }

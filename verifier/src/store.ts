@@ -253,13 +253,11 @@ export class Store extends SqliteStore {
     proofHash: string,
     claim: { jobId: string; uuid: string; host: string },
   ): RetryCandidate[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, status, result, expected_public_signals_json AS expected FROM submissions
+    const rows = this.statement(
+      `SELECT id, status, result, expected_public_signals_json AS expected FROM submissions
          WHERE circuit = ? AND proof_hash = ? AND job_id = ? AND gpu_uuid = ? AND host = ?
          ORDER BY id`,
-      )
-      .all(circuit, proofHash, claim.jobId, claim.uuid, claim.host) as Array<{
+    ).all(circuit, proofHash, claim.jobId, claim.uuid, claim.host) as Array<{
       id: number;
       status: SubmissionStatus;
       result: VerdictResult | null;
@@ -279,12 +277,10 @@ export class Store extends SqliteStore {
     circuit: string,
     proofHash: string,
   ): { id: number; jobId: string; uuid: string; host: string } | undefined {
-    return this.db
-      .prepare(
-        `SELECT id, job_id AS jobId, gpu_uuid AS uuid, host FROM submissions
+    return this.statement(
+      `SELECT id, job_id AS jobId, gpu_uuid AS uuid, host FROM submissions
          WHERE circuit = ? AND proof_hash = ? ORDER BY id LIMIT 1`,
-      )
-      .get(circuit, proofHash) as
+    ).get(circuit, proofHash) as
       | { id: number; jobId: string; uuid: string; host: string }
       | undefined;
   }
@@ -292,52 +288,48 @@ export class Store extends SqliteStore {
   /** Stores a new submission with its sampling decision; call inside `transaction`. */
   insert(s: NewSubmission, decision: SamplingDecision): Inserted {
     const status: SubmissionStatus = decision.checked ? "accepted" : "skipped";
-    const info = this.db
-      .prepare(
-        `INSERT INTO submissions (proof_hash, circuit, gpu_uuid, host, prover, job_id, source,
+    const info = this.statement(
+      `INSERT INTO submissions (proof_hash, circuit, gpu_uuid, host, prover, job_id, source,
            proof_json, public_signals_json, expected_public_signals_json, received_at, status,
            sample_checked, sample_rate, sample_reason, replay_of, submitted_by)
          VALUES (@proofHash, @circuit, @uuid, @host, @prover, @jobId, @source, @proofJson,
            @publicSignalsJson, @expectedPublicSignalsJson, @receivedAt, @status, @checked,
            @rate, @reason, @replayOf, @submittedBy)`,
-      )
-      .run({
-        ...s,
-        status,
-        checked: decision.checked ? 1 : 0,
-        rate: decision.rate,
-        reason: decision.reason,
-      });
-    this.db
-      .prepare(
-        `INSERT INTO gpus (uuid, host, first_seen_at, last_seen_at, skipped, replays)
+    ).run({
+      ...s,
+      status,
+      checked: decision.checked ? 1 : 0,
+      rate: decision.rate,
+      reason: decision.reason,
+    });
+    this.statement(
+      `INSERT INTO gpus (uuid, host, first_seen_at, last_seen_at, skipped, replays)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (uuid) DO UPDATE SET host = excluded.host, last_seen_at = excluded.last_seen_at,
            skipped = skipped + excluded.skipped, replays = replays + excluded.replays`,
-      )
-      .run(
-        s.uuid,
-        s.host,
-        s.receivedAt,
-        s.receivedAt,
-        decision.checked ? 0 : 1,
-        s.replayOf === null ? 0 : 1,
-      );
+    ).run(
+      s.uuid,
+      s.host,
+      s.receivedAt,
+      s.receivedAt,
+      decision.checked ? 0 : 1,
+      s.replayOf === null ? 0 : 1,
+    );
     return { id: Number(info.lastInsertRowid), duplicate: false, status, result: null };
   }
 
   /** The host the GPU was last recorded on; undefined for a GPU never seen. */
   gpuHost(uuid: string): string | undefined {
-    const row = this.db.prepare("SELECT host FROM gpus WHERE uuid = ?").get(uuid) as
+    const row = this.statement("SELECT host FROM gpus WHERE uuid = ?").get(uuid) as
       | { host: string }
       | undefined;
     return row?.host;
   }
 
   gpuState(uuid: string): GpuState {
-    const row = this.db
-      .prepare("SELECT probation, valid_streak FROM gpus WHERE uuid = ?")
-      .get(uuid) as { probation: number; valid_streak: number } | undefined;
+    const row = this.statement("SELECT probation, valid_streak FROM gpus WHERE uuid = ?").get(
+      uuid,
+    ) as { probation: number; valid_streak: number } | undefined;
     return { probation: row?.probation === 1, validStreak: row?.valid_streak ?? 0 };
   }
 
@@ -347,7 +339,7 @@ export class Store extends SqliteStore {
       circuit === undefined
         ? "SELECT id, circuit FROM submissions WHERE status = 'accepted' ORDER BY id"
         : "SELECT id, circuit FROM submissions WHERE status = 'accepted' AND circuit = ? ORDER BY id";
-    const statement = this.db.prepare(sql);
+    const statement = this.statement(sql);
     return (circuit === undefined ? statement.all() : statement.all(circuit)) as Array<{
       id: number;
       circuit: string;
@@ -360,7 +352,7 @@ export class Store extends SqliteStore {
 
   /** Rows to check, in the order of `ids`; ids already decided are left out. */
   forCheck(ids: readonly number[]): PendingRow[] {
-    const select = this.db.prepare(
+    const select = this.statement(
       `SELECT id, circuit, gpu_uuid AS uuid, received_at AS receivedAt, proof_json AS proofJson,
          public_signals_json AS publicSignalsJson,
          expected_public_signals_json AS expectedPublicSignalsJson, replay_of AS replayOf
@@ -382,7 +374,7 @@ export class Store extends SqliteStore {
     recoverAfter: number,
     now: number,
   ): Array<VerdictUpdate & { uuid: string; circuit: string }> {
-    const mark = this.db.prepare(
+    const mark = this.statement(
       `UPDATE submissions SET status = 'checked', result = @result, reason = @reason,
          checked_at = @now, queue_ms = @queueMs, verify_ms = @verifyMs, batch_size = @batchSize,
          key_hash = @keyHash,
@@ -390,13 +382,13 @@ export class Store extends SqliteStore {
        WHERE id = @id AND status = 'accepted'
        RETURNING gpu_uuid AS uuid, circuit`,
     );
-    const good = this.db.prepare(
+    const good = this.statement(
       `UPDATE gpus SET valid = valid + 1, valid_streak = valid_streak + 1,
          probation = CASE WHEN probation = 1 AND valid_streak + 1 >= @recoverAfter THEN 0
                           ELSE probation END
        WHERE uuid = @uuid`,
     );
-    const bad = this.db.prepare(
+    const bad = this.statement(
       `UPDATE gpus SET invalid = invalid + @invalid, malformed = malformed + @malformed,
          valid_streak = 0, probation = 1, last_invalid_at = @now, last_invalid_id = @id
        WHERE uuid = @uuid`,
@@ -426,7 +418,7 @@ export class Store extends SqliteStore {
   // --- reads -----------------------------------------------------------------------------
 
   verdict(id: number): VerdictRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM submissions WHERE id = ?").get(id) as
+    const row = this.statement("SELECT * FROM submissions WHERE id = ?").get(id) as
       | SubmissionRow
       | undefined;
     return row && toRecord(row, true);
@@ -442,28 +434,26 @@ export class Store extends SqliteStore {
       where.push(filter.replay ? "replay_of IS NOT NULL" : "replay_of IS NULL");
     }
     if (filter.sinceMs !== undefined) where.push("received_at >= @sinceMs");
-    const rows = this.db
-      .prepare(`SELECT * FROM submissions WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`)
-      .all({
-        afterId: filter.afterId,
-        limit: filter.limit,
-        gpu: filter.gpu ?? null,
-        circuit: filter.circuit ?? null,
-        result: filter.result ?? null,
-        status: filter.status ?? null,
-        sinceMs: filter.sinceMs ?? null,
-      }) as SubmissionRow[];
+    const rows = this.statement(
+      `SELECT * FROM submissions WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`,
+    ).all({
+      afterId: filter.afterId,
+      limit: filter.limit,
+      gpu: filter.gpu ?? null,
+      circuit: filter.circuit ?? null,
+      result: filter.result ?? null,
+      status: filter.status ?? null,
+      sinceMs: filter.sinceMs ?? null,
+    }) as SubmissionRow[];
     return rows.map((row) => toRecord(row, filter.full));
   }
 
   gpus(samplingRate: (probation: boolean) => number): GpuSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT g.*, (SELECT count(*) FROM submissions s
+    const rows = this.statement(
+      `SELECT g.*, (SELECT count(*) FROM submissions s
                       WHERE s.gpu_uuid = g.uuid AND s.status = 'accepted') AS pending
          FROM gpus g ORDER BY g.host, g.uuid`,
-      )
-      .all() as GpuRow[];
+    ).all() as GpuRow[];
     return rows.map((row) => ({
       uuid: row.uuid,
       host: row.host,
@@ -485,9 +475,9 @@ export class Store extends SqliteStore {
 
   /** Per GPU: on probation or not, and when it last gave a bad proof (for the gauges). */
   gpuGauges(): Array<{ uuid: string; probation: boolean; lastInvalidAt: number | null }> {
-    const rows = this.db
-      .prepare("SELECT uuid, probation, last_invalid_at FROM gpus ORDER BY uuid")
-      .all() as Array<{ uuid: string; probation: number; last_invalid_at: number | null }>;
+    const rows = this.statement(
+      "SELECT uuid, probation, last_invalid_at FROM gpus ORDER BY uuid",
+    ).all() as Array<{ uuid: string; probation: number; last_invalid_at: number | null }>;
     return rows.map((row) => ({
       uuid: row.uuid,
       probation: row.probation === 1,
