@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "canary/command.h"
 #include "groth16/backend_choice.h"
 #include "groth16/dev_setup.h"
 #include "groth16/prover.h"
@@ -27,6 +28,8 @@ namespace {
 const char* kUsage =
     "usage: proofwatch-prover [options] <circuit.zkey> <witness.wtns> <proof.json> <public.json>\n"
     "       proofwatch-prover dev-setup [--threads N] <circuit.r1cs> <out.zkey>\n"
+    "       proofwatch-prover canary [--device N] [--memory-share R] [--json]  (known-answer GPU check;\n"
+    "                                canary --help)\n"
     "\n"
     "Groth16 prover over BN254 for snarkjs .zkey/.wtns files; writes snarkjs proof.json and public.json.\n"
     "\n"
@@ -72,6 +75,7 @@ std::string json_timings(const Timings& t, double total) {
 }
 
 int run(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "canary") == 0) return canary::command(argc - 1, argv + 1);
   std::vector<std::string> pos;
   std::string backend = "auto", timings_path, fault_name;
   unsigned threads = 0;

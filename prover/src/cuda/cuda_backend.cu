@@ -7,6 +7,7 @@
 
 #include "cuda/cuda_exec.cuh"
 #include "cuda/groth16_gpu.h"
+#include "canary/checks.h"
 
 namespace pw {
 namespace {
@@ -219,6 +220,33 @@ std::unique_ptr<GpuCircuit> make_cuda_circuit(const Zkey& zkey, int device) {
                                          std::to_string(free_b >> 20) + " MiB free of " + std::to_string(total_b >> 20));
   }
   return std::unique_ptr<GpuCircuit>(new CudaCircuit(zkey, device));
+}
+
+// The known-answer canary (canary/canary.h) on device `device`: the checks of
+// canary/checks.h over CudaExec, so the same MSM and NTT launches as a proof. No fault
+// can be injected here.
+canary::Report canary::run_cuda(int device, double memory_share, const KnownAnswers& answers) {
+  const auto t0 = std::chrono::steady_clock::now();
+  need_device(device);
+  Report r;
+  r.backend = "cuda";
+  r.device = device;
+  r.memory_share = memory_share;
+  gpu::CudaExec ex(device);
+  cudaDeviceProp prop;
+  CUDA_OK(cudaGetDeviceProperties(&prop, device));
+  r.device_name = std::string("CUDA device ") + std::to_string(device) + ": " + prop.name;
+  // Measured after the compute checks, once their buffers went back to the driver.
+  auto free_bytes = [&ex]() -> uint64_t {
+    ex.sync();
+    CUDA_OK(cudaDeviceSynchronize());
+    size_t free_b = 0, total_b = 0;
+    CUDA_OK(cudaMemGetInfo(&free_b, &total_b));
+    return free_b;
+  };
+  canary::Checks<gpu::CudaExec>(ex, Fault::kNone, r).run_all(answers, memory_share, free_bytes);
+  r.seconds = since(t0);
+  return r;
 }
 
 }  // namespace pw

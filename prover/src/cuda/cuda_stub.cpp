@@ -1,5 +1,6 @@
 // Built instead of cuda_backend.cu when CMake found no CUDA compiler (or
 // -DPROOFWATCH_CUDA=OFF): the CUDA backend reports itself absent.
+#include "canary/canary.h"
 #include "cuda/backend.h"
 #include "util/error.h"
 
@@ -41,6 +42,10 @@ std::string cuda_hold_memory(int, size_t, double, const std::function<void(const
 }
 
 std::string cuda_error_probe(int) {
+  throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
+}
+
+canary::Report canary::run_cuda(int, double, const KnownAnswers&) {
   throw ProverError(kExitNoBackend, "CUDA backend not built (no nvcc when this prover was configured)");
 }
 

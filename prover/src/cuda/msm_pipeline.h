@@ -114,6 +114,9 @@ class MsmPipeline {
   const uint32_t* bucket_end() const { return end_.get(); }
   const Acc* buckets() const { return buckets_.get(); }
   const Acc* windows() const { return win_.get(); }
+  // The window sums, writable: only the canary's fault injection (canary/checks.h)
+  // corrupts a kernel result here, between reduce() and finish().
+  Acc* windows_for_fault() { return win_.get(); }
 
  private:
   static constexpr size_t kOnesFolded = 32;
