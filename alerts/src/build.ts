@@ -4,11 +4,11 @@
 //   npm run alerts                                     the committed rules (default config)
 //   npm run alerts -- --config site.yml --out DIR      your labels and thresholds, into DIR
 //   npm run alerts -- --print-config [--config FILE]   the config in effect, as JSON
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultConfig, loadConfig, renderAll } from "./index.js";
+import { configFromFlag, writeGenerated } from "./generate.js";
+import { type AlertsConfig, renderAll } from "./index.js";
 
 const USAGE = `Usage: npm run alerts -- [--config FILE] [--out DIR] [--print-config]
 
@@ -36,33 +36,19 @@ function main(): number {
     process.stdout.write(USAGE);
     return 0;
   }
-  let config = defaultConfig;
-  if (values.config !== undefined) {
-    try {
-      config = loadConfig(values.config);
-    } catch (error) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      return 2;
-    }
+  let config: AlertsConfig;
+  try {
+    config = configFromFlag(values.config);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
   }
   if (values["print-config"]) {
     process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
     return 0;
   }
-  const out = resolve(values.out ?? alertsDir);
-  mkdirSync(out, { recursive: true });
   const files = renderAll(config, values.config ? { configSource: values.config } : {});
-  // A group removed from the sources must not linger as a stale file. Only in alerts/ itself:
-  // an operator's folder may hold rule files of its own.
-  if (out === resolve(alertsDir)) {
-    for (const name of readdirSync(out)) {
-      if (name.endsWith(".rules.yml") && !files.has(name)) rmSync(join(out, name));
-    }
-  }
-  for (const [name, text] of files) {
-    writeFileSync(join(out, name), text);
-    process.stdout.write(`wrote ${relative(process.cwd(), join(out, name)) || name}\n`);
-  }
+  writeGenerated(files, resolve(values.out ?? alertsDir), alertsDir, ".rules.yml");
   return 0;
 }
 

@@ -4,11 +4,11 @@
 //   npm run dashboards                                  the committed dashboards
 //   npm run dashboards -- --config site.yml --out DIR   with your alert thresholds (the file
 //                                                       `npm run alerts -- --config` takes)
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { defaultConfig, loadConfig } from "./alert-config.js";
+import { configFromFlag, writeGenerated } from "../../alerts/src/generate.js";
+import type { AlertsConfig } from "./alert-config.js";
 import { renderAll } from "./index.js";
 
 const USAGE = `Usage: npm run dashboards -- [--config FILE] [--out DIR]
@@ -39,29 +39,14 @@ function main(): number {
     process.stdout.write(USAGE);
     return 0;
   }
-  let config = defaultConfig;
-  if (values.config !== undefined) {
-    try {
-      config = loadConfig(values.config);
-    } catch (error) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      return 2;
-    }
+  let config: AlertsConfig;
+  try {
+    config = configFromFlag(values.config);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
   }
-  const out = resolve(values.out ?? jsonDir);
-  mkdirSync(out, { recursive: true });
-  const files = renderAll(config);
-  // A dashboard removed from the sources must not linger as a stale file. Only in json/ itself:
-  // another folder may hold dashboards of its own.
-  if (out === resolve(jsonDir)) {
-    for (const name of readdirSync(out)) {
-      if (name.endsWith(".json") && !files.has(name)) rmSync(join(out, name));
-    }
-  }
-  for (const [name, text] of files) {
-    writeFileSync(join(out, name), text);
-    process.stdout.write(`wrote ${relative(process.cwd(), join(out, name)) || name}\n`);
-  }
+  writeGenerated(renderAll(config), resolve(values.out ?? jsonDir), jsonDir, ".json");
   return 0;
 }
 
