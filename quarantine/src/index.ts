@@ -113,6 +113,7 @@ export async function startQuarantine(options: QuarantineOptions): Promise<Runni
     knownGpus,
     dryRun: options.dryRun,
     inventorySources,
+    enforcement: actions.get("kubernetes")?.enforcement,
   });
   const breaker = new Breaker(store, options.limits, knownGpus, metrics);
   if (breaker.maxOutOfService() === 0) {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { InventorySource, Store } from "./store.js";
+import type { GpuEnforcement } from "./types.js";
 
 export type RequestResult =
   | "ok"
@@ -33,6 +34,8 @@ export function createMetrics(
     dryRun: boolean;
     /** The trusted sources that list UUIDs in this configuration. */
     inventorySources: readonly InventorySource[];
+    /** The kubernetes action's answer, when it is configured. */
+    enforcement?: () => GpuEnforcement;
   },
 ): QuarantineMetrics {
   new Gauge({
@@ -123,6 +126,26 @@ export function createMetrics(
       this.set(settings.dryRun ? 1 : 0);
     },
   });
+  const enforcement = settings.enforcement;
+  if (enforcement) {
+    new Gauge({
+      name: "proofwatch_quarantine_gpu_quarantine_enforced",
+      help: "1 when the kubernetes action takes single GPUs out of service (the API server serves DRA DeviceTaintRules), 0 when a quarantined GPU is only named in its node's annotation.",
+      registers: [registry],
+      collect() {
+        this.set(enforcement().perGpu ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "proofwatch_quarantine_gpus_not_enforced",
+      help: "Quarantined GPUs that no DRA device taint keeps from use (no device taints served, or no ResourceSlice lists the GPU).",
+      registers: [registry],
+      collect() {
+        const { enforced } = enforcement();
+        this.set(store.quarantinedGpus().filter((gpu) => !enforced.has(gpu.uuid)).length);
+      },
+    });
+  }
   return {
     requests: new Counter({
       name: "proofwatch_quarantine_requests_total",

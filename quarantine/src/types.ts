@@ -35,6 +35,15 @@ export interface QuarantineAction {
   /** Called once at start with the stored state, e.g. to publish it before any change. */
   init?(fleet: QuarantineList): Promise<void>;
   close?(): Promise<void>;
+  /** Whether quarantined GPUs are kept from use one by one, for actions that can tell. */
+  enforcement?(): GpuEnforcement;
+}
+
+export interface GpuEnforcement {
+  /** The backend can take a single GPU out of service (Kubernetes: DRA device taints). */
+  perGpu: boolean;
+  /** The quarantined GPUs it has taken out of service one by one. */
+  enforced: ReadonlySet<string>;
 }
 
 /** Thrown by an action for a failure retrying cannot fix (no such node, request refused). */

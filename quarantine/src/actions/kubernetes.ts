@@ -4,6 +4,8 @@
 // taint. Each call reads the node, computes the node we want and sends one JSON merge
 // patch carrying the resourceVersion it read, so a concurrent writer makes the API server
 // answer 409 instead of losing an update; we then read again and retry.
+// Where the API server serves DRA device taints, a quarantined GPU also gets DeviceTaintRules
+// that take just that GPU out of service (device-taints.ts); the node annotation stays.
 import {
   CoreV1Api,
   KubeConfig,
@@ -13,7 +15,14 @@ import {
   type V1Taint,
 } from "@kubernetes/client-node";
 import { z } from "zod";
-import { PermanentActionError, type QuarantineAction, type Target } from "../types.js";
+import { createLogger } from "../../../common/log.js";
+import {
+  PermanentActionError,
+  type QuarantineAction,
+  type QuarantineList,
+  type Target,
+} from "../types.js";
+import { DEVICE_TAINT_EFFECTS, DeviceTaints, type Discovery, GPU_DRIVER } from "./device-taints.js";
 
 export const KubernetesActionConfig = z
   .object({
@@ -21,6 +30,11 @@ export const KubernetesActionConfig = z
     kubeconfig: z.string().optional(),
     /** "short" strips the domain from the host to get the node name. */
     nodeName: z.enum(["host", "short"]).default("host"),
+    /**
+     * Effect of the DRA device taint: NoSchedule (the default) keeps new claims off the GPU,
+     * NoExecute also evicts the pods using it.
+     */
+    deviceTaintEffect: z.enum(DEVICE_TAINT_EFFECTS).optional(),
   })
   .strict();
 
@@ -89,7 +103,7 @@ export function createKubernetesAction(
   const nodeName = (host: string) =>
     config.nodeName === "short" && !/^[\d.]+$/.test(host) ? (host.split(".")[0] as string) : host;
 
-  const converge = async (target: Target) => {
+  const patchNode = async (target: Target) => {
     const name = nodeName(target.host);
     for (let attempt = 1; ; attempt++) {
       let node: V1Node;
@@ -109,5 +123,83 @@ export function createKubernetesAction(
       }
     }
   };
-  return { name: "kubernetes", apply: converge, release: converge };
+
+  const log = createLogger("quarantine");
+  const effect = config.deviceTaintEffect ?? "NoSchedule";
+  const taints = new DeviceTaints(kc, effect);
+  let discovery: Discovery | undefined;
+  /** False until every stored quarantine was reconciled with the rules found (at start). */
+  let reconciled = false;
+  let enforced = new Set<string>();
+  const discovered = async (): Promise<Discovery> => {
+    if (discovery) return discovery;
+    discovery = await taints.discover();
+    if (discovery.rules && discovery.slices) {
+      log.info("per-GPU quarantine through DRA device taints", {
+        apiVersion: discovery.rules,
+        slices: discovery.slices,
+        driver: GPU_DRIVER,
+        effect,
+      });
+    } else {
+      log.warn(
+        "the API server serves no DeviceTaintRule (resource.k8s.io): a quarantined GPU is only named in its node's annotation, which nothing enforces; node escalation still cordons",
+        { annotation: GPUS_ANNOTATION },
+      );
+    }
+    return discovery;
+  };
+
+  /** Converges the rules of one GPU (`only`), or of every GPU the first time. */
+  const syncDevices = async (fleet: QuarantineList, only?: string) => {
+    const { rules, slices } = await discovered();
+    if (!rules || !slices) return;
+    const quarantined = new Set(fleet.gpus.map((g) => g.uuid));
+    if (!reconciled) {
+      enforced = await taints.sync({ rules, slices }, quarantined);
+      reconciled = true;
+    } else if (only !== undefined) {
+      const done = await taints.sync(
+        { rules, slices },
+        quarantined.has(only) ? new Set([only]) : new Set(),
+        only,
+      );
+      if (done.has(only)) enforced.add(only);
+      else enforced.delete(only);
+    }
+    for (const uuid of only === undefined ? quarantined : [only]) {
+      if (quarantined.has(uuid) && !enforced.has(uuid)) {
+        log.warn("no DRA device of this GPU found: only the node annotation marks it", {
+          uuid,
+          driver: GPU_DRIVER,
+        });
+      }
+    }
+  };
+
+  // Device taints first: they select the GPU by its UUID, so they hold even where the host
+  // label does not name a node.
+  const converge = async (target: Target) => {
+    if (target.scope === "gpu" && target.uuid) await syncDevices(target.fleet, target.uuid);
+    await patchNode(target);
+  };
+  return {
+    name: "kubernetes",
+    apply: converge,
+    release: converge,
+    init: async (fleet) => {
+      try {
+        await syncDevices(fleet);
+      } catch (error) {
+        // Not fatal: the next quarantine or release reconciles every GPU first.
+        log.warn("could not reconcile DRA device taints at start; retried with the next change", {
+          error: (error as Error).message,
+        });
+      }
+    },
+    enforcement: () => ({
+      perGpu: Boolean(discovery?.rules && discovery.slices),
+      enforced,
+    }),
+  };
 }
