@@ -55,6 +55,20 @@ export interface TracingOptions {
 
 const propagator = new core.W3CTraceContextPropagator();
 
+/** A --otlp-endpoint value: an http(s) base URL, refused with the reason otherwise. */
+export function parseOtlpEndpoint(text: string, source = "--otlp-endpoint"): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${source} "${text}" is not a URL (for example http://collector:4318)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`${source} "${text}": OTLP/HTTP needs an http or https URL`);
+  }
+  return text;
+}
+
 /** Registers the AsyncLocalStorage context manager once per process. */
 export function enableContext(): void {
   // Returns false when one is registered already (another service in this process).

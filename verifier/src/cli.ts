@@ -10,6 +10,7 @@ import {
 } from "../../common/command.js";
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
+import { parseOtlpEndpoint } from "../../common/tracing.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { CIRCUIT_ID } from "../../contracts/index.js";
 import { startVerifier, type VerifierOptions } from "./index.js";
@@ -43,6 +44,8 @@ Options:
                             (default 30s)
   --body-limit BYTES        largest request body, and spool file (default 1048576)
   --rescan DURATION         how often folders are rescanned besides fs.watch (default 5s)
+  --otlp-endpoint URL       export traces over OTLP/HTTP to URL/v1/traces (also
+                            OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
 ${HELP_USAGE}
 ${LOG_USAGE}
 ${WEB_USAGE}
@@ -71,6 +74,7 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
       "batch-timeout": { type: "string", default: "30s" },
       "body-limit": { type: "string" },
       rescan: { type: "string", default: "5s" },
+      "otlp-endpoint": { type: "string" },
       ...SERVICE_FLAGS,
       ...WEB_FLAGS,
     },
@@ -109,6 +113,8 @@ export function parseVerifierArgs(argv: string[]): VerifierOptions | "help" {
     recoverAfter: whole(values["recover-after"], "--recover-after", 20),
     bodyLimitBytes: whole(values["body-limit"], "--body-limit", 1024 * 1024, 1024),
     rescanMs: parseDuration(values.rescan as string),
+    otlpEndpoint:
+      values["otlp-endpoint"] === undefined ? null : parseOtlpEndpoint(values["otlp-endpoint"]),
   };
 }
 

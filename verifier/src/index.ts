@@ -10,6 +10,7 @@ import { createApp } from "./server.js";
 import { VerifierService } from "./service.js";
 import { Spool } from "./spool.js";
 import { Store } from "./store.js";
+import { createVerifierTracing, ProofTraces } from "./tracing.js";
 import { type Checker, WorkerPool } from "./workers.js";
 
 export * from "./types.js";
@@ -45,6 +46,8 @@ export interface VerifierOptions {
   bodyLimitBytes: number;
   /** How often the circuits and spool folders are rescanned besides fs.watch. */
   rescanMs: number;
+  /** OTLP/HTTP base URL for traces; unset: OTEL_EXPORTER_OTLP_ENDPOINT's, else none. */
+  otlpEndpoint?: string | null;
   /** Checks proofs instead of the worker pool (tests that need a slow or failing checker). */
   checker?: Checker;
 }
@@ -119,10 +122,18 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
         lastInvalidAt: gpu.lastInvalidAt,
       })),
   });
-  const running = new VerifierService(store, registry, sampler, queue, pool, metrics, log, {
-    batchMax: options.batchMax,
-    maxAttempts: 3,
-  });
+  const tracing = createVerifierTracing(options.otlpEndpoint ?? null);
+  const running = new VerifierService(
+    store,
+    registry,
+    sampler,
+    queue,
+    pool,
+    metrics,
+    log,
+    { batchMax: options.batchMax, maxAttempts: 3 },
+    new ProofTraces(tracing, options.queueSize * 2),
+  );
   service = running;
 
   const spool = options.spoolDir
@@ -170,6 +181,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     await spool?.close();
     await pool.close();
     store.close();
+    await tracing.shutdown();
     throw error;
   }
   const address = await listen(server, options.listen);
@@ -183,6 +195,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
     workers: pool.concurrency,
     spool: options.spoolDir ? `${options.spoolDir} (host ${spoolHost ?? "any"})` : "off",
     provers: options.proversFile ?? "none",
+    traces: tracing.endpoint ?? "not exported",
   });
 
   return {
@@ -201,6 +214,7 @@ export async function startVerifier(options: VerifierOptions): Promise<RunningVe
       await running.close();
       await pool.close();
       store.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,6 +1,8 @@
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import express, {
   type ErrorRequestHandler,
   type Express,
+  type Request,
   type RequestHandler,
   type Response,
 } from "express";
@@ -47,7 +49,18 @@ export function createApp(
     metrics: async () => ({ contentType: CONTENT_TYPE, body: await metrics.render() }),
   });
 
+  // Under the request's span, which continues the prover's trace: the lines it logs carry the
+  // trace id, and the proof's later spans (queue, check, verdict) go under it (tracing.ts).
   app.post("/v1/proofs", raw, (req, res) => {
+    const span = service.traces.request(req.headers);
+    if (!span) return submitProof(req, res);
+    context.with(trace.setSpan(context.active(), span), () => submitProof(req, res));
+    span.setAttribute("http.response.status_code", res.statusCode);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+
+  const submitProof = (req: Request, res: Response) => {
     const json = parseJsonBody(req.body);
     if (!json.ok) return reject(res, 400, "bad_request", json.error);
     const body = ReceivedProofSubmission.safeParse(json.value);
@@ -83,13 +96,14 @@ export function createApp(
       source: "http",
       // authorizeRequest refuses a request without one.
       submittedBy: submitterOf(identity as NonNullable<typeof identity>),
+      trace: context.active(),
     });
     if ("reject" in reply) {
       if (reply.retryAfterS !== undefined) res.setHeader("retry-after", String(reply.retryAfterS));
       return reject(res, reply.status, reply.reject, reply.body.error);
     }
     res.status(reply.status).json(reply.body);
-  });
+  };
 
   app.get("/v1/proofs/:id", (req, res) => {
     const id = Number(req.params.id);

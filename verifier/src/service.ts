@@ -2,6 +2,7 @@
 // dedupe, decide sampling and store it in one transaction, then queue it; the reply comes
 // after the commit. Order for a check: load the rows, check the batch in a worker, compare
 // with the job's expected signals, record verdicts and probation in one transaction.
+import type { Context } from "@opentelemetry/api";
 import type { Logger } from "../../common/log.js";
 import type { SubmissionMeta } from "../../contracts/index.js";
 import type { CircuitRegistry } from "./circuits.js";
@@ -10,6 +11,7 @@ import type { BoundedQueue, QueueEntry } from "./queue.js";
 import type { Sampler } from "./sampling.js";
 import { canonicalSignals, checkProof, proofHash } from "./schema.js";
 import type { PendingRow, SamplingDecision, Store, VerdictUpdate } from "./store.js";
+import { ProofTraces } from "./tracing.js";
 import type { Checker, CheckItem } from "./workers.js";
 
 export interface Submission {
@@ -21,6 +23,8 @@ export interface Submission {
   submittedBy: string;
   /** Set when the files could not even be read as JSON (spool): the proof is malformed. */
   unreadable?: string;
+  /** The request's trace context: the proof's queue, check and verdict spans go under it. */
+  trace?: Context;
 }
 
 export type SubmitReply =
@@ -95,6 +99,7 @@ export class VerifierService {
     private readonly metrics: VerifierMetrics,
     private readonly log: Logger,
     private readonly options: ServiceOptions,
+    readonly traces: ProofTraces = new ProofTraces(null),
   ) {}
 
   /** Queues what was accepted but not checked before the last stop or crash. */
@@ -285,6 +290,7 @@ export class VerifierService {
     }
     if (inserted.status === "accepted") {
       this.queue.push({ id: inserted.id, circuit: circuit.id, acceptedAt: now });
+      this.traces.queued(inserted.id, submission.trace);
       this.pump();
     }
     // The reply does not tell whether the proof will be checked: a prover learns nothing
@@ -338,6 +344,10 @@ export class VerifierService {
       if (entries.length === 0) return;
       this.running++;
       for (const entry of entries) this.inFlight.add(entry.id);
+      this.traces.checking(
+        entries.map((entry) => entry.id),
+        (entries[0] as QueueEntry).circuit,
+      );
       void this.runBatch(entries)
         .catch((error: unknown) => {
           // The store failing under us: the proofs stay accepted and are checked after a restart.
@@ -445,9 +455,14 @@ export class VerifierService {
   }
 
   private record(updates: VerdictUpdate[]): void {
-    const done = this.store.recordVerdicts(updates, this.sampler.recoverAfter, Date.now());
-    this.throughput.add(updates.length);
-    for (const verdict of done) this.countVerdict(verdict);
+    const spans = this.traces.verdicts(updates.map((update) => update.id));
+    try {
+      const done = this.store.recordVerdicts(updates, this.sampler.recoverAfter, Date.now());
+      this.throughput.add(updates.length);
+      for (const verdict of done) spans.within(verdict.id, () => this.countVerdict(verdict));
+    } finally {
+      spans.end(new Map(updates.map((update) => [update.id, update.result])));
+    }
   }
 
   private countVerdict(verdict: VerdictUpdate & { uuid: string; circuit: string }): void {
@@ -478,6 +493,10 @@ export class VerifierService {
    */
   private batchFailed(entries: QueueEntry[], error: Error): void {
     this.metrics.workerFailures.inc();
+    this.traces.failed(
+      entries.map((entry) => entry.id),
+      error,
+    );
     const retry: QueueEntry[] = [];
     for (const entry of entries) {
       const attempts = (this.attempts.get(entry.id) ?? 0) + 1;

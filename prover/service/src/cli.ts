@@ -9,6 +9,7 @@ import {
 } from "../../../common/command.js";
 import { parseDuration } from "../../../common/duration.js";
 import { parseListenAddress } from "../../../common/listen.js";
+import { parseOtlpEndpoint } from "../../../common/tracing.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../../common/web/index.js";
 import {
   defaultDaemonBinary,
@@ -196,7 +197,8 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
     cpuWorkers: whole(values["cpu-workers"], "--cpu-workers", 1, 0),
     faults: new Map((values["inject-fault"] as string[]).map(parseFault)),
     allowFaultInjection: values["allow-fault-injection"] as boolean,
-    otlpEndpoint: values["otlp-endpoint"] ?? null,
+    otlpEndpoint:
+      values["otlp-endpoint"] === undefined ? null : parseOtlpEndpoint(values["otlp-endpoint"]),
     daemonBinary: values.daemon ? resolve(values.daemon) : defaultDaemonBinary(),
     trustZkey: values["trust-zkey"] as boolean,
     bodyLimitBytes: whole(values["body-limit"], "--body-limit", 64 * 1024 * 1024, 1024),

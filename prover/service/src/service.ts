@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import { context, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
 import type { Groth16Proof } from "../../../contracts/index.js";
 import { type Job, JobQueue, mayRunOn, shouldRetry, toRecord } from "./jobs.js";
@@ -158,14 +158,14 @@ export class ProverService {
     };
     this.jobs.set(id, job);
     this.metrics.received(source);
-    this.spans.set(
-      job,
-      this.tracing.tracer.startSpan("prover.job", {
-        startTime: now,
-        attributes: { "job.id": id, circuit: job.circuit, priority: job.priority, source },
-      }),
+    const span = this.tracing.tracer.startSpan("prover.job", {
+      startTime: now,
+      attributes: { "job.id": id, circuit: job.circuit, priority: job.priority, source },
+    });
+    this.spans.set(job, span);
+    context.with(under(span), () =>
+      this.log.debug("job queued", { job: id, circuit: job.circuit, priority: job.priority }),
     );
-    this.log.debug("job queued", { job: id, circuit: job.circuit, priority: job.priority });
     this.queue.push(job);
     this.dispatch();
     return { status: 202, body: toRecord(job) };
@@ -249,7 +249,15 @@ export class ProverService {
     job.state = "running";
     job.attempts.push(attempt);
     worker.job = job;
-    const run = this.runOn(worker, job, attempt)
+    const root = this.spans.get(job);
+    const span = this.tracing.tracer.startSpan(
+      "prover.run",
+      { attributes: { uuid: worker.uuid, circuit: job.circuit, attempt: job.attempts.length } },
+      root ? under(root) : undefined,
+    );
+    // Under the run's span, so that every line the run logs carries the job's trace id.
+    const run = context
+      .with(under(span), () => this.runOn(worker, job, attempt, span))
       .catch((error: unknown) => {
         this.log.error("run failed unexpectedly", {
           job: job.id,
@@ -263,13 +271,7 @@ export class ProverService {
     this.running.add(run);
   }
 
-  private async runOn(worker: Worker, job: Job, attempt: Attempt): Promise<void> {
-    const root = this.spans.get(job);
-    const span = this.tracing.tracer.startSpan(
-      "prover.run",
-      { attributes: { uuid: worker.uuid, circuit: job.circuit, attempt: job.attempts.length } },
-      root ? under(root) : undefined,
-    );
+  private async runOn(worker: Worker, job: Job, attempt: Attempt, span: Span): Promise<void> {
     const dir = join(this.options.outDir, job.id);
     const files = {
       witness: job.witnessFile,
@@ -430,19 +432,31 @@ export class ProverService {
 
   private finish(job: Job): void {
     const span = this.spans.get(job);
+    // One line per finished job, under the job's span (its trace id): info when proved.
+    const done = {
+      job: job.id,
+      circuit: job.circuit,
+      uuid: job.attempts.at(-1)?.uuid ?? "none",
+      result: job.state,
+      durationSeconds: (Date.now() - job.submittedAt) / 1000,
+      runs: job.attempts.length,
+    };
+    context.with(span ? under(span) : context.active(), () => {
+      if (job.state === "failed") {
+        this.log.error("job finished", {
+          ...done,
+          reason: job.failure?.reason,
+          error: job.failure?.error,
+        });
+      } else {
+        this.log.info("job finished", done);
+      }
+    });
     if (span) {
       span.setAttribute("state", job.state);
       if (job.failure) span.setStatus({ code: SpanStatusCode.ERROR, message: job.failure.reason });
       span.end();
       this.spans.delete(job);
-    }
-    if (job.state === "failed") {
-      this.log.error("job failed", {
-        job: job.id,
-        reason: job.failure?.reason,
-        error: job.failure?.error,
-        runs: job.attempts.length,
-      });
     }
     if (job.witnessCopy) {
       rm(job.witnessFile, { force: true }).catch((error: Error) =>
