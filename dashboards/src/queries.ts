@@ -116,6 +116,13 @@ export const exporter = {
 
   xidPerStep: `sum by (instance, gpu, xid) (${increasePerStep(selector("proofwatch_gpu_xid_errors_total"))})`,
   xidTotals: `sum by (instance, gpu, uuid, xid) (${selector("proofwatch_gpu_xid_errors_total")})`,
+
+  // Which pod holds a GPU: proofwatch_gpu_pod_info (docs/metrics.md) on the left, so that a
+  // GPU several containers share gives one series per container rather than a "duplicate
+  // series" error; the GPU's series on the right, one per uuid.
+  /** Each container holding a selected GPU, valued 1 or 0 as the GPU is up or lost. */
+  podsOnGpu: `${selector("proofwatch_gpu_pod_info")}\n* on (uuid) group_left (gpu)\ntopk by (uuid) (1, max by (uuid, gpu) (${selector("proofwatch_gpu_up")}))`,
+  utilizationByPod: `${selector("proofwatch_gpu_pod_info")}\n* on (uuid) group_left (gpu)\n${selector("proofwatch_gpu_utilization_ratio")}`,
 } as const;
 
 // ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import {
 } from "../../verifier/src/index.js";
 import { parseVerificationKey } from "../../verifier/src/schema.js";
 import { ScenarioFile, startTestExporter, type TestExporter } from "../exporter/harness.js";
+import { KubeletStandIn } from "../exporter/kubelet-stand-in.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { ensureCircuit } from "../prover/fixtures.js";
 import { finished, submitJob, until } from "../prover-service/helpers.js";
@@ -325,7 +326,22 @@ export interface Fleet {
 
 export async function startFleet(): Promise<Fleet> {
   const tmp = await makeTempDir("dashboards");
-  const exporter = await startTestExporter(new ScenarioFile(scenario));
+  // Which pod holds which GPU, from a stand-in for the kubelet's pod-resources socket
+  // (test/exporter/kubelet-stand-in.ts): two provers, one of them on the faulty GPU.
+  const kubelet = await KubeletStandIn.listen(join(tmp.dir, "kubelet.sock"));
+  kubelet.answer = [0, FAULTY].map((index) => ({
+    name: `prover-${index}`,
+    namespace: "zk",
+    containers: [
+      {
+        name: "prover",
+        devices: [{ resourceName: "nvidia.com/gpu", deviceIds: [uuidOf(index)] }],
+      },
+    ],
+  }));
+  const exporter = await startTestExporter(new ScenarioFile(scenario), {
+    podResources: { socket: join(tmp.dir, "kubelet.sock"), intervalMs: 1000 },
+  });
   // Side by side: the prover's start-up and proofs take a few seconds. Neither is left running
   // when the other fails.
   const [verifierStart, proverStart] = await Promise.allSettled([
@@ -336,6 +352,7 @@ export async function startFleet(): Promise<Fleet> {
     if (verifierStart.status === "fulfilled") await verifierStart.value.verifier.close();
     if (proverStart.status === "fulfilled") await proverStart.value.stop();
     await exporter.close();
+    kubelet.close();
     await tmp.cleanup();
     const reasons = [verifierStart, proverStart].flatMap((start) =>
       start.status === "rejected" ? [start.reason] : [],
@@ -386,6 +403,7 @@ export async function startFleet(): Promise<Fleet> {
       await verifier.close();
       await quarantine.close();
       await exporter.close();
+      kubelet.close();
       ws.remove();
       await tmp.cleanup();
     },

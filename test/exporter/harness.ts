@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_WEB_FLAGS, type WebFlags } from "../../common/web/index.js";
 import { type Exposition, parseExposition } from "../../demo/src/exposition.js";
-import { COLLECTORS, type RunningExporter, startExporter } from "../../exporter/src/index.js";
+import {
+  COLLECTORS,
+  type ExporterOptions,
+  type RunningExporter,
+  startExporter,
+} from "../../exporter/src/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
 
 export type Scenario = Record<string, unknown>;
@@ -32,7 +37,12 @@ export interface TestExporter extends RunningExporter {
 
 export async function startTestExporter(
   scenario: ScenarioFile | { library: string },
-  options: { scrapeDeadlineMs?: number; collectors?: string[]; web?: WebFlags } = {},
+  options: {
+    scrapeDeadlineMs?: number;
+    collectors?: string[];
+    web?: WebFlags;
+    podResources?: ExporterOptions["podResources"];
+  } = {},
 ): Promise<TestExporter> {
   if ("library" in scenario) {
     process.env.PROOFWATCH_NVML_LIBRARY = scenario.library;
@@ -45,6 +55,7 @@ export async function startTestExporter(
     collectors: options.collectors ?? COLLECTORS.map((c) => c.name),
     scrapeDeadlineMs: options.scrapeDeadlineMs ?? 2000,
     web: options.web ?? DEFAULT_WEB_FLAGS,
+    ...(options.podResources ? { podResources: options.podResources } : {}),
   });
   const scrapeText = async () => {
     const response = await fetch(`${exporter.url}/metrics`);

@@ -4,6 +4,7 @@ import { clocksRow } from "./clocks.js";
 import { memoryRow } from "./memory.js";
 import { memoryHealthRow } from "./memory-health.js";
 import { pcieRow } from "./pcie.js";
+import { podsRow } from "./pods.js";
 import { proverRow } from "./prover.js";
 import { thermalPowerRow } from "./thermal-power.js";
 import { utilizationRow } from "./utilization.js";
@@ -18,6 +19,7 @@ export function gpuDetail(config: AlertsConfig): DashboardSpec {
       "One GPU (or a few) in depth: utilization, the prover's work on it, memory, temperature and power, clocks and throttling, PCIe, memory health and XIDs.",
     rows: [
       utilizationRow(),
+      podsRow(),
       proverRow(),
       memoryRow(),
       thermalPowerRow(config),
