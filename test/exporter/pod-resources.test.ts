@@ -140,7 +140,13 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
     }
     kubelet = await KubeletStandIn.listen(join(dir, "kubelet.sock"));
     kubelet.answer = [trainer, shared, byIndex, claimed, mig];
-    exporter = await startWithPodResources(join(dir, "kubelet.sock"), 200, join(dir, "gpus"));
+    // Each List's deadline is the interval: twice the scrape deadline, so that a scrape which
+    // waited for a hung List would miss its own.
+    exporter = await startWithPodResources(
+      join(dir, "kubelet.sock"),
+      2 * DEADLINE_MS,
+      join(dir, "gpus"),
+    );
   });
   afterAll(async () => {
     await exporter?.close();
@@ -200,8 +206,8 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
     const mapping = podInfo(await exporter.scrape());
     expect(mapping).toHaveLength(3);
     kubelet.answer = "hang";
-    // Each hung call fails at its own deadline (the 200 ms interval); scrapes meanwhile
-    // answer from memory, and none waits for a call.
+    // Each hung call fails at its own deadline (the 1 s interval); scrapes meanwhile answer
+    // from memory, and none waits for a call.
     let slowestMs = 0;
     const failedAfter = async (failures: number) =>
       until(async () => {
