@@ -127,7 +127,7 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir("pod-resources"));
-    // The driver's per-GPU files, minors swapped against NVML's indices.
+    // The driver's per-GPU files as it writes them, minors swapped against NVML's indices.
     for (const [bus, uuid, minor] of [
       ["0000:10:00.0", UUID0, 1],
       ["0000:11:00.0", UUID1, 0],
@@ -135,7 +135,20 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
       await mkdir(join(dir, "gpus", bus), { recursive: true });
       await writeFile(
         join(dir, "gpus", bus, "information"),
-        `Model: \t\t NVIDIA H100 80GB HBM3\nGPU UUID: \t ${uuid}\nBus Location: \t ${bus}\nDevice Minor: \t ${minor}\n`,
+        [
+          "Model: \t\t NVIDIA H100 80GB HBM3",
+          "IRQ:   \t\t 311",
+          `GPU UUID: \t ${uuid}`,
+          "Video BIOS: \t 96.00.99.00.01",
+          "Bus Type: \t PCIe",
+          "DMA Size: \t 52 bits",
+          "DMA Mask: \t 0xfffffffffffff",
+          `Bus Location: \t ${bus}`,
+          `Device Minor: \t ${minor}`,
+          "GPU Firmware: \t 550.54.15",
+          "GPU Excluded:\t No",
+          "",
+        ].join("\n"),
       );
     }
     kubelet = await KubeletStandIn.listen(join(dir, "kubelet.sock"));
