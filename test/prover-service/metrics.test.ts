@@ -113,6 +113,11 @@ describe("proofwatch prover as a process", () => {
     const exposition = parseExposition(scrape);
     const types = familyTypes(exposition, "proofwatch_prover_");
     expect(types).toEqual({
+      proofwatch_prover_canary_duration_seconds: "histogram",
+      proofwatch_prover_canary_last_success_timestamp_seconds: "gauge",
+      proofwatch_prover_canary_mismatches_total: "counter",
+      proofwatch_prover_canary_runs_total: "counter",
+      proofwatch_prover_canary_success: "gauge",
       proofwatch_prover_device_transfer_bytes_total: "counter",
       // Declared from the start; their series come with the first event (or list read).
       proofwatch_prover_http_requests_refused_total: "counter",

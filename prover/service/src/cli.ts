@@ -11,6 +11,7 @@ import { parseDuration } from "../../../common/duration.js";
 import { parseListenAddress } from "../../../common/listen.js";
 import { parseOtlpEndpoint } from "../../../common/tracing.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../../common/web/index.js";
+import { parseCanaryFault } from "./canary.js";
 import {
   defaultDaemonBinary,
   defaultHost,
@@ -60,6 +61,17 @@ Options:
   --inject-fault UUID=KIND      make that GPU's proofs faulty: h-bitflip, a-bitflip, c-bitflip,
                                 or stall:DURATION (repeatable; tests and demos only)
   --allow-fault-injection       enable POST /v1/admin/faults (on when --inject-fault is given)
+  --canary-interval DUR         known-answer canary on each idle GPU this often (default 5m; 0:
+                                only at start and before a GPU takes work after a quarantine).
+                                A GPU takes work only once its canary passed; a run gives way
+                                to waiting jobs (docs/prover-service.md)
+  --canary-memory-share R       share of a GPU's free memory the canary's memory pass covers
+                                (0 to 0.95, default 0.5)
+  --canary-binary PATH          proofwatch-prover with the canary command (default: beside the
+                                daemon; PROOFWATCH_PROVER)
+  --canary-emulated             run the canary on the CPU grid emulator (tests and demos only)
+  --canary-fault UUID=KIND      with --canary-emulated: flip a bit in that GPU's g1_msm, g2_msm,
+                                ntt or memory check (repeatable; tests and demos only)
   --otlp-endpoint URL           export traces over OTLP/HTTP to URL/v1/traces (also
                                 OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
   --daemon PATH                 proofwatch-prover-daemon binary (default: the bundled build)
@@ -94,6 +106,14 @@ export function parseFault(text: string): [string, Fault] {
   );
 }
 
+function parseShare(text: string): number {
+  const share = Number(text);
+  if (text.trim() === "" || !(share >= 0 && share <= 0.95)) {
+    throw new Error(`--canary-memory-share must be a number from 0 to 0.95, got "${text}"`);
+  }
+  return share;
+}
+
 const optionalPath = (value: string | undefined) => (value ? resolve(value) : null);
 
 export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
@@ -126,6 +146,11 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
       "cpu-workers": { type: "string" },
       "inject-fault": { type: "string", multiple: true, default: [] },
       "allow-fault-injection": { type: "boolean", default: false },
+      "canary-interval": { type: "string", default: "5m" },
+      "canary-memory-share": { type: "string", default: "0.5" },
+      "canary-binary": { type: "string" },
+      "canary-emulated": { type: "boolean", default: false },
+      "canary-fault": { type: "string", multiple: true, default: [] },
       "otlp-endpoint": { type: "string" },
       daemon: { type: "string" },
       "trust-zkey": { type: "boolean", default: false },
@@ -205,6 +230,13 @@ export function parseProverArgs(argv: string[]): ProverServiceOptions | "help" {
     rescanMs: parseDuration(values.rescan as string),
     keepJobs: whole(values["keep-jobs"], "--keep-jobs", 10_000),
     verifierBacklog: whole(values["verifier-backlog"], "--verifier-backlog", 10_000),
+    canary: {
+      intervalMs: parseDuration(values["canary-interval"] as string),
+      memoryShare: parseShare(values["canary-memory-share"] as string),
+      binary: optionalPath(values["canary-binary"]),
+      emulated: values["canary-emulated"] as boolean,
+      faults: new Map((values["canary-fault"] as string[]).map(parseCanaryFault)),
+    },
   };
 }
 

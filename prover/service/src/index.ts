@@ -6,6 +6,13 @@ import { closeServer, type ListenAddress, listen, urlOf } from "../../../common/
 import { createLogger } from "../../../common/log.js";
 import { packageRoot, packageVersion } from "../../../common/package-root.js";
 import { type WebFlags, WebSecurity } from "../../../common/web/index.js";
+import {
+  CANARY_DEFAULTS,
+  type CanaryConfig,
+  CanaryScheduler,
+  canarySupported,
+  defaultCanaryBinary,
+} from "./canary.js";
 import { discoverGpus, type Gpu } from "./gpus.js";
 import { createMetrics } from "./metrics.js";
 import { QuarantineWatcher } from "./quarantine.js";
@@ -62,6 +69,8 @@ export interface ProverServiceOptions {
   rescanMs: number;
   keepJobs: number;
   verifierBacklog: number;
+  /** The known-answer canary per GPU (canary.ts); what is left out takes CANARY_DEFAULTS. */
+  canary?: Partial<CanaryConfig>;
 }
 
 export interface RunningProverService {
@@ -110,6 +119,7 @@ export async function startProverService(
     ? await VerifierCredentials.load(credentialFiles, options.verifierUrl, log)
     : null;
   let gpus: Gpu[] = await discoverGpus(log);
+  const onGpus = gpus.length > 0;
   if (gpus.length === 0) {
     if (options.cpuWorkers === 0) throw new Error("no GPU found and --cpu-workers is 0");
     gpus = Array.from({ length: options.cpuWorkers }, (_, index) => ({
@@ -179,6 +189,12 @@ export async function startProverService(
   });
   service = running;
   for (const [uuid, fault] of options.faults) running.setFault(uuid, fault);
+  const canary = await startCanary(options, onGpus ? workers : [], threads, log, {
+    metrics,
+    queued: () => running.queue.size,
+    dispatch: () => running.dispatch(),
+  });
+  running.canary = canary;
 
   if (options.quarantineFile || options.quarantineUrl) {
     quarantine = new QuarantineWatcher(
@@ -220,6 +236,7 @@ export async function startProverService(
   const close = async () => {
     security.close();
     quarantine?.close();
+    await canary?.close();
     await spool?.close();
     await running.close();
     await tracing.shutdown();
@@ -228,6 +245,7 @@ export async function startProverService(
   try {
     // The list first: a GPU quarantined before a restart must not get the first jobs.
     await quarantine?.start();
+    canary?.start();
     await spool?.start();
     address = await listen(server, options.listen);
   } catch (error) {
@@ -263,4 +281,46 @@ export async function startProverService(
       await close();
     },
   };
+}
+
+/**
+ * The canary runs where proofs use GPU kernels: on GPUs NVML found, unless the backend is
+ * `cpu` (or always on the emulator, for tests and demos). Off, with a warning, under `auto`
+ * when the prover binary predates the canary command; under `cuda` that refuses to start.
+ */
+async function startCanary(
+  options: ProverServiceOptions,
+  workers: readonly Worker[],
+  threads: number,
+  log: ReturnType<typeof createLogger>,
+  hooks: { metrics: ReturnType<typeof createMetrics>; queued(): number; dispatch(): void },
+): Promise<CanaryScheduler | null> {
+  const config = { ...CANARY_DEFAULTS, ...options.canary };
+  for (const uuid of config.faults.keys()) {
+    if (!config.emulated) throw new Error("--canary-fault needs --canary-emulated");
+    if (!workers.some((worker) => worker.uuid === uuid)) {
+      throw new Error(`--canary-fault: no GPU ${uuid}`);
+    }
+  }
+  if (workers.length === 0 || (options.backend === "cpu" && !config.emulated)) return null;
+  const binary = config.binary ?? defaultCanaryBinary(options.daemonBinary);
+  if (!(await canarySupported(binary))) {
+    const why = `${binary} has no canary command (missing or built before it; run \`npm run build\`)`;
+    if (options.backend === "cuda" || config.emulated) throw new Error(why);
+    log.warn("canary off: GPUs take work unchecked", { reason: why });
+    return null;
+  }
+  log.info("canary on", {
+    binary,
+    interval: `${config.intervalMs / 1000}s`,
+    memoryShare: config.memoryShare,
+    emulated: config.emulated,
+  });
+  return new CanaryScheduler(
+    workers,
+    { ...config, binary, backend: options.backend === "cuda" ? "cuda" : "auto", threads },
+    hooks.metrics,
+    log,
+    hooks,
+  );
 }

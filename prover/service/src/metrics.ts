@@ -2,9 +2,10 @@
 // on its /metrics with the process metrics and build info every service has
 // (common/metrics.ts). Its traces are OpenTelemetry's (tracing.ts).
 
-import { Counter, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import { createServiceRegistry, fillGauge, readGauge } from "../../../common/metrics.js";
 import type { RefusalReason } from "../../../common/web/index.js";
+import type { CanaryReport } from "../../../contracts/index.js";
 import type { FailureReason } from "./types.js";
 
 /** The metric phases; the daemon's finer timings are grouped into these (docs/metrics.md). */
@@ -41,6 +42,13 @@ export interface ProverMetrics {
   delivery(result: DeliveryResult): void;
   /** A request the web-security layer refused (common/web/security.ts). */
   httpRefused(reason: RefusalReason): void;
+  /** A known-answer canary that ran to the end (canary.ts); report null for an error. */
+  canary(
+    uuid: string,
+    result: "passed" | "failed" | "error",
+    seconds: number,
+    report: CanaryReport | null,
+  ): void;
   render(): Promise<string>;
 }
 
@@ -143,7 +151,47 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
     },
   );
 
+  // The known-answer canary (canary.ts, prover/GPU.md "Canary").
+  const canaryRuns = counter(
+    "proofwatch_prover_canary_runs_total",
+    "Known-answer canary runs by GPU uuid and result (passed, failed = a check differed, error = it could not run or finish).",
+    ["uuid", "result"],
+  );
+  const canaryMismatches = counter(
+    "proofwatch_prover_canary_mismatches_total",
+    "Values the canary found different from the known answers, by GPU uuid and check (g1_msm, g2_msm, ntt_forward, ntt_roundtrip: points or field elements; memory: 64-bit words).",
+    ["uuid", "check"],
+  );
+  const canarySuccess = new Gauge({
+    name: "proofwatch_prover_canary_success",
+    help: "1 if the GPU's last canary passed, 0 if it failed or could not run; no sample before the first.",
+    labelNames: ["uuid"],
+    registers,
+  });
+  const canaryLastSuccess = new Gauge({
+    name: "proofwatch_prover_canary_last_success_timestamp_seconds",
+    help: "Unix time the GPU's last passing canary finished.",
+    labelNames: ["uuid"],
+    registers,
+  });
+  const canaryDuration = new Histogram({
+    name: "proofwatch_prover_canary_duration_seconds",
+    help: "Wall time of a canary run that finished (the known answers on the CPU, then the device checks).",
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers,
+  });
+
   return {
+    canary: (uuid, result, seconds, report) => {
+      canaryRuns.inc({ uuid, result });
+      canarySuccess.set({ uuid }, result === "passed" ? 1 : 0);
+      if (result === "passed") canaryLastSuccess.set({ uuid }, Date.now() / 1000);
+      if (result !== "error") canaryDuration.observe(seconds);
+      for (const check of report?.checks ?? []) {
+        if (check.mismatches > 0)
+          canaryMismatches.inc({ uuid, check: check.kind }, check.mismatches);
+      }
+    },
     proof: (uuid, circuit, result) => proofs.inc({ uuid, circuit, result }),
     phase: (uuid, circuit, phase, seconds) => phases.observe({ uuid, circuit, phase }, seconds),
     deviceBytes: (uuid, bytes) => transfer.inc({ uuid }, bytes),

@@ -71,6 +71,8 @@ export class ProverService {
   private readonly running = new Set<Promise<void>>();
   /** Ids whose witness is being checked and placed: taken, though not yet jobs. */
   private readonly admitting = new Set<string>();
+  /** The known-answer canary (canary.ts), told when jobs wait and when a GPU is released. */
+  canary: { yieldToJobs(): void; released(worker: Worker): void } | null = null;
 
   constructor(
     readonly workers: readonly Worker[],
@@ -195,6 +197,7 @@ export class ProverService {
         else if (job) this.flagged.add(job);
       } else if (!out && worker.quarantined) {
         this.log.info("GPU released from quarantine", { uuid: worker.uuid });
+        this.canary?.released(worker);
       }
       worker.quarantined = out;
     }
@@ -216,6 +219,7 @@ export class ProverService {
   /** Hands queued jobs to idle healthy workers. */
   dispatch(): void {
     if (this.closing) return;
+    if (this.queue.size > 0) this.canary?.yieldToJobs();
     const healthy = this.workers.filter((w) => !w.quarantined).map((w) => w.uuid);
     const idle = this.workers
       .filter((w) => w.available)

@@ -82,6 +82,8 @@ export interface WorkerStatus {
   /** Process ids of the warm daemons, by circuit. */
   daemons: Record<string, number>;
   fault: Fault | null;
+  /** Why the known-answer canary keeps this GPU from work: pending, running, failed; null: none. */
+  canary: "pending" | "running" | "failed" | null;
   proved: number;
   failed: number;
 }

@@ -4,6 +4,7 @@
 // forgotten and started again on the next job.
 import { join } from "node:path";
 import type { Logger } from "../../../common/log.js";
+import type { CanaryHold } from "./canary.js";
 import {
   DaemonExitError,
   type DaemonOptions,
@@ -50,6 +51,8 @@ export function zkeyPath(circuitsDir: string, circuit: string): string {
 
 export class Worker {
   quarantined = false;
+  /** Set while the known-answer canary has not passed on this GPU (canary.ts): no jobs. */
+  canaryHold: CanaryHold | null = null;
   fault: Fault | null = null;
   job: Job | null = null;
   /** When it last finished a job: idle workers are handed jobs least recently used first. */
@@ -72,9 +75,9 @@ export class Worker {
     return this.gpu.uuid;
   }
 
-  /** Takes new jobs: not quarantined, not busy, not shutting down. */
+  /** Takes new jobs: not quarantined, canary passed, not busy, not shutting down. */
   get available(): boolean {
-    return !this.quarantined && this.job === null && !this.closed;
+    return !this.quarantined && this.canaryHold === null && this.job === null && !this.closed;
   }
 
   async run(job: Job, files: RunFiles): Promise<RunOutcome> {
@@ -181,6 +184,7 @@ export class Worker {
         [...this.daemons].filter(([, d]) => d.alive).map(([circuit, d]) => [circuit, d.pid]),
       ),
       fault: this.fault,
+      canary: this.canaryHold,
       proved: this.proved,
       failed: this.failed,
     };
