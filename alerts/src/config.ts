@@ -85,10 +85,16 @@ const forSchema = z
     ProofwatchGpuMissing: positiveDuration,
     ProofwatchGpuTemperatureHigh: positiveDuration,
     ProofwatchGpuHardwareSlowdown: positiveDuration,
+    ProofwatchGpuPowerCapped: positiveDuration,
+    ProofwatchGpuSoftwareThermalSlowdown: positiveDuration,
+    ProofwatchNodePowerOverBudget: positiveDuration,
+    ProofwatchGpuDriverDrift: positiveDuration,
+    ProofwatchGpuDriverNotAllowed: positiveDuration,
     ProofwatchGpuPcieReplayRateHigh: positiveDuration,
     ProofwatchGpuPcieLinkGenerationDegraded: positiveDuration,
     ProofwatchGpuPcieLinkWidthDegraded: positiveDuration,
     ProofwatchGpuStuck: positiveDuration,
+    ProofwatchGpuCanaryFailed: positiveDuration,
     ProofwatchProverThroughputDropped: positiveDuration,
     ProofwatchProverErrors: positiveDuration,
     ProofwatchProverVerifierBacklog: positiveDuration,
@@ -129,6 +135,24 @@ const thresholdsSchema = z
     verifierWorkerFailures: z.number().int().positive(),
     /** ProofwatchQuarantineShareHigh: share of known GPUs out of service. */
     quarantineShare: ratio,
+    /** ProofwatchNodePowerOverBudget: the budget of a node's GPUs together, unless listed below. */
+    nodePowerBudgetWatts: z.number().gt(0),
+    /** ProofwatchNodePowerOverBudget: budgets of particular nodes, by host (`instance` less its port). */
+    nodePowerBudgetWattsByHost: z.record(
+      z.string().regex(/^[^\s"]+$/, "a host name"),
+      z.number().gt(0),
+    ),
+    /** ProofwatchGpuPowerCapped and …SoftwareThermalSlowdown: share of 15 minutes a reason held the clocks. */
+    gpuClocksHeldShare: ratio,
+    /** ProofwatchGpuPowerCapped and …SoftwareThermalSlowdown: a GPU counts as busy above this mean utilization. */
+    gpuBusyUtilization: ratio,
+    /**
+     * ProofwatchGpuDriverNotAllowed: the driver versions a host may run (`550.54.15`, or `550.*`
+     * for a branch). Empty (the default): no allowed list, and the alert is not generated.
+     */
+    allowedDriverVersions: z.array(
+      z.string().regex(/^[0-9A-Za-z.*_-]+$/, "a version such as 550.54.15 or 550.*"),
+    ),
   })
   .strict();
 
@@ -177,6 +201,11 @@ export const defaultConfig: AlertsConfig = {
     verifierQueueRatio: 0.8,
     verifierWorkerFailures: 3,
     quarantineShare: 0.2,
+    nodePowerBudgetWatts: 5000,
+    nodePowerBudgetWattsByHost: {},
+    gpuClocksHeldShare: 0.75,
+    gpuBusyUtilization: 0.5,
+    allowedDriverVersions: [],
   },
   for: {
     ProofwatchExporterDown: "5m",
@@ -190,10 +219,16 @@ export const defaultConfig: AlertsConfig = {
     ProofwatchGpuMissing: "10m",
     ProofwatchGpuTemperatureHigh: "10m",
     ProofwatchGpuHardwareSlowdown: "10m",
+    ProofwatchGpuPowerCapped: "5m",
+    ProofwatchGpuSoftwareThermalSlowdown: "5m",
+    ProofwatchNodePowerOverBudget: "15m",
+    ProofwatchGpuDriverDrift: "24h",
+    ProofwatchGpuDriverNotAllowed: "5m",
     ProofwatchGpuPcieReplayRateHigh: "15m",
     ProofwatchGpuPcieLinkGenerationDegraded: "15m",
     ProofwatchGpuPcieLinkWidthDegraded: "15m",
     ProofwatchGpuStuck: "10m",
+    ProofwatchGpuCanaryFailed: "2m",
     ProofwatchProverThroughputDropped: "10m",
     ProofwatchProverErrors: "10m",
     ProofwatchProverVerifierBacklog: "10m",

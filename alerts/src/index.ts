@@ -1,6 +1,7 @@
 // The proofwatch alert rules, for build.ts, the dashboards (thresholds and alert texts) and the
 // tests. What other folders import from alerts/ is exported here.
 import { type AlertsConfig, defaultConfig } from "./config.js";
+import { driverGroup } from "./groups/driver.js";
 import { exporterGroup } from "./groups/exporter.js";
 import { gpuHardwareGroup } from "./groups/gpu-hardware.js";
 import { gpuThermalPowerGroup } from "./groups/gpu-thermal-power.js";
@@ -23,12 +24,14 @@ export {
   mergeConfig,
   percent,
 } from "./config.js";
+export { ON_REQUEST_ALERTS } from "./groups/driver.js";
 export { HOST_TEMPLATE, hostLabel, type RenderedGroup, runbookUrl } from "./rule.js";
 
 /** One function per rule file in alerts/, in the order of alerts/README.md. */
 export const GROUPS: ReadonlyArray<(config: AlertsConfig) => RuleGroup> = [
   gpuHardwareGroup,
   gpuThermalPowerGroup,
+  driverGroup,
   pcieGroup,
   exporterGroup,
   proofIntegrityGroup,

@@ -21,12 +21,22 @@ export interface AlertRule {
   annotations: { summary: string; description: readonly string[] };
 }
 
+/** A recording rule: a series other rules and the dashboards read by name. */
+export interface RecordingRule {
+  comment?: readonly string[];
+  /** level:metric:operations (Prometheus' naming for recording rules). */
+  record: string;
+  expr: string;
+}
+
 export interface RuleGroup {
   /** alerts/<file> */
   file: string;
   name: string;
   /** Comment lines at the top of the file. */
   header: readonly string[];
+  /** Written before the alerts, which may read them (Prometheus evaluates a group in order). */
+  records?: readonly RecordingRule[];
   rules: readonly AlertRule[];
 }
 
@@ -40,10 +50,17 @@ export interface RenderedRule {
   annotations: { summary: string; description: readonly string[]; runbook_url: string };
 }
 
+export interface RenderedRecord {
+  comment: readonly string[];
+  record: string;
+  expr: string;
+}
+
 export interface RenderedGroup {
   file: string;
   name: string;
   header: readonly string[];
+  records: RenderedRecord[];
   rules: RenderedRule[];
 }
 
@@ -79,5 +96,9 @@ export function renderRule(config: AlertsConfig, rule: AlertRule): RenderedRule 
 }
 
 export function renderGroup(config: AlertsConfig, group: RuleGroup): RenderedGroup {
-  return { ...group, rules: group.rules.map((rule) => renderRule(config, rule)) };
+  return {
+    ...group,
+    records: (group.records ?? []).map((r) => ({ comment: r.comment ?? [], ...r })),
+    rules: group.rules.map((rule) => renderRule(config, rule)),
+  };
 }

@@ -3,7 +3,7 @@
 // both and drop the comments, so this writer knows the one shape it writes and nothing else;
 // test/alerts/generated.test.ts parses what it writes and compares it with the rules.
 import { parse } from "yaml";
-import type { RenderedGroup, RenderedRule } from "./rule.js";
+import type { RenderedGroup, RenderedRecord, RenderedRule } from "./rule.js";
 
 /** Rule keys start at column 8; an `expr` longer than this line goes into a literal block. */
 const EXPR_LINE_WIDTH = 80;
@@ -47,7 +47,8 @@ function comment(lines: readonly string[], indent: string): string {
   return lines.map((line) => (line ? `${indent}# ${line}\n` : `${indent}#\n`)).join("");
 }
 
-function expr(rule: RenderedRule): string {
+function expr(rule: { expr: string; alert?: string; record?: string }): string {
+  const name = rule.alert ?? rule.record;
   const key = "        expr: ";
   if (!rule.expr.includes("\n") && key.length + rule.expr.length <= EXPR_LINE_WIDTH) {
     return `${key}${scalar(rule.expr)}\n`;
@@ -56,11 +57,15 @@ function expr(rule: RenderedRule): string {
   const lines = rule.expr.split("\n");
   for (const line of lines) {
     if (line.trim() === "" || line !== line.trimEnd()) {
-      throw new Error(`${rule.alert}: expr line empty or with trailing space: "${line}"`);
+      throw new Error(`${name}: expr line empty or with trailing space: "${line}"`);
     }
   }
-  if (lines[0]?.startsWith(" ")) throw new Error(`${rule.alert}: expr starts with a space`);
+  if (lines[0]?.startsWith(" ")) throw new Error(`${name}: expr starts with a space`);
   return `        expr: |\n${lines.map((line) => `          ${line}\n`).join("")}`;
+}
+
+function writeRecord(rule: RenderedRecord): string {
+  return `${comment(rule.comment, "      ")}      - record: ${scalar(rule.record)}\n${expr(rule)}`;
 }
 
 function writeRule(rule: RenderedRule): string {
@@ -88,6 +93,6 @@ export function writeGroup(group: RenderedGroup): string {
     "groups:\n" +
     `  - name: ${scalar(group.name)}\n` +
     "    rules:\n" +
-    group.rules.map(writeRule).join("\n")
+    [...group.records.map(writeRecord), ...group.rules.map(writeRule)].join("\n")
   );
 }

@@ -22,7 +22,9 @@ const HINT = "alerts/*.rules.yml is stale: run `npm run alerts` and commit the r
 const PROMTOOL = process.env.PROMTOOL_BINARY ?? "/usr/bin/promtool";
 
 interface ParsedRule {
+  /** Absent on a recording rule, which has `record` instead. */
   alert: string;
+  record?: string;
   expr: string;
   for?: string;
   labels: Record<string, string>;
@@ -79,7 +81,12 @@ describe("generated alert rules", () => {
       const [parsed] = parseRules(texts.get(group.file) ?? "");
       expect(parsed?.name).toBe(group.name);
       // A multi-line expression is a literal block, which ends in a line break.
-      const rules = parsed?.rules.map((rule) => ({ ...rule, expr: rule.expr.replace(/\n$/, "") }));
+      const read = parsed?.rules.map((rule) => ({ ...rule, expr: rule.expr.replace(/\n$/, "") }));
+      const rules = read?.filter((rule) => rule.record === undefined);
+      // Recording rules come first, so that the alerts of the group can read them.
+      expect(read?.slice(0, group.records.length)).toEqual(
+        group.records.map(({ record, expr }) => ({ record, expr })),
+      );
       expect(rules).toEqual(
         group.rules.map((rule) => ({
           alert: rule.alert,
@@ -117,7 +124,7 @@ describe("an operator's config", () => {
     rules = new Map(
       readdirSync(built.dir).flatMap((name) =>
         parseRules(readFileSync(join(built.dir, name), "utf8")).flatMap((group) =>
-          group.rules.map((rule) => [rule.alert, rule] as const),
+          group.rules.filter((rule) => rule.alert).map((rule) => [rule.alert, rule] as const),
         ),
       ),
     );

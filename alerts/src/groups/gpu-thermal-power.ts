@@ -1,14 +1,91 @@
-import { type AlertsConfig, forWords } from "../config.js";
-import type { RuleGroup } from "../rule.js";
+import { type AlertsConfig, durationMs, durationWords, forWords, percent } from "../config.js";
+import type { AlertRule, RuleGroup } from "../rule.js";
+
+/** The window over which a software reason must have held the clocks while the GPU was busy. */
+const HELD_WINDOW = "15m";
+
+/** The node power series the budget alert and the dashboards read. */
+export const NODE_POWER_RECORD = "proofwatch:node_power_watts:sum";
+
+/**
+ * A regex matching `instance` for a host (the alerts' host label: `instance` less its port),
+ * with or without the port; an IPv6 address in brackets as `instance` writes it with one.
+ */
+function instanceOf(host: string): string {
+  const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&");
+  return host.includes(":") ? `\\\\[${escaped}\\\\](:[0-9]+)?|${escaped}` : `${escaped}(:[0-9]+)?`;
+}
+
+/**
+ * The node's draw as a share of its budget, above 1: each listed host against its own budget,
+ * every other node against the default.
+ */
+function overBudget(c: AlertsConfig): string {
+  const hosts = Object.entries(c.thresholds.nodePowerBudgetWattsByHost);
+  const branches = hosts.map(
+    ([host, watts]) => `${NODE_POWER_RECORD}{instance=~"${instanceOf(host)}"} / ${watts} > 1`,
+  );
+  const listed = hosts.map(([host]) => instanceOf(host)).join("|");
+  const others = hosts.length > 0 ? `{instance!~"${listed}"}` : "";
+  branches.push(`${NODE_POWER_RECORD}${others} / ${c.thresholds.nodePowerBudgetWatts} > 1`);
+  return branches.join("\nor\n");
+}
+
+/** A software clock reason active for most of the window while the GPU was busy. */
+function heldWhileBusy(
+  c: AlertsConfig,
+  alert: "ProofwatchGpuPowerCapped" | "ProofwatchGpuSoftwareThermalSlowdown",
+  reason: string,
+  what: { summary: string; cause: string },
+  comment: readonly string[],
+): AlertRule {
+  const t = c.thresholds;
+  const held = durationWords(durationMs(HELD_WINDOW) + durationMs(c.for[alert]));
+  return {
+    comment,
+    alert,
+    expr: [
+      `avg_over_time(proofwatch_gpu_clocks_event_reason_active{reason="${reason}"}[${HELD_WINDOW}])`,
+      `  >= ${t.gpuClocksHeldShare}`,
+      "and on (job, instance, gpu, uuid)",
+      `avg_over_time(proofwatch_gpu_utilization_ratio[${HELD_WINDOW}]) > ${t.gpuBusyUtilization}`,
+    ].join("\n"),
+    for: alert,
+    labels: { severity: "warning" },
+    annotations: {
+      summary: `Busy GPU's clocks held down ${what.summary} for most of ${held}.`,
+      description: [
+        "GPU {{ $labels.gpu }} ({{ $labels.uuid }}) on {{ $labels.instance }} has had its",
+        `clocks held down by ${reason} for {{ $value | humanizePercentage }} of each ${durationWords(HELD_WINDOW)}`,
+        `(threshold ${percent(t.gpuClocksHeldShare)}) over ${held} while more than ${percent(t.gpuBusyUtilization)} busy:`,
+        `${what.cause}`,
+      ],
+    },
+  };
+}
 
 export function gpuThermalPowerGroup(c: AlertsConfig): RuleGroup {
   const hot = c.thresholds.gpuTemperatureCelsius;
   const hotFor = forWords(c, "ProofwatchGpuTemperatureHigh");
   const slowFor = forWords(c, "ProofwatchGpuHardwareSlowdown");
+  const budgetFor = forWords(c, "ProofwatchNodePowerOverBudget");
   return {
     file: "gpu-thermal-power.rules.yml",
     name: "proofwatch-gpu-thermal-power",
-    header: ["GPU temperature and the hardware clock brakes. Conventions are in alerts/README.md."],
+    header: [
+      "GPU temperature, the clock brakes that cost proving throughput, and node power against",
+      "its budget. Conventions are in alerts/README.md.",
+    ],
+    records: [
+      {
+        comment: [
+          "A node's GPU power: the sum over the GPUs one exporter (one host) reports. The budget",
+          "alert and the fleet dashboard read it; a host whose exporter is down has no series.",
+        ],
+        record: NODE_POWER_RECORD,
+        expr: "sum by (job, instance) (proofwatch_gpu_power_watts)",
+      },
+    ],
     rules: [
       {
         comment: [
@@ -43,6 +120,51 @@ export function gpuThermalPowerGroup(c: AlertsConfig): RuleGroup {
           description: [
             "GPU {{ $labels.gpu }} ({{ $labels.uuid }}) on {{ $labels.instance }} has had",
             `clock event reason {{ $labels.reason }} active (value {{ $value }}) for ${slowFor}.`,
+          ],
+        },
+      },
+      heldWhileBusy(
+        c,
+        "ProofwatchGpuPowerCapped",
+        "sw_power_cap",
+        {
+          summary: "by its power cap",
+          cause: "the board draws its enforced power limit, so proofs take longer than they would.",
+        },
+        [
+          "The power cap holding the clocks for a moment is normal under load; for most of",
+          "15 minutes while proving, it costs throughput: a lowered limit (nvidia-smi -pl), a",
+          "site power policy, or a board drawing more for the same work.",
+        ],
+      ),
+      heldWhileBusy(
+        c,
+        "ProofwatchGpuSoftwareThermalSlowdown",
+        "sw_thermal_slowdown",
+        {
+          summary: "by the driver for its temperature",
+          cause: "the driver lowers the clocks to cool the GPU, so proofs take longer.",
+        },
+        [
+          "The driver's own thermal slowdown acts before the hardware brake does; for most of",
+          "15 minutes while proving it costs throughput and points at cooling.",
+        ],
+      ),
+      {
+        comment: [
+          "The default budget: 8 H100 SXM boards at their 700 W limit draw 5.6 kW, so 5 kW",
+          "sustained means a full node running near its limit. Set each node's own budget",
+          "(thresholds.nodePowerBudgetWattsByHost) from its rack's power allocation.",
+        ],
+        alert: "ProofwatchNodePowerOverBudget",
+        expr: overBudget(c),
+        for: "ProofwatchNodePowerOverBudget",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: `Node's GPUs have drawn more than its power budget for ${budgetFor}.`,
+          description: [
+            "The GPUs of {{ $labels.instance }} have drawn {{ $value | humanizePercentage }}",
+            `of the node's power budget for ${budgetFor}.`,
           ],
         },
       },
