@@ -4,7 +4,7 @@
 // making a scrape wait on that socket.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_WEB_FLAGS } from "../../common/web/index.js";
 import { type Exposition, find, parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import { parseExporterArgs } from "../../exporter/src/cli.js";
@@ -218,6 +218,11 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
   it("keeps serving the last good mapping, within the scrape deadline, while List hangs", async () => {
     const mapping = podInfo(await exporter.scrape());
     expect(mapping).toHaveLength(3);
+    const logged: string[] = [];
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((line) => {
+      logged.push(String(line));
+      return true;
+    });
     kubelet.answer = "hang";
     // Each hung call fails at its own deadline (the 1 s interval); scrapes meanwhile answer
     // from memory, and none waits for a call.
@@ -230,7 +235,12 @@ describe("the exporter reading the kubelet's pod-resources API", () => {
       }, `${failures} failed List calls`);
     const first = await failedAfter(1);
     const later = await failedAfter(requests(first, "failure") + 2);
+    stderr.mockRestore();
     expect(slowestMs).toBeLessThan(DEADLINE_MS);
+    // Logged once with its cause, not once a call.
+    const warnings = logged.filter((line) => line.includes("pod-resources List failed"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("DEADLINE_EXCEEDED");
     expect(podInfo(first)).toEqual(mapping);
     expect(podInfo(later)).toEqual(mapping);
     expect(lastSuccess(later)).toBe(lastSuccess(first));

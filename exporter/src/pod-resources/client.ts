@@ -56,6 +56,17 @@ const listResponse = z.object({
 
 export type PodResourcesList = z.infer<typeof listResponse>;
 
+/** A failed List; `kind` (a gRPC status name, or "invalid_answer") stays the same while the
+ * cause does, where the message carries timings and addresses that change every call. */
+export class PodResourcesError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 type ListCallback = (error: grpc.ServiceError | null, response?: unknown) => void;
 interface ListerClient extends grpc.Client {
   List(
@@ -78,12 +89,15 @@ export class PodResourcesClient {
       client.List({}, { deadline: Date.now() + timeoutMs }, (error, response) => {
         if (error) {
           this.disconnect();
-          reject(new Error(`List on ${this.socketPath}: ${error.details || error.message}`));
+          const kind = grpc.status[error.code] ?? String(error.code);
+          const why = error.details || error.message;
+          reject(new PodResourcesError(kind, `List on ${this.socketPath}: ${kind}: ${why}`));
           return;
         }
         const parsed = listResponse.safeParse(response);
         if (!parsed.success) {
-          reject(new Error(`List on ${this.socketPath}: ${describeIssues(parsed.error)}`));
+          const why = describeIssues(parsed.error);
+          reject(new PodResourcesError("invalid_answer", `List on ${this.socketPath}: ${why}`));
           return;
         }
         resolve(parsed.data);

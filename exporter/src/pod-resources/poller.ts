@@ -6,7 +6,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "../../../common/log.js";
 import type { Labels, ScrapeFamilies } from "../scrape-families.js";
-import type { PodResourcesClient, PodResourcesList } from "./client.js";
+import { type PodResourcesClient, PodResourcesError, type PodResourcesList } from "./client.js";
 import {
   type GpuRef,
   isNvidiaResource,
@@ -98,7 +98,7 @@ export class PodResourcesPoller {
   private series: readonly Labels[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** The reason of the last failure, so that a socket that stays down is logged once. */
+  /** The kind of the last failure, so that a socket that stays down is logged once. */
   private failing: string | undefined;
   private readonly intervalMs: number;
   private readonly callMs: number;
@@ -145,13 +145,15 @@ export class PodResourcesPoller {
     } catch (error) {
       if (this.closed) return;
       this.metrics.requests.inc({ result: "failure" });
-      const reason = (error as Error).message;
-      if (reason !== this.failing) {
+      // Not a gRPC answer: the .proto missing from an install, a folder the driver's files
+      // could not be listed from; by message, which says which.
+      const kind = error instanceof PodResourcesError ? error.kind : (error as Error).message;
+      if (kind !== this.failing) {
         this.log.warn("pod-resources List failed; serving the last good pod mapping", {
-          error: reason,
+          error: (error as Error).message,
         });
       }
-      this.failing = reason;
+      this.failing = kind;
     }
     if (this.closed) return;
     this.timer = setTimeout(() => void this.poll(), this.intervalMs);
