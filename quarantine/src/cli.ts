@@ -16,6 +16,7 @@ import {
 import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
+import { DEVICE_TAINT_EFFECTS, type DeviceTaintEffect } from "./actions/device-taints.js";
 import { ActionsConfig } from "./actions/index.js";
 import { AdminClient } from "./admin-client.js";
 import { type QuarantineOptions, startQuarantine } from "./index.js";
@@ -57,6 +58,11 @@ Service options:
   --escalate-after N        quarantine the node once N of its GPUs are (default 0: off)
   --opt-out HOST            never act on this host (repeatable)
   --dry-run                 decide and audit, change nothing
+  --device-taint-effect EFFECT
+                            the kubernetes action's DRA device taint on a quarantined GPU:
+                            NoSchedule (default: no new claims get it) or NoExecute (the
+                            pods using it are evicted too); overrides the config file's
+                            actions.kubernetes.deviceTaintEffect
   --retry-interval DURATION how often failed actions are retried (default 10s)
   --action-timeout DURATION longest one backend call may take (default 30s)
 ${HELP_USAGE}
@@ -124,6 +130,7 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
       "escalate-after": { type: "string" },
       "opt-out": { type: "string", multiple: true, default: [] },
       "dry-run": { type: "boolean", default: false },
+      "device-taint-effect": { type: "string" },
       "retry-interval": { type: "string", default: "10s" },
       "action-timeout": { type: "string", default: "30s" },
       ...SERVICE_FLAGS,
@@ -142,6 +149,18 @@ export function parseServiceArgs(argv: string[]): QuarantineOptions | "help" {
     : ConfigFile.parse({});
   const actions = { ...config.actions };
   if (values["quarantine-file"]) actions.file = { path: values["quarantine-file"] };
+  const effect = values["device-taint-effect"];
+  if (effect !== undefined) {
+    if (!(DEVICE_TAINT_EFFECTS as readonly string[]).includes(effect)) {
+      throw new Error(`--device-taint-effect must be one of ${DEVICE_TAINT_EFFECTS.join(", ")}`);
+    }
+    if (!actions.kubernetes) {
+      throw new Error(
+        "--device-taint-effect needs the kubernetes action (actions.kubernetes in --config)",
+      );
+    }
+    actions.kubernetes = { ...actions.kubernetes, deviceTaintEffect: effect as DeviceTaintEffect };
+  }
   const inventoryUrl = values["inventory-prometheus"] ?? config.inventory?.prometheusUrl;
   if (values["inventory-interval"] && !inventoryUrl) {
     throw new Error("--inventory-interval needs --inventory-prometheus");

@@ -222,12 +222,19 @@ describe("deploy/kubernetes", () => {
     }
   });
 
-  it("lets the quarantine service get and patch nodes, nothing else", () => {
+  it("lets the quarantine service get and patch nodes and keep DRA device taints, nothing else", () => {
     const pod = workload(named("Deployment", "proofwatch-quarantine")).template.spec;
     expect(pod.serviceAccountName).toBe("proofwatch-quarantine");
     named("ServiceAccount", "proofwatch-quarantine");
     expect(named("ClusterRole", "proofwatch-quarantine").rules).toEqual([
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+      // What test/quarantine/kubernetes-dra.test.ts sees the action use, exactly.
+      { apiGroups: ["resource.k8s.io"], resources: ["resourceslices"], verbs: ["list"] },
+      {
+        apiGroups: ["resource.k8s.io"],
+        resources: ["devicetaintrules"],
+        verbs: ["list", "create", "update", "delete"],
+      },
     ]);
     expect(named("ClusterRoleBinding", "proofwatch-quarantine")).toMatchObject({
       roleRef: { kind: "ClusterRole", name: "proofwatch-quarantine" },

@@ -2,13 +2,19 @@
 // @kubernetes/client-node, against an API server stand-in (dra-api.ts; no API server can run
 // here) that serves resource.k8s.io discovery, ResourceSlices as NVIDIA's DRA driver for
 // GPUs publishes them, and DeviceTaintRules; and against one that does not serve them.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { parseExposition } from "../../demo/src/exposition.js";
+import { root } from "../../deploy/src/render.js";
 import { GPUS_ANNOTATION } from "../../quarantine/src/actions/kubernetes.js";
-import type { RunningQuarantine } from "../../quarantine/src/index.js";
+import { parseServiceArgs } from "../../quarantine/src/cli.js";
+import type { QuarantineOptions, RunningQuarantine } from "../../quarantine/src/index.js";
+import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {
   API_TOKEN,
+  type ApiRequest,
   FakeResourceApi,
   type Json,
   ruleProblems,
@@ -92,6 +98,35 @@ function writeKubeconfig(ws: Workspace, server: string): string {
 }
 
 const gpuAlert = (uuid: string, host: string, gpu = "0") => alert({ uuid, host, gpu });
+
+/** The RBAC verb and resource of a request, as the API server's authorizer sees it. */
+function rbacOf(request: ApiRequest): string | null {
+  const match = /^\/apis?\/(?:([^/]+)\/)?v[^/]+\/([a-z]+)(\/[^/]+)?$/.exec(request.path);
+  if (!match) return null; // discovery: allowed to every authenticated user (system:discovery)
+  const [, group = "", resource, name] = match;
+  const verb = {
+    GET: name ? "get" : "list",
+    POST: "create",
+    PUT: "update",
+    PATCH: "patch",
+    DELETE: "delete",
+  }[request.method];
+  return `${verb} ${group === "resource.k8s.io" || group === "" ? group : "?"}/${resource}`;
+}
+
+/** What the shipped ClusterRole grants, in the same form. */
+function granted(): string[] {
+  const role = parseAllDocuments(readFileSync(join(root, "deploy/kubernetes/rbac.yaml"), "utf8"))
+    .map((d) => d.toJS() as { kind: string; rules?: Array<Record<string, string[]>> })
+    .find((d) => d.kind === "ClusterRole");
+  return (role?.rules ?? []).flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) =>
+      (rule.resources ?? []).flatMap((resource) =>
+        (rule.verbs ?? []).map((verb) => `${verb} ${group}/${resource}`),
+      ),
+    ),
+  );
+}
 
 interface Rule {
   apiVersion: string;
@@ -292,6 +327,22 @@ describe("kubernetes action with DRA device taints (API server stand-in)", () =>
     expect(metric(text, "proofwatch_quarantine_gpus_not_enforced")).toBe(0);
   });
 
+  it("uses exactly what deploy/kubernetes/rbac.yaml grants", () => {
+    const used = new Set(api.requests.map(rbacOf).filter((x): x is string => x !== null));
+    expect([...used].sort()).toEqual(granted().sort());
+  });
+
+  it("documents its metrics, which promtool accepts", async () => {
+    const text = await scrape(service.url);
+    const names = Object.keys(familyTypes(parseExposition(text), "proofwatch_quarantine_"));
+    expect(names).toContain("proofwatch_quarantine_gpu_quarantine_enforced");
+    expect(names).toContain("proofwatch_quarantine_gpus_not_enforced");
+    expect(undocumentedMetrics(names)).toEqual([]);
+    const check = promtoolCheckMetrics(text);
+    expect(check.output).toBe("");
+    expect(check.status).toBe(0);
+  });
+
   it("every DeviceTaintRule it sent validates against the official schema", () => {
     expect(api.invalid).toEqual([]);
     // Created: A0, two MIG devices; updated: three.
@@ -375,5 +426,38 @@ describe("kubernetes action on a cluster that serves no DeviceTaintRule (API ser
     const text = await scrape(service.url);
     expect(metric(text, "proofwatch_quarantine_gpu_quarantine_enforced")).toBe(0);
     expect(metric(text, "proofwatch_quarantine_gpus_not_enforced")).toBe(1);
+  });
+});
+
+describe("--device-taint-effect", () => {
+  let ws: Workspace;
+  beforeAll(() => {
+    ws = workspace();
+  });
+  afterAll(() => ws?.remove());
+  const config = (actions: object) => {
+    const file = join(ws.dir, "config.json");
+    writeFileSync(file, JSON.stringify({ actions }));
+    return file;
+  };
+  const parse = (...argv: string[]) =>
+    parseServiceArgs(["--db", ws.db, "--fleet-size", "8", ...argv]) as QuarantineOptions;
+
+  it("sets the effect of the kubernetes action, over the config file's", () => {
+    const file = config({ kubernetes: { nodeName: "host", deviceTaintEffect: "NoSchedule" } });
+    expect(parse("--config", file).actions.kubernetes?.deviceTaintEffect).toBe("NoSchedule");
+    expect(
+      parse("--config", file, "--device-taint-effect", "NoExecute").actions.kubernetes,
+    ).toEqual({ nodeName: "host", deviceTaintEffect: "NoExecute" });
+  });
+
+  it("refuses an effect device taints do not have, and a configuration without the action", () => {
+    const file = config({ kubernetes: {} });
+    expect(() => parse("--config", file, "--device-taint-effect", "PreferNoSchedule")).toThrow(
+      "--device-taint-effect must be one of NoSchedule, NoExecute",
+    );
+    expect(() =>
+      parse("--quarantine-file", join(ws.dir, "q.json"), "--device-taint-effect", "NoExecute"),
+    ).toThrow("--device-taint-effect needs the kubernetes action");
   });
 });
