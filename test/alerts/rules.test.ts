@@ -241,6 +241,7 @@ describe("alert conventions", () => {
   it("marks quarantine only with proofwatch_action=quarantine on critical per-GPU alerts", () => {
     const quarantine = alerts.filter((alert) => "proofwatch_action" in alert.labels);
     expect(quarantine.map((alert) => alert.name).sort()).toEqual([
+      "ProofwatchGpuCanaryFailed",
       "ProofwatchGpuFatalXid",
       "ProofwatchGpuInvalidProofs",
       "ProofwatchGpuLost",

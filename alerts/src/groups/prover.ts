@@ -10,20 +10,48 @@ export function proverGroup(c: AlertsConfig): RuleGroup {
   const drop = t.proverThroughputDropRatio;
   const stuckFor = forWords(c, "ProofwatchGpuStuck");
   const backlogFor = forWords(c, "ProofwatchProverVerifierBacklog");
+  const canaryFor = forWords(c, "ProofwatchGpuCanaryFailed");
   return {
     file: "prover.rules.yml",
     name: "proofwatch-prover",
     header: [
-      "The prover service (`proofwatch prover`, docs/prover-service.md): GPUs that hold jobs without",
-      "working on them, GPUs that prove at under half their own recent rate, failing runs, proofs",
-      "that do not reach the verifier, and the service itself down. Conventions (labels, quarantine",
-      "action, job naming) are in alerts/README.md.",
+      "The prover service (`proofwatch prover`, docs/prover-service.md): GPUs that fail their",
+      "known-answer canary, GPUs that hold jobs without working on them, GPUs that prove at under",
+      "half their own recent rate, failing runs, proofs that do not reach the verifier, and the",
+      "service itself down. Conventions (labels, quarantine action, job naming) are in",
+      "alerts/README.md.",
       "",
       "The prover's per-GPU series carry only `uuid` besides its own `job` and `instance`. The",
       "prover runs on the GPUs' host, so the `host` label template reads the right machine from its",
       "`instance` too; ProofwatchGpuStuck keeps the exporter's series (and so `gpu`) instead.",
     ],
     rules: [
+      {
+        comment: [
+          "The GPU's last known-answer canary (prover/GPU.md, \"Canary\": the prover's own MSM and",
+          "NTT kernels on fixed inputs against the CPU's answers, and a pass over its free memory)",
+          "failed or could not run. The prover service already gives it no work; quarantine keeps",
+          "it out everywhere else and for good, until a canary passes again and the quarantine",
+          "service's automatic release (or a person) lets it back. The `for:` asks two scrapes to",
+          "agree; the gauge holds until the next run (--canary-interval), so the alert does too.",
+          "See docs/runbooks/ProofwatchGpuCanaryFailed.md.",
+        ],
+        alert: "ProofwatchGpuCanaryFailed",
+        expr: "proofwatch_prover_canary_success == 0",
+        for: "ProofwatchGpuCanaryFailed",
+        labels: { severity: "critical", proofwatch_action: "quarantine" },
+        annotations: {
+          summary:
+            "A GPU failed its known-answer canary: its kernels or memory return wrong results.",
+          description: [
+            "GPU {{ $labels.uuid }} on {{ $labels.instance }} has failed its known-answer canary",
+            `for ${canaryFor} (proofwatch_prover_canary_success = {{ $value }}): a check of the`,
+            "prover's own kernels or of its memory returned a wrong result (or could not run). It",
+            "takes no prover work; see",
+            "proofwatch_prover_canary_mismatches_total and the prover's log for the check.",
+          ],
+        },
+      },
       {
         comment: [
           "A job on the GPU (the prover's view) and no kernel running on it (NVML's view) for 10",
