@@ -19,6 +19,8 @@ import {
 class PrometheusQueries {
   /** UUIDs with `proofwatch_gpu_up == 1`. */
   up = new Set<string>();
+  /** Unix seconds of each GPU's last passing canary (the prover's last-success gauge). */
+  canaryPassedAt = new Map<string, number>();
   /** Answer 503 to every query, as a Prometheus that is down behind its proxy would. */
   down = false;
   readonly queries: string[] = [];
@@ -34,10 +36,20 @@ class PrometheusQueries {
         return;
       }
       const uuid = /uuid="([^"]+)"/.exec(query)?.[1] ?? "";
-      const result =
-        query.startsWith("proofwatch_gpu_up") && this.up.has(uuid)
-          ? [{ metric: { uuid }, value: [Date.now() / 1000, "1"] }]
-          : [];
+      const now = Date.now() / 1000;
+      let result: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+      if (query.startsWith("proofwatch_gpu_up") && this.up.has(uuid)) {
+        result = [{ metric: { uuid }, value: [now, "1"] }];
+      }
+      // `max by (uuid) (…last_success_timestamp_seconds{uuid=…}) > T`: the sample when above T.
+      const canary =
+        /^max by \(uuid\) \(proofwatch_prover_canary_last_success_timestamp_seconds\{uuid="[^"]+"\}\) > ([0-9.]+)$/.exec(
+          query,
+        );
+      const passedAt = this.canaryPassedAt.get(uuid);
+      if (canary && passedAt !== undefined && passedAt > Number(canary[1])) {
+        result = [{ metric: { uuid }, value: [now, String(passedAt)] }];
+      }
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result } }));
     });
@@ -96,7 +108,8 @@ describe("auto-release", () => {
     await sleep(600);
     expect(await held()).toEqual([resolvedGpu, firingGpu]);
 
-    // Healthy now: released, by the system, audited as auto.
+    // Healthy now, and its canary passed since: released, by the system, audited as auto.
+    prometheus.canaryPassedAt.set(resolvedGpu, Date.now() / 1000);
     prometheus.up = new Set([resolvedGpu, firingGpu]);
     await until(async () => ((await held()).length === 1 ? true : undefined), "the auto-release");
     expect(await held()).toEqual([firingGpu]);
@@ -105,5 +118,36 @@ describe("auto-release", () => {
     ]);
     // The GPU whose alert still fires is never asked about.
     expect(prometheus.queries.some((q) => q.includes(firingGpu))).toBe(false);
+  });
+
+  it("needs a canary passed on the GPU since its quarantine began", async () => {
+    const gpu = "GPU-cccccccc-auto-release";
+    const hook = `${service.url}/v1/alertmanager`;
+    const firing = alert({ uuid: gpu });
+    // Its last canary passed a minute before the quarantine: that says nothing about now.
+    prometheus.canaryPassedAt.set(gpu, Date.now() / 1000 - 60);
+    prometheus.up.add(gpu);
+    await post(hook, payload([firing]));
+    const since = Date.parse(
+      (await quarantineList(service.url)).gpus.find((g) => g.uuid === gpu)?.since ?? "",
+    );
+    await post(
+      hook,
+      payload([{ ...firing, status: "resolved", endsAt: new Date().toISOString() }]),
+    );
+
+    // Resolved, past the hold, up, no alert firing; asked for a canary after `since`: kept out.
+    const asked = () =>
+      prometheus.queries.filter((q) => q.includes(gpu) && q.includes("canary")).length;
+    await until(() => (asked() >= 3 ? true : undefined), "canary checks");
+    expect(await held()).toContain(gpu);
+    expect(prometheus.queries.filter((q) => q.includes(gpu) && q.includes("canary"))).toContain(
+      `max by (uuid) (proofwatch_prover_canary_last_success_timestamp_seconds{uuid="${gpu}"}) > ${since / 1000}`,
+    );
+
+    // A canary passes on it (the prover service keeps checking quarantined GPUs): released.
+    prometheus.canaryPassedAt.set(gpu, Date.now() / 1000);
+    await until(async () => (!(await held()).includes(gpu) ? true : undefined), "the release");
+    expect((await events(service.url, "release")).map((e) => e.uuid)).toContain(gpu);
   });
 });
