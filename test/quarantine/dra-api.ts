@@ -107,6 +107,8 @@ export class FakeResourceApi {
   readonly nodes = new Map<string, JsonObject>();
   readonly slices: JsonObject[] = [];
   readonly rules = new Map<string, JsonObject>();
+  /** `verb resource` pairs RBAC refuses (403), as a ClusterRole without them would. */
+  readonly forbidden = new Set<string>();
   private version = 100;
   private server: Server | undefined;
   url = "";
@@ -240,6 +242,16 @@ export class FakeResourceApi {
       return status(404, "NotFound", "the server could not find the requested resource");
     const [, version, resource, name] = match as unknown as [string, string, string?, string?];
     const apiVersion = `${GROUP}/${version}`;
+    const verb = { GET: name ? "get" : "list", POST: "create", PUT: "update", DELETE: "delete" }[
+      method
+    ];
+    if (resource && this.forbidden.has(`${verb} ${resource}`)) {
+      return status(
+        403,
+        "Forbidden",
+        `${resource}.${GROUP} is forbidden: User "system:serviceaccount:proofwatch:proofwatch-quarantine" cannot ${verb} resource "${resource}" in API group "${GROUP}" at the cluster scope`,
+      );
+    }
     if (!resource) {
       // The discovery document: each kind, then its status subresource, as the server lists them.
       const resources = served.kinds.flatMap((kind) => {

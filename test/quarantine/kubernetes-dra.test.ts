@@ -22,6 +22,7 @@ import {
 } from "./dra-api.js";
 import {
   alert,
+  events,
   metric,
   payload,
   post,
@@ -347,6 +348,115 @@ describe("kubernetes action with DRA device taints (API server stand-in)", () =>
     expect(api.invalid).toEqual([]);
     // Created: A0, two MIG devices; updated: three.
     expect(api.accepted).toHaveLength(6);
+  });
+});
+
+/** Kubernetes 1.33 to 1.35 with the gate: DeviceTaintRule in v1alpha3 only. */
+const ALPHA_ONLY: ServedVersion[] = [
+  { version: "v1", kinds: ["ResourceSlice"] },
+  { version: "v1beta2", kinds: ["ResourceSlice"] },
+  { version: "v1beta1", kinds: ["ResourceSlice"] },
+  { version: "v1alpha3", kinds: ["DeviceTaintRule"] },
+];
+/** Kubernetes 1.37: DeviceTaintRule GA. */
+const GA: ServedVersion[] = [
+  { version: "v1", kinds: ["ResourceSlice", "DeviceTaintRule"] },
+  { version: "v1beta2", kinds: ["ResourceSlice", "DeviceTaintRule"] },
+  { version: "v1alpha3", kinds: ["DeviceTaintRule"] },
+];
+
+describe.each([
+  { cluster: "1.33-1.35 (v1alpha3)", served: ALPHA_ONLY, apiVersion: "resource.k8s.io/v1alpha3" },
+  { cluster: "1.37 (v1)", served: GA, apiVersion: "resource.k8s.io/v1" },
+])("kubernetes action on Kubernetes $cluster (API server stand-in)", ({ served, apiVersion }) => {
+  let ws: Workspace;
+  let api: FakeResourceApi;
+  let service: RunningQuarantine;
+
+  beforeAll(async () => {
+    ws = workspace();
+    api = new FakeResourceApi(served);
+    await api.start();
+    api.addNode("gpu-node-a");
+    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0), gpuDevice("gpu-1", UUID_A1)]);
+    service = await start(ws, {
+      fleetSize: 16,
+      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await api?.stop();
+    ws?.remove();
+  });
+
+  it("creates the rule in the newest version that serves it, and deletes it on release", async () => {
+    await post(`${service.url}/v1/alertmanager`, payload([gpuAlert(UUID_A1, "gpu-node-a", "1")]));
+    expect(api.ruleWrites().map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /apis/${apiVersion}/devicetaintrules`,
+    ]);
+    const [rule] = api.managedRules() as unknown as Rule[];
+    expect(rule?.apiVersion).toBe(apiVersion);
+    expect(rule?.spec.deviceSelector).toEqual({
+      driver: DRIVER,
+      pool: "gpu-node-a",
+      device: "gpu-1",
+    });
+
+    await post(`${service.url}/v1/quarantine/${UUID_A1}/release`, { reason: "reseated" });
+    expect(api.managedRules()).toEqual([]);
+    expect(api.invalid).toEqual([]);
+    expect(api.accepted).toHaveLength(1);
+  });
+});
+
+describe("kubernetes action whose ClusterRole lacks the device taint verbs (API server stand-in)", () => {
+  let ws: Workspace;
+  let api: FakeResourceApi;
+  let service: RunningQuarantine;
+
+  beforeAll(async () => {
+    ws = workspace();
+    api = new FakeResourceApi(WITH_TAINTS);
+    // The ClusterRole of earlier releases: nodes only.
+    for (const denied of [
+      "list resourceslices",
+      "list devicetaintrules",
+      "create devicetaintrules",
+      "update devicetaintrules",
+      "delete devicetaintrules",
+    ]) {
+      api.forbidden.add(denied);
+    }
+    await api.start();
+    api.addNode("gpu-node-a");
+    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0)]);
+    service = await start(ws, {
+      fleetSize: 16,
+      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await api?.stop();
+    ws?.remove();
+  });
+
+  it("still annotates the node, and audits the refusal once instead of retrying it forever", async () => {
+    const response = await post(
+      `${service.url}/v1/alertmanager`,
+      payload([gpuAlert(UUID_A0, "gpu-node-a")]),
+    );
+    expect(response.status).toBe(200);
+    expect(api.node("gpu-node-a").metadata.annotations?.[GPUS_ANNOTATION]).toBe(UUID_A0);
+    const failed = await events(service.url, "action_failed");
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]?.detail?.error)).toMatch(
+      /cannot list resource "devicetaintrules".*deploy\/kubernetes\/rbac\.yaml/,
+    );
+    const text = await scrape(service.url);
+    expect(metric(text, "proofwatch_quarantine_gpus_not_enforced")).toBe(1);
+    expect(metric(text, "proofwatch_quarantine_outbox_pending")).toBe(0);
   });
 });
 

@@ -89,6 +89,22 @@ function statusOf(error: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
+/** The API server's own message (its Status body), not the client's dump of headers. */
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  const parsed = typeof body === "string" ? safeJson(body) : body;
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" ? message : ((error as Error).message.split("\n")[0] ?? "");
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createKubernetesAction(
   config: z.infer<typeof KubernetesActionConfig>,
 ): QuarantineAction {
@@ -150,14 +166,19 @@ export function createKubernetesAction(
     return discovery;
   };
 
-  /** Converges the rules of one GPU (`only`), or of every GPU the first time. */
+  /**
+   * Converges the rules of one GPU (`only`); the first time, and after a start that could not
+   * reach the API server, those of every GPU.
+   */
   const syncDevices = async (fleet: QuarantineList, only?: string) => {
     const { rules, slices } = await discovered();
     if (!rules || !slices) return;
     const quarantined = new Set(fleet.gpus.map((g) => g.uuid));
+    let looked: Iterable<string>;
     if (!reconciled) {
       enforced = await taints.sync({ rules, slices }, quarantined);
       reconciled = true;
+      looked = quarantined;
     } else if (only !== undefined) {
       const done = await taints.sync(
         { rules, slices },
@@ -166,8 +187,11 @@ export function createKubernetesAction(
       );
       if (done.has(only)) enforced.add(only);
       else enforced.delete(only);
+      looked = [only];
+    } else {
+      return;
     }
-    for (const uuid of only === undefined ? quarantined : [only]) {
+    for (const uuid of looked) {
       if (quarantined.has(uuid) && !enforced.has(uuid)) {
         log.warn("no DRA device of this GPU found: only the node annotation marks it", {
           uuid,
@@ -178,10 +202,27 @@ export function createKubernetesAction(
   };
 
   // Device taints first: they select the GPU by its UUID, so they hold even where the host
-  // label does not name a node.
+  // label names no node. Their failure never keeps the node from its patch (annotation,
+  // escalation): it is reported after it, a refusal by RBAC as permanent (audited, not
+  // retried forever) since only a changed ClusterRole fixes it.
   const converge = async (target: Target) => {
-    if (target.scope === "gpu" && target.uuid) await syncDevices(target.fleet, target.uuid);
+    let deviceError: unknown;
+    try {
+      await syncDevices(
+        target.fleet,
+        target.scope === "gpu" ? (target.uuid ?? undefined) : undefined,
+      );
+    } catch (error) {
+      deviceError = error;
+    }
     await patchNode(target);
+    if (deviceError === undefined) return;
+    if (statusOf(deviceError) === 403) {
+      throw new PermanentActionError(
+        `DRA device taints: ${messageOf(deviceError)}; grant the quarantine service's ServiceAccount list on resourceslices and list, create, update, delete on devicetaintrules (deploy/kubernetes/rbac.yaml)`,
+      );
+    }
+    throw deviceError;
   };
   return {
     name: "kubernetes",
