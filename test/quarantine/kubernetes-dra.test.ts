@@ -358,11 +358,11 @@ const ALPHA_ONLY: ServedVersion[] = [
   { version: "v1beta1", kinds: ["ResourceSlice"] },
   { version: "v1alpha3", kinds: ["DeviceTaintRule"] },
 ];
-/** Kubernetes 1.37: DeviceTaintRule GA. */
+/** Kubernetes 1.37: DeviceTaintRule GA; listed oldest first, so the action must rank them. */
 const GA: ServedVersion[] = [
-  { version: "v1", kinds: ["ResourceSlice", "DeviceTaintRule"] },
-  { version: "v1beta2", kinds: ["ResourceSlice", "DeviceTaintRule"] },
   { version: "v1alpha3", kinds: ["DeviceTaintRule"] },
+  { version: "v1beta2", kinds: ["ResourceSlice", "DeviceTaintRule"] },
+  { version: "v1", kinds: ["ResourceSlice", "DeviceTaintRule"] },
 ];
 
 describe.each([
