@@ -119,6 +119,7 @@ describe("proofwatch prover as a process", () => {
       proofwatch_prover_canary_runs_total: "counter",
       proofwatch_prover_canary_success: "gauge",
       proofwatch_prover_device_transfer_bytes_total: "counter",
+      proofwatch_prover_energy_joules_total: "counter",
       // Declared from the start; their series come with the first event (or list read).
       proofwatch_prover_http_requests_refused_total: "counter",
       proofwatch_prover_quarantine_list_timestamp_seconds: "gauge",

@@ -13,6 +13,7 @@ import {
   canarySupported,
   defaultCanaryBinary,
 } from "./canary.js";
+import { EnergyMeter } from "./energy.js";
 import { discoverGpus, type Gpu } from "./gpus.js";
 import { createMetrics } from "./metrics.js";
 import { QuarantineWatcher } from "./quarantine.js";
@@ -195,6 +196,9 @@ export async function startProverService(
     dispatch: () => running.dispatch(),
   });
   running.canary = canary;
+  // Energy per proof where the workers are GPUs NVML found (not CPU workers).
+  const energy = onGpus ? await EnergyMeter.open(log) : null;
+  running.energy = energy;
 
   if (options.quarantineFile || options.quarantineUrl) {
     quarantine = new QuarantineWatcher(
@@ -239,6 +243,7 @@ export async function startProverService(
     await canary?.close();
     await spool?.close();
     await running.close();
+    energy?.close();
     await tracing.shutdown();
   };
   let address: ListenAddress;

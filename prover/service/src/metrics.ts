@@ -35,6 +35,8 @@ export interface ProverMetrics {
   proof(uuid: string, circuit: string, result: ProofResult): void;
   phase(uuid: string, circuit: string, phase: Phase, seconds: number): void;
   deviceBytes(uuid: string, bytes: number): void;
+  /** The GPU energy a proved job took (energy.ts). */
+  energy(uuid: string, circuit: string, joules: number): void;
   failure(reason: FailureReason): void;
   retry(): void;
   deadlineExceeded(): void;
@@ -81,6 +83,11 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
     "proofwatch_prover_device_transfer_bytes_total",
     "Bytes copied from host to device memory by GPU uuid (0 on the CPU backend).",
     ["uuid"],
+  );
+  const energy = counter(
+    "proofwatch_prover_energy_joules_total",
+    "GPU energy of proved jobs, from NVML's energy counter at each job's start and end.",
+    ["circuit", "uuid"],
   );
   const failures = counter(
     "proofwatch_prover_job_failures_total",
@@ -195,6 +202,7 @@ export function createMetrics(sources: MetricSources): ProverMetrics {
     proof: (uuid, circuit, result) => proofs.inc({ uuid, circuit, result }),
     phase: (uuid, circuit, phase, seconds) => phases.observe({ uuid, circuit, phase }, seconds),
     deviceBytes: (uuid, bytes) => transfer.inc({ uuid }, bytes),
+    energy: (uuid, circuit, joules) => energy.inc({ circuit, uuid }, joules),
     failure: (reason) => failures.inc({ reason }),
     retry: () => retries.inc(),
     deadlineExceeded: () => deadlines.inc(),

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { context, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
 import type { Groth16Proof } from "../../../contracts/index.js";
+import type { EnergyMeter } from "./energy.js";
 import { type Job, JobQueue, mayRunOn, shouldRetry, toRecord } from "./jobs.js";
 import { groupPhases, type ProverMetrics } from "./metrics.js";
 import type { QuarantineSet } from "./quarantine.js";
@@ -73,6 +74,8 @@ export class ProverService {
   private readonly admitting = new Set<string>();
   /** The known-answer canary (canary.ts), told when jobs wait and when a GPU is released. */
   canary: { yieldToJobs(): void; released(worker: Worker): void } | null = null;
+  /** Reads each GPU's energy counter around its jobs (energy.ts); null without NVML. */
+  energy: EnergyMeter | null = null;
 
   constructor(
     readonly workers: readonly Worker[],
@@ -275,6 +278,12 @@ export class ProverService {
     this.running.add(run);
   }
 
+  private recordEnergy(used: Promise<number | null>, uuid: string, circuit: string): void {
+    void used.then((joules) => {
+      if (joules !== null) this.metrics.energy(uuid, circuit, joules);
+    });
+  }
+
   private async runOn(worker: Worker, job: Job, attempt: Attempt, span: Span): Promise<void> {
     const dir = join(this.options.outDir, job.id);
     const files = {
@@ -284,9 +293,13 @@ export class ProverService {
     };
     const fault = worker.fault;
     let outcome: RunOutcome;
+    let energyUsed: Promise<number | null> | undefined;
     try {
       await mkdir(dir, { recursive: true });
+      const energy = this.energy?.begin(worker.gpu);
       outcome = await worker.run(job, files);
+      // Read now, while the GPU is still between jobs; counted below once the proof is read.
+      energyUsed = energy?.end();
     } catch (error) {
       outcome = { kind: "failed", reason: "internal", error: (error as Error).message };
     }
@@ -323,6 +336,8 @@ export class ProverService {
         this.metrics.phase(uuid, job.circuit, phase, seconds);
       }
       this.metrics.deviceBytes(uuid, outcome.deviceBytes);
+      // Not awaited: the counter's second read must not hold the job up.
+      if (energyUsed) this.recordEnergy(energyUsed, uuid, job.circuit);
       this.phaseSpans(span, outcome.timings, ended);
       job.result = {
         uuid,
