@@ -207,6 +207,28 @@ export const prover = {
   ),
 } as const;
 
+// The prover's known-answer canary per GPU (prover/GPU.md "Canary"). Its counters are read
+// raw (since the prover started): a GPU's first failure creates the series at 1, which
+// `increase()` cannot see.
+const CANARY_SUCCESS = 'proofwatch_prover_canary_success{uuid=~"$gpu"}';
+const CANARY_LAST_PASS = 'proofwatch_prover_canary_last_success_timestamp_seconds{uuid=~"$gpu"}';
+/** A by-uuid sum shown for every selected GPU, 0 where it has no series. */
+const zeroFilled = (byUuid: string) =>
+  `${ZERO_PER_GPU}\n+ on (uuid) group_left ()\n${byUuid}\nor\n${ZERO_PER_GPU}`;
+
+export const canary = {
+  failingCount: `count(max by (uuid) (${CANARY_SUCCESS}) == 0) or vector(0)`,
+  oldestPassAge: `time() - min(${CANARY_LAST_PASS})`,
+  lastResultPerGpu: withGpuLabels(`max by (uuid) (${CANARY_SUCCESS})`),
+  passAgePerGpu: withGpuLabels(`time() - max by (uuid) (${CANARY_LAST_PASS})`),
+  failedRunsPerGpu: zeroFilled(
+    'sum by (uuid) (proofwatch_prover_canary_runs_total{uuid=~"$gpu", result!="passed"})',
+  ),
+  mismatchesPerGpu: zeroFilled(
+    'sum by (uuid) (proofwatch_prover_canary_mismatches_total{uuid=~"$gpu"})',
+  ),
+} as const;
+
 // ---------------------------------------------------------------------------------------
 // Quarantine service
 // ---------------------------------------------------------------------------------------

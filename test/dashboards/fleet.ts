@@ -12,6 +12,7 @@ import { packageRoot } from "../../common/package-root.js";
 import { INSECURE_WEB_FLAGS } from "../../common/web/index.js";
 import { freePort } from "../../demo/src/ports.js";
 import { type RunningPrometheus, startPrometheus } from "../../demo/src/prometheus.js";
+import { canarySupported } from "../../prover/service/src/canary.js";
 import {
   type Checker,
   type CheckItem,
@@ -22,7 +23,7 @@ import { parseVerificationKey } from "../../verifier/src/schema.js";
 import { ScenarioFile, startTestExporter, type TestExporter } from "../exporter/harness.js";
 import { KubeletStandIn } from "../exporter/kubelet-stand-in.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
-import { ensureCircuit } from "../prover/fixtures.js";
+import { ensureCircuit, proverPath } from "../prover/fixtures.js";
 import { finished, submitJob, until } from "../prover-service/helpers.js";
 import {
   alert,
@@ -266,6 +267,13 @@ async function startProver(dir: string): Promise<RunningProver> {
   args.push("--no-verifier", "--host", "127.0.0.1", "--threads", "1");
   // Jobs name the fixture's witness file; this test posts them without credentials.
   args.push("--witness-dir", dirname(fixture.wtns), "--insecure-no-auth");
+  // The known-answer canary on the grid emulator (the GPUs are fake-nvml's), failing on the
+  // last GPU, which then takes no job: the canary panels have a pass and a failure to show.
+  // A prover built before the canary command leaves them without data.
+  if (await canarySupported(proverPath)) {
+    args.push("--canary-emulated", "--canary-binary", proverPath, "--canary-memory-share", "0");
+    args.push("--canary-fault", `${uuidOf(GPUS - 1)}=ntt`);
+  }
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: packageRoot(),
     env: { ...process.env, PROOFWATCH_LOG_LEVEL: "error" },
@@ -289,7 +297,7 @@ async function startProver(dir: string): Promise<RunningProver> {
       30_000,
     );
     // Two proofs per GPU (idle workers take jobs least recently used first, so every GPU
-    // proves) and one job with a bad witness, which fails on three GPUs: phase times, proofs
+    // whose canary passed proves) and one job with a bad witness, which fails on three GPUs: phase times, proofs
     // and failures for every GPU the dashboards select.
     const good = Array.from({ length: GPUS * 2 }, () =>
       submitJob(url, { circuit: "multiplier", witnessFile: fixture.wtns }),

@@ -1,6 +1,7 @@
 import type { AlertsConfig } from "../alert-config.js";
 import type { DashboardSpec } from "../dashboard.js";
 import { alertsRow } from "./alerts.js";
+import { canaryRow } from "./canary.js";
 import { healthRow } from "./health.js";
 import { proofsRow } from "./proofs.js";
 
@@ -10,7 +11,7 @@ export function fleetOverview(config: AlertsConfig): DashboardSpec {
     uid: "proofwatch-fleet-overview",
     title: "proofwatch / Fleet overview",
     description:
-      "Every GPU's health, proof throughput and invalid proofs, and the proofwatch alerts firing now.",
-    rows: [healthRow(config), proofsRow(config), alertsRow()],
+      "Every GPU's health, its known-answer canary, proof throughput and invalid proofs, and the proofwatch alerts firing now.",
+    rows: [healthRow(config), canaryRow(), proofsRow(config), alertsRow()],
   };
 }
