@@ -2,7 +2,7 @@
 // in about two minutes. fake-nvml shows 4 GPUs; GPU 2's memory degrades (ECC errors, then an
 // XID 48: demo/scenario.json) and GPU 1 starts making invalid proofs (the prover's fault
 // injection). Prometheus fires the shipped alerts, Alertmanager sends them to the quarantine
-// webhook, the prover moves the work of both to the healthy GPUs, and a live table shows it.
+// webhook, the prover moves the work of both to the healthy GPUs, and output.ts shows it.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -16,6 +16,7 @@ import { parseDuration } from "../../common/duration.js";
 import { createLogger } from "../../common/log.js";
 import { packageRoot } from "../../common/package-root.js";
 import { type Feeder, startFeeder } from "./feeder.js";
+import { DemoOutput } from "./output.js";
 import {
   DEFAULT_PORTS,
   injectInvalidProofs,
@@ -25,7 +26,6 @@ import {
   startSuite,
   workers,
 } from "./suite.js";
-import { renderTable } from "./table.js";
 import { FleetWatcher } from "./view.js";
 
 export const USAGE = `Usage: proofwatch demo [options]
@@ -35,7 +35,9 @@ Starts the whole suite on loopback: fake-nvml with 4 GPUs, the exporter, the pro
 Prometheus and Alertmanager with the shipped rules and routes when they are installed. A job
 feeder keeps the prover busy. GPU 2's memory degrades (ECC errors from about 35 s, XID 48 at
 45 s) and GPU 1 starts making invalid proofs at 20 s: both end quarantined and their work
-moves to the others. A live table shows each GPU. Ctrl-C stops everything.
+moves to the others. On a terminal a live table shows each GPU; elsewhere (a pipe, a file)
+one line per change: a quarantine, an alert, a verdict. Ctrl-C stops everything; the
+services' logs are kept, and their folder printed at exit.
 
 Options:
   --exporter-port PORT      default 9840 (0: any free port; the same for each port option)
@@ -159,13 +161,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     process.stdout.write(`${addresses.join("\n")}\n\n`);
 
     feeder = startFeeder(running, jobsPerSecond);
-    const interactive = process.stdout.isTTY === true;
-    const story: string[] = [];
-    const tell = (line: string) => {
-      const entry = `${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${line}`;
-      story.push(entry);
-      if (!interactive) process.stdout.write(`${entry}\n`);
-    };
+    const output = new DemoOutput(process.stdout, addresses, started);
     timers.push(
       setTimeout(() => {
         workers(running)
@@ -173,39 +169,16 @@ export async function runDemo(argv: string[]): Promise<void> {
             const worker = list.find((w) => w.index === INVALID_PROOF_GPU) ?? list[1];
             if (!worker) throw new Error("the prover has fewer than 2 GPUs");
             await injectInvalidProofs(running, worker.uuid);
-            tell(`GPU ${worker.index} starts making invalid proofs (fault injected in the prover)`);
+            output.tell(
+              `GPU ${worker.index} starts making invalid proofs (fault injected in the prover)`,
+            );
           })
           .catch((error: unknown) => log.warn("fault injection failed", { error: String(error) }));
       }, invalidAtMs),
     );
 
     const watcher = new FleetWatcher(running);
-    const seen = new Set<string>();
-    const refresh = async () => {
-      const view = await watcher.read();
-      for (const row of view.rows) {
-        for (const [key, happened, line] of [
-          [`ecc-${row.uuid}`, (row.eccUncorrected ?? 0) > 0, "reports uncorrected ECC errors"],
-          [`xid-${row.uuid}`, row.xids > 0, "reports an XID error"],
-          [`invalid-${row.uuid}`, row.lastVerdict === "invalid", "made an invalid proof"],
-          [`q-${row.uuid}`, row.quarantined !== undefined, `is quarantined (${row.quarantined})`],
-          [`drained-${row.uuid}`, row.drained, "gets no more work from the prover"],
-        ] as const) {
-          if (happened && !seen.has(key)) {
-            seen.add(key);
-            tell(`GPU ${row.gpu} ${line}`);
-          }
-        }
-      }
-      const table = renderTable(view, (Date.now() - started) / 1000);
-      if (interactive) {
-        process.stdout.write(
-          `\x1b[2J\x1b[H${addresses.join("\n")}\n\n${table}\n\n${story.join("\n")}\n`,
-        );
-      } else {
-        process.stdout.write(`${table}\n\n`);
-      }
-    };
+    const refresh = async () => output.show(await watcher.read());
     let refreshing = false;
     timers.push(
       setInterval(() => {
@@ -223,9 +196,14 @@ export async function runDemo(argv: string[]): Promise<void> {
   } finally {
     for (const timer of timers) clearTimeout(timer);
     await feeder?.stop();
-    await suite?.stop();
+    // The services' logs outlive the run: what happened stays readable after it (issue 17).
+    await suite?.stop({ keepLogs: true });
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    if (suite) process.stdout.write("proofwatch demo stopped; nothing left running.\n");
+    if (suite) {
+      process.stdout.write(
+        `proofwatch demo stopped; nothing left running. Logs kept in ${join(suite.dir, "logs")}\n`,
+      );
+    }
   }
 }

@@ -67,7 +67,7 @@ export interface SuiteOptions {
 }
 
 export interface Suite {
-  /** Workspace: logs, databases, credentials, proofs. Removed by `stop`. */
+  /** Workspace: logs, databases, credentials, proofs. Removed by `stop`, logs/ kept on request. */
   dir: string;
   urls: Record<Part, string | null>;
   /** This run's identities, tokens and web configuration files (credentials.ts). */
@@ -77,7 +77,8 @@ export interface Suite {
   services: Service[];
   /** Process ids of every child the suite started (group leaders). */
   pids(): number[];
-  stop(): Promise<void>;
+  /** Stops everything; `keepLogs` leaves DIR/logs (the services' logs) in place. */
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
 /** The rule files shipped in `alerts/`. */
@@ -181,7 +182,7 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
       }
     }
   };
-  const stop = async () => {
+  const stop = async ({ keepLogs = false } = {}) => {
     // Alerts first, so that nothing acts on a service going away; the prover before the
     // verifier so that its last deliveries can land.
     await Promise.allSettled([prometheus?.stop(), alertmanager?.stop()]);
@@ -189,7 +190,10 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
     for (const name of order) {
       await Promise.allSettled(services.filter((s) => s.name === name).map((s) => s.stop()));
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!keepLogs) return rmSync(dir, { recursive: true, force: true });
+    for (const entry of readdirSync(dir)) {
+      if (entry !== "logs") rmSync(join(dir, entry), { recursive: true, force: true });
+    }
   };
 
   try {

@@ -2,7 +2,8 @@
 // part listens, plays its story (GPU 1's invalid proofs, GPU 2's ECC errors and XID 48) until
 // both are quarantined, and leaves no process behind after Ctrl-C, after --duration, or after
 // a Ctrl-C while it is still starting.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { QuarantineList } from "../../contracts/index.js";
 import { ALERTMANAGER_BINARY } from "../../demo/src/alertmanager.js";
@@ -57,6 +58,20 @@ async function expectNothingLeft(demo: Demo): Promise<void> {
   expect(left).toEqual([]);
 }
 
+/** The services' logs outlive the run, in the folder the last line names; removed here. */
+function expectLogsKept(output: string): void {
+  const logs = /Logs kept in (\S+)$/m.exec(output)?.[1];
+  expect(logs, output).toBeDefined();
+  const folder = logs as string;
+  expect(readdirSync(folder).sort()).toEqual(
+    expect.arrayContaining(["exporter.log", "prover.log", "quarantine.log", "verifier.log"]),
+  );
+  expect(readFileSync(join(folder, "verifier.log"), "utf8")).toContain("msg=listening");
+  // Nothing else of the run is left beside them (databases, tokens, proofs).
+  expect(readdirSync(dirname(folder))).toEqual(["logs"]);
+  rmSync(dirname(folder), { recursive: true, force: true });
+}
+
 describe("proofwatch demo", () => {
   beforeAll(() => {
     // Without them the demo runs, but nothing gets quarantined: the story cannot be checked.
@@ -101,15 +116,15 @@ describe("proofwatch demo", () => {
       expect(list.gpus.map((gpu) => gpu.reason).sort()).toEqual(
         expect.arrayContaining(["ProofwatchGpuInvalidProofs"]),
       );
-      // The table shows it.
+      // Its output, not a terminal here, tells it one line a change (demo/src/output.ts).
       await until(
         () =>
-          /QUARANTINED[\s\S]*QUARANTINED/.test(
-            demo.output().split("proofwatch demo —").at(-1) ?? "",
+          [1, 2].every((gpu) =>
+            new RegExp(`^ +\\d+ s  GPU ${gpu} is quarantined \\(`, "m").test(demo.output()),
           )
             ? true
             : undefined,
-        "the table showing both quarantined",
+        "a line for each quarantine",
         10_000,
       );
     } finally {
@@ -117,6 +132,11 @@ describe("proofwatch demo", () => {
     }
     await expectNothingLeft(demo);
     expect(demo.output()).toContain("proofwatch demo stopped; nothing left running.");
+    // No table redrawn into a pipe: each change once.
+    expect(demo.output()).not.toContain("proofwatch demo —");
+    expect(demo.output()).not.toContain("\x1b[");
+    expect(demo.output().match(/^ +\d+ s {2}GPU 1 is quarantined/gm)).toHaveLength(1);
+    expectLogsKept(demo.output());
   });
 
   it("stops by itself after --duration, leaving nothing running", {
@@ -125,6 +145,7 @@ describe("proofwatch demo", () => {
     const demo = startDemo(["--duration", "8s"]);
     await expectNothingLeft(demo);
     expect(Object.keys(addresses(demo.output()))).toHaveLength(6);
+    expectLogsKept(demo.output());
   });
 
   it("stops everything it started on a Ctrl-C while still starting", {
@@ -138,6 +159,11 @@ describe("proofwatch demo", () => {
     );
     demo.child.kill("SIGINT");
     await expectNothingLeft(demo);
+    // What had started left its logs.
+    const logs = /Logs kept in (\S+)$/m.exec(demo.output())?.[1];
+    expect(logs, demo.output()).toBeDefined();
+    expect(readdirSync(logs as string)).toContain("verifier.log");
+    rmSync(dirname(logs as string), { recursive: true, force: true });
   });
 
   it("runs without Prometheus and Alertmanager, saying what it runs without", {
@@ -155,7 +181,8 @@ describe("proofwatch demo", () => {
     expect(output).toContain(
       "without Alertmanager (/nonexistent/prometheus-alertmanager not found",
     );
-    // The rest runs: the table has the fleet.
-    expect(output).toMatch(/^3 +GPU-/m);
+    // The rest runs: the fleet is told.
+    expect(output).toMatch(/^ +\d+ s {2}GPU 3 \(GPU-/m);
+    expectLogsKept(output);
   });
 });
