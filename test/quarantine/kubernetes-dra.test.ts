@@ -410,6 +410,47 @@ describe.each([
   });
 });
 
+describe("kubernetes action on a GPU also published for VFIO passthrough (API server stand-in)", () => {
+  let ws: Workspace;
+  let api: FakeResourceApi;
+  let service: RunningQuarantine;
+
+  beforeAll(async () => {
+    ws = workspace();
+    api = new FakeResourceApi(WITH_TAINTS);
+    await api.start();
+    api.addNode("gpu-node-a");
+    // deviceinfo.go's VfioDeviceInfo: the same UUID, type "vfio", its own device name.
+    const vfio = gpuDevice("gpu-vfio-0", UUID_A0);
+    (vfio.attributes as { [key: string]: Json }).type = { string: "vfio" };
+    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0), vfio]);
+    service = await start(ws, {
+      fleetSize: 16,
+      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await api?.stop();
+    ws?.remove();
+  });
+
+  it("taints both devices, under names of their own", async () => {
+    await post(`${service.url}/v1/alertmanager`, payload([gpuAlert(UUID_A0, "gpu-node-a")]));
+    const rules = (api.managedRules() as unknown as Rule[]).map((r) => [
+      r.metadata.name.replace(/[0-9a-f]{16}/, "HASH"),
+      r.spec.deviceSelector.device,
+    ]);
+    expect(rules.sort()).toEqual([
+      ["proofwatch-gpu-HASH", "gpu-0"],
+      ["proofwatch-gpu-HASH-gpu-vfio-0", "gpu-vfio-0"],
+    ]);
+    await post(`${service.url}/v1/quarantine/${UUID_A0}/release`, { reason: "replaced" });
+    expect(api.managedRules()).toEqual([]);
+    expect(api.invalid).toEqual([]);
+  });
+});
+
 describe("kubernetes action whose ClusterRole lacks the device taint verbs (API server stand-in)", () => {
   let ws: Workspace;
   let api: FakeResourceApi;

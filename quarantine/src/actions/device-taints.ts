@@ -40,8 +40,11 @@ export interface DeviceRef {
   driver: string;
   pool: string;
   device: string;
-  /** Set for a MIG device of the GPU, not the GPU itself. */
-  partition: boolean;
+  /**
+   * Set for a device other than the whole GPU as the driver's `type: gpu` (a MIG device, a
+   * VFIO passthrough of it): its rule's name also carries the device's.
+   */
+  secondary: boolean;
 }
 
 type Attribute = { string?: string };
@@ -73,9 +76,9 @@ export const gpuHash = (uuid: string) =>
   createHash("sha256").update(uuid).digest("hex").slice(0, 16);
 
 /** Stable per GPU and device: a repeat finds the rule it made before. */
-export function ruleName(uuid: string, device: DeviceRef): string {
+export function ruleName(uuid: string, device: DeviceRef, withDevice = device.secondary): string {
   const base = `proofwatch-gpu-${gpuHash(uuid)}`;
-  return device.partition ? `${base}-${device.device}` : base;
+  return withDevice ? `${base}-${device.device}` : base;
 }
 
 const statusOf = (error: unknown): number | undefined => {
@@ -157,12 +160,18 @@ export class DeviceTaints {
             (attributes[name] ?? attributes[`${GPU_DRIVER}/${name}`])?.string;
           const parent = attribute("parentUUID");
           const uuid = parent ?? attribute("uuid");
+          const type = attribute("type");
           const key = `${pool}/${device.name}`;
           // A pool is republished in a new generation while the old slices linger.
           if (!uuid || !device.name || seen.has(key)) continue;
           seen.add(key);
           const list = devices.get(uuid) ?? [];
-          list.push({ driver, pool, device: device.name, partition: parent !== undefined });
+          list.push({
+            driver,
+            pool,
+            device: device.name,
+            secondary: parent !== undefined || (type !== undefined && type !== "gpu"),
+          });
           devices.set(uuid, list);
         }
       }
@@ -173,12 +182,12 @@ export class DeviceTaints {
     return devices;
   }
 
-  rule(apiVersion: string, uuid: string, device: DeviceRef): DeviceTaintRule {
+  rule(apiVersion: string, uuid: string, device: DeviceRef, withDevice = false): DeviceTaintRule {
     return {
       apiVersion,
       kind: "DeviceTaintRule",
       metadata: {
-        name: ruleName(uuid, device),
+        name: ruleName(uuid, device, withDevice || device.secondary),
         labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [GPU_LABEL]: gpuHash(uuid) },
         annotations: { [UUID_ANNOTATION]: uuid },
       },
@@ -218,7 +227,9 @@ export class DeviceTaints {
     const tainted = new Set<string>();
     for (const uuid of quarantined) {
       for (const device of published?.get(uuid) ?? []) {
-        const rule = this.rule(discovery.rules, uuid, device);
+        // Two devices that both look like the whole GPU keep apart by their names.
+        const taken = wanted.has(ruleName(uuid, device));
+        const rule = this.rule(discovery.rules, uuid, device, taken);
         wanted.set(rule.metadata?.name as string, rule);
         tainted.add(uuid);
       }
