@@ -54,10 +54,17 @@ export function createApp(
   app.post("/v1/proofs", raw, (req, res) => {
     const span = service.traces.request(req.headers);
     if (!span) return submitProof(req, res);
-    context.with(trace.setSpan(context.active(), span), () => submitProof(req, res));
-    span.setAttribute("http.response.status_code", res.statusCode);
-    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
+    try {
+      context.with(trace.setSpan(context.active(), span), () => submitProof(req, res));
+      span.setAttribute("http.response.status_code", res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    } catch (error) {
+      // Answered by onError below (a store that is busy or gone).
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
   });
 
   const submitProof = (req: Request, res: Response) => {
