@@ -234,7 +234,7 @@ export function createKubernetesAction(
       } catch (error) {
         // Not fatal: the next quarantine or release reconciles every GPU first.
         log.warn("could not reconcile DRA device taints at start; retried with the next change", {
-          error: (error as Error).message,
+          error: messageOf(error),
         });
       }
     },
