@@ -24,8 +24,13 @@ function diff(before: readonly string[], after: readonly string[]) {
 function rowChanges(before: GpuRow | undefined, after: GpuRow): string[] {
   const gpu = `GPU ${after.gpu}`;
   if (!before) {
-    const state = after.quarantined ? `quarantined (${after.quarantined})` : "in service";
-    return [`${gpu} (${short(after.uuid)}) ${after.up ? "up" : "LOST"}, ${state}`];
+    const state = [
+      after.up ? "up" : "LOST",
+      after.quarantined ? `quarantined (${after.quarantined})` : "in service",
+      ...(after.lastVerdict !== undefined ? [`last verdict ${after.lastVerdict}`] : []),
+      ...(after.alerts.length > 0 ? [`firing ${after.alerts.join(", ")}`] : []),
+    ];
+    return [`${gpu} (${short(after.uuid)}) ${state.join(", ")}`];
   }
   const lines: string[] = [];
   if (before.up !== after.up) lines.push(`${gpu} ${after.up ? "is back" : "is LOST"}`);

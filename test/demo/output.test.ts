@@ -130,5 +130,13 @@ describe("the demo's output", () => {
     ]);
     expect(changes(lost, { rows: [gpu(0)], hostAlerts: [] })).toEqual(["GPU 0 is back"]);
     expect(changes(lost, lost)).toEqual([]);
+    // The first view of a GPU says where it stands.
+    expect(changes(undefined, before)).toEqual([
+      "GPU 0 (GPU-00000000…) up, quarantined (ProofwatchGpuXid), firing A",
+      "GPU 1 (GPU-10000000…) up, in service",
+    ]);
+    expect(
+      changes(undefined, { rows: [gpu(1, { lastVerdict: "valid" })], hostAlerts: [] }),
+    ).toEqual(["GPU 1 (GPU-10000000…) up, in service, last verdict valid"]);
   });
 });
