@@ -241,6 +241,33 @@ describe("canary options", () => {
     expect(() => parseProverArgs([...base, ...args])).toThrow(message);
   });
 
+  it(
+    "is off, with the GPUs working, under auto when the prover has no canary command; refused under cuda",
+    async () => {
+      // /bin/echo stands for a prover built before the canary: `canary --help` is no usage.
+      const ws = await workspace("canary-old-prover", 1);
+      try {
+        await expect(
+          start(ws, { backend: "cuda", canary: { binary: "/bin/echo" } }),
+        ).rejects.toThrow("/bin/echo has no canary command");
+        const prover = await start(ws, { canary: { binary: "/bin/echo" } });
+        try {
+          expect((await workers(prover.url)).map((w) => w.canary)).toEqual([null]);
+          const id = await submitJob(prover.url, {
+            circuit: "multiplier",
+            witnessFile: fixture(ws, "multiplier").wtns,
+          });
+          expect((await finished(prover.url, id)).state).toBe("proved");
+        } finally {
+          await prover.close();
+        }
+      } finally {
+        await ws.cleanup();
+      }
+    },
+    TIMEOUT,
+  );
+
   it("refuses a canary fault without the emulator", async () => {
     const ws = await workspace("canary-options", 1);
     try {
