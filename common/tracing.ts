@@ -55,6 +55,17 @@ export interface TracingOptions {
 
 const propagator = new core.W3CTraceContextPropagator();
 
+/**
+ * The context an incoming request's W3C `traceparent` names, so that the spans started under
+ * it continue the caller's trace; the root context when it has none (or a malformed one).
+ */
+export function extractContext(headers: Record<string, string | string[] | undefined>): Context {
+  return propagator.extract(ROOT_CONTEXT, headers, {
+    get: (carrier, key) => carrier[key],
+    keys: (carrier) => Object.keys(carrier),
+  });
+}
+
 /** A --otlp-endpoint value: an http(s) base URL, refused with the reason otherwise. */
 export function parseOtlpEndpoint(text: string, source = "--otlp-endpoint"): string {
   let url: URL;
@@ -120,12 +131,7 @@ export function createTracing(options: TracingOptions): Tracing {
       propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, setter);
       return carrier;
     },
-    extract(headers) {
-      return propagator.extract(ROOT_CONTEXT, headers, {
-        get: (carrier, key) => carrier[key],
-        keys: (carrier) => Object.keys(carrier),
-      });
-    },
+    extract: extractContext,
     shutdown: () => provider.shutdown(),
   };
 }

@@ -262,4 +262,37 @@ describe("one trace per proof job", () => {
     });
     expect(finished[0]?.durationSeconds).toBeGreaterThan(0);
   });
+
+  it("continues the trace of a scheduler that sends a traceparent", {
+    timeout: 120_000,
+  }, async () => {
+    const scheduler = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    const response = await fetch(`${proverUrl}/v1/jobs`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        traceparent: `00-${scheduler.traceId}-${scheduler.spanId}-01`,
+        ...bearer(credentials.scheduler),
+      },
+      body: JSON.stringify({
+        id: "traced-2",
+        circuit: DEMO_CIRCUIT,
+        witnessValues: ["1", "35", "5", "7"],
+        expectedPublicSignals: ["35"],
+      }),
+    });
+    expect(response.status, await response.text()).toBe(202);
+    const inTrace = () => collector.spans.filter((s) => s.span.traceId === scheduler.traceId);
+    await until(
+      () => inTrace().find((s) => s.span.name === "verifier.verdict"),
+      "the verdict span in the scheduler's trace",
+      90_000,
+    );
+    const job = inTrace().find((s) => s.span.name === "prover.job");
+    expect(job?.span.parentSpanId).toBe(scheduler.spanId);
+    expect(job?.attributes).toMatchObject({ "job.id": "traced-2" });
+    expect(inTrace().map((s) => s.service)).toEqual(
+      expect.arrayContaining(["prover-eu-1", "proofwatch-verifier"]),
+    );
+  });
 });

@@ -1,8 +1,10 @@
+import { context } from "@opentelemetry/api";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import { z } from "zod";
 import { parseJsonBody, rawBody, serveBasics } from "../../../common/http.js";
 import type { Logger } from "../../../common/log.js";
 import { describeIssues } from "../../../common/schema.js";
+import { extractContext } from "../../../common/tracing.js";
 import { toRecord } from "./jobs.js";
 import { CONTENT_TYPE, type ProverMetrics } from "./metrics.js";
 import { FaultRequest, JobRequest } from "./schema.js";
@@ -46,7 +48,10 @@ export function createApp(
     const request = JobRequest.safeParse(body.value);
     if (!request.success) return res.status(400).json({ error: describeIssues(request.error) });
     try {
-      const reply = await service.submit(request.data, "http");
+      // A scheduler that traces its work sends a traceparent: the job's trace continues it.
+      const reply = await context.with(extractContext(req.headers), () =>
+        service.submit(request.data, "http"),
+      );
       res.status(reply.status).json(reply.body);
     } catch (error) {
       next(error);
