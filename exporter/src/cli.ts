@@ -18,8 +18,8 @@ Options:
   --scrape-deadline DURATION   budget for all NVML calls of one scrape, start-up included (default 2s)
   --kubelet.pod-resources-socket PATH
                                read which pod uses each GPU from the kubelet's pod-resources
-                               API on this socket (in Kubernetes: ${DEFAULT_POD_RESOURCES_SOCKET});
-                               off when not given
+                               API on this socket; off when not given (in Kubernetes:
+                               ${DEFAULT_POD_RESOURCES_SOCKET})
   --kubelet.pod-resources-interval DURATION
                                time between two reads of it (default 30s); scrapes never wait
                                for it, they serve the last good answer
