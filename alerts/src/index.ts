@@ -25,6 +25,7 @@ export {
   percent,
 } from "./config.js";
 export { ON_REQUEST_ALERTS } from "./groups/driver.js";
+export { NODE_POWER_RECORD, nodePowerBudgetShare } from "./groups/gpu-thermal-power.js";
 export { HOST_TEMPLATE, hostLabel, type RenderedGroup, runbookUrl } from "./rule.js";
 
 /** One function per rule file in alerts/, in the order of alerts/README.md. */

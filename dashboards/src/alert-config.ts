@@ -9,6 +9,7 @@ export {
   defaultConfig,
   forWords,
   loadConfig,
+  nodePowerBudgetShare,
   percent,
 } from "../../alerts/src/index.js";
 

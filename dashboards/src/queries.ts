@@ -250,3 +250,32 @@ export const quarantine = {
   actionsByResult: `sum by (action, result) (${increasePerStep("proofwatch_quarantine_actions_total")})`,
   releasesByMode: `sum by (mode) (${increasePerStep("proofwatch_quarantine_releases_total")})`,
 } as const;
+
+// ---------------------------------------------------------------------------------------
+// Driver inventory, node power and energy per proof
+// ---------------------------------------------------------------------------------------
+
+/** Each selected GPU's model, one series per uuid, for joining a by-uuid series to `name`. */
+const GPU_MODEL = `topk by (uuid) (1, count by (uuid, name) (${selector("proofwatch_gpu_info")}))`;
+/** A by-uuid (and circuit) expression summed by circuit and GPU model. */
+const byCircuitAndModel = (byUuid: string) =>
+  `sum by (circuit, name) (\n${byUuid}\n* on (uuid) group_left (name)\n${GPU_MODEL}\n)`;
+const ENERGY = 'proofwatch_prover_energy_joules_total{uuid=~"$gpu"}';
+/** Joules a kilowatt-hour holds. */
+const JOULES_PER_KWH = 3.6e6;
+
+export const inventory = {
+  gpusByModelAndDriver: `count by (name, driver_version) (${selector("proofwatch_gpu_info")})`,
+  hostsByDriver:
+    'count by (driver_version, cuda_driver_version) (proofwatch_driver_info{instance=~"$host"})',
+  /** How many driver versions each model runs on across the selection; 1 is no drift. */
+  driverVersionsPerModel: `count by (name) (count by (name, driver_version) (${selector("proofwatch_gpu_info")}))`,
+  gpusByFirmware: `count by (name, vbios_version, inforom_version) (${selector("proofwatch_gpu_info")})`,
+} as const;
+
+export const energy = {
+  nodePower: 'proofwatch:node_power_watts:sum{instance=~"$host"}',
+  joulesPerProofOverRange: `${byCircuitAndModel(increaseOverRange(ENERGY))}\n/\n${byCircuitAndModel(increaseOverRange(PROVED))}`,
+  proofsPerKwhOverRange: `${JOULES_PER_KWH} * ${byCircuitAndModel(increaseOverRange(PROVED))}\n/\n${byCircuitAndModel(increaseOverRange(ENERGY))}`,
+  joulesPerProof: `${byCircuitAndModel(rate(ENERGY))}\n/\n${byCircuitAndModel(rate(PROVED))}`,
+} as const;

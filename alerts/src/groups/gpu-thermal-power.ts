@@ -17,17 +17,26 @@ function instanceOf(host: string): string {
 }
 
 /**
- * The node's draw as a share of its budget, above 1: each listed host against its own budget,
- * every other node against the default.
+ * Each node's GPU power as a share of its budget: each listed host against its own budget,
+ * every other node against the default. `above` ends each branch (" > 1" in the alert);
+ * `matchers` narrow the series (the dashboards' host variable).
  */
-function overBudget(c: AlertsConfig): string {
+export function nodePowerBudgetShare(
+  c: AlertsConfig,
+  options: { above?: string; matchers?: string } = {},
+): string {
+  const { above = "", matchers } = options;
+  const series = (own?: string) => {
+    const all = [matchers, own].filter((m) => m !== undefined);
+    return all.length > 0 ? `${NODE_POWER_RECORD}{${all.join(", ")}}` : NODE_POWER_RECORD;
+  };
   const hosts = Object.entries(c.thresholds.nodePowerBudgetWattsByHost);
   const branches = hosts.map(
-    ([host, watts]) => `${NODE_POWER_RECORD}{instance=~"${instanceOf(host)}"} / ${watts} > 1`,
+    ([host, watts]) => `${series(`instance=~"${instanceOf(host)}"`)} / ${watts}${above}`,
   );
   const listed = hosts.map(([host]) => instanceOf(host)).join("|");
-  const others = hosts.length > 0 ? `{instance!~"${listed}"}` : "";
-  branches.push(`${NODE_POWER_RECORD}${others} / ${c.thresholds.nodePowerBudgetWatts} > 1`);
+  const others = hosts.length > 0 ? `instance!~"${listed}"` : undefined;
+  branches.push(`${series(others)} / ${c.thresholds.nodePowerBudgetWatts}${above}`);
   return branches.join("\nor\n");
 }
 
@@ -157,7 +166,7 @@ export function gpuThermalPowerGroup(c: AlertsConfig): RuleGroup {
           "(thresholds.nodePowerBudgetWattsByHost) from its rack's power allocation.",
         ],
         alert: "ProofwatchNodePowerOverBudget",
-        expr: overBudget(c),
+        expr: nodePowerBudgetShare(c, { above: " > 1" }),
         for: "ProofwatchNodePowerOverBudget",
         labels: { severity: "warning" },
         annotations: {
