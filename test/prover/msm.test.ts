@@ -172,6 +172,40 @@ describeWithTestkit("prover curve arithmetic and MSM", () => {
       expect(result).toEqual(naiveSum(points, scalars));
     });
 
+    // From about 250 non-trivial scalars the top window's few buckets are spread over lanes
+    // that are summed before the bucket reduction, which runs in batched affine additions:
+    // equal lane or bucket sums meet there (doublings, cancellations), not only in buckets.
+    it(`n = 600, two copies of the pool with random scalars (seed ${rng.seed})`, async () => {
+      const bases = [...pool, ...pool];
+      const scalars = bases.map(() => rng.below(R));
+
+      const result = await g1Msm(
+        bases.map((b) => b.point),
+        scalars,
+      );
+
+      const k = bases.reduce((acc, b, i) => Fr.add(acc, Fr.mul(b.k, scalars[i] ?? 0n)), 0n);
+      expect(result).toEqual(g1Mul(G1_GENERATOR, k));
+    });
+
+    it("one point 600 times with one scalar: equal sums in lanes and running sums", async () => {
+      const p = pool[5]?.point ?? null;
+      const s = rng.below(R);
+
+      const result = await g1Msm(new Array<G1Point>(600).fill(p), new Array<bigint>(600).fill(s));
+
+      expect(result).toEqual(g1Mul(p, Fr.mul(s, 600n)));
+    });
+
+    it("P and -P alternating 600 times with one scalar cancel across lanes", async () => {
+      const p = pool[6]?.point ?? null;
+      const points = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? p : g1Neg(p)));
+
+      const result = await g1Msm(points, new Array<bigint>(600).fill(rng.below(R)));
+
+      expect(result).toBeNull();
+    });
+
     it("gives the same answer on one thread", async () => {
       const single = new Testkit(["--threads", "1"]);
       const points = pool.slice(0, 100).map((b) => b.point);
@@ -194,6 +228,26 @@ describeWithTestkit("prover curve arithmetic and MSM", () => {
   });
 
   describe("G2", () => {
+    it("g2_msm: one point 600 times, and with its negation alternating (lanes, equal sums)", async () => {
+      const q = g2Mul(G2_GENERATOR, rng.below(R - 1n) + 1n);
+      const s = rng.below(R);
+      const alternating = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? q : g2Neg(q)));
+
+      const [same, cancel] = await Promise.all([
+        kit.request("g2_msm", {
+          points: new Array<G2Point>(600).fill(q).map(encode.g2),
+          scalars: new Array<bigint>(600).fill(s).map(encode.field),
+        }),
+        kit.request("g2_msm", {
+          points: alternating.map(encode.g2),
+          scalars: new Array<bigint>(600).fill(s).map(encode.field),
+        }),
+      ]);
+
+      expect(decode.g2(same)).toEqual(g2Mul(q, Fr.mul(s, 600n)));
+      expect(decode.g2(cancel)).toBeNull();
+    }, 120_000);
+
     it(`g2_scalar_mul and g2_msm match BigInt (seed ${rng.seed})`, async () => {
       const points: G2Point[] = Array.from({ length: 6 }, () =>
         g2Mul(G2_GENERATOR, rng.below(R - 1n) + 1n),
