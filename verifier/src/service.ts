@@ -2,7 +2,7 @@
 // dedupe, decide sampling and store it in one transaction, then queue it; the reply comes
 // after the commit. Order for a check: load the rows, check the batch in a worker, compare
 // with the job's expected signals, record verdicts and probation in one transaction.
-import type { Context } from "@opentelemetry/api";
+import { type Context, context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "../../common/log.js";
 import type { SubmissionMeta } from "../../contracts/index.js";
 import type { CircuitRegistry } from "./circuits.js";
@@ -348,17 +348,21 @@ export class VerifierService {
         entries.map((entry) => entry.id),
         (entries[0] as QueueEntry).circuit,
       );
-      void this.runBatch(entries)
-        .catch((error: unknown) => {
-          // The store failing under us: the proofs stay accepted and are checked after a restart.
-          this.log.error("recording verdicts failed", { error: (error as Error).message });
-        })
-        .finally(() => {
-          for (const entry of entries) this.inFlight.delete(entry.id);
-          this.running--;
-          this.pump();
-          if (this.settled()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-        });
+      // Outside the request that happened to start it: a batch is several jobs' work, so its
+      // own log lines carry no job's trace id (each proof's verdict has its own, tracing.ts).
+      void context.with(ROOT_CONTEXT, () =>
+        this.runBatch(entries)
+          .catch((error: unknown) => {
+            // The store failing under us: the proofs stay accepted and are checked after a restart.
+            this.log.error("recording verdicts failed", { error: (error as Error).message });
+          })
+          .finally(() => {
+            for (const entry of entries) this.inFlight.delete(entry.id);
+            this.running--;
+            this.pump();
+            if (this.settled()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+          }),
+      );
     }
   }
 

@@ -438,6 +438,8 @@ export class ProverService {
         jobId: job.id,
       },
       headers: this.tracing.headers(span),
+      // Its log lines (retries, refusals) under the delivery's span, whenever they come.
+      context: under(span),
       done: (outcome) => {
         job.verifier = { state: outcome.state, detail: outcome.detail };
         span.setAttribute("result", outcome.state);

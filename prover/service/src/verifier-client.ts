@@ -9,8 +9,10 @@
 // error that retrying cannot fix, so it is permanent too, logged as an error for every proof
 // it costs and counted apart (`result="unauthorized"`). The backlog is in memory and
 // bounded: past `maxBacklog` the oldest delivery is dropped, logged and counted, never silently.
+
 import { type Agent, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { type Context, context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
 import type { ProofSubmission } from "../../../contracts/index.js";
 import type { DeliveryResult } from "./metrics.js";
@@ -19,6 +21,8 @@ import type { VerifierCredentials } from "./verifier-credentials.js";
 export interface Delivery {
   body: ProofSubmission;
   headers: Record<string, string>;
+  /** The trace context of the delivery's job: its log lines are written under it. */
+  context?: Context;
   /** Called once with the outcome. */
   done(outcome: { state: "accepted" | "rejected" | "dropped"; detail: string }): void;
 }
@@ -30,6 +34,10 @@ export interface VerifierClientOptions {
   credentials: VerifierCredentials;
   onResult(result: DeliveryResult): void;
 }
+
+/** Runs `fn` in the delivery's trace context (its job's), so its log lines carry that trace. */
+const within = <T>(delivery: Delivery, fn: () => T): T =>
+  context.with(delivery.context ?? ROOT_CONTEXT, fn);
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
@@ -108,6 +116,7 @@ export class VerifierClient {
   }
 
   submit(delivery: Delivery): void {
+    delivery.context ??= context.active();
     if (this.closed) {
       delivery.done({ state: "dropped", detail: "service shutting down" });
       this.options.onResult("dropped");
@@ -116,15 +125,18 @@ export class VerifierClient {
     this.backlog.push(delivery);
     while (this.backlog.length > this.options.maxBacklog) {
       const dropped = this.backlog.shift() as Delivery;
-      this.log.error("verifier backlog full: proof dropped", {
-        job: dropped.body.jobId,
-        uuid: dropped.body.gpu.uuid,
-        backlog: this.options.maxBacklog,
-      });
+      within(dropped, () =>
+        this.log.error("verifier backlog full: proof dropped", {
+          job: dropped.body.jobId,
+          uuid: dropped.body.gpu.uuid,
+          backlog: this.options.maxBacklog,
+        }),
+      );
       this.options.onResult("dropped");
       dropped.done({ state: "dropped", detail: "verifier backlog full" });
     }
-    if (!this.running) void this.drain();
+    // The loop serves every job's deliveries: it runs in no job's context, each one in its own.
+    if (!this.running) void context.with(ROOT_CONTEXT, () => this.drain());
   }
 
   /** Stops; whatever is still waiting is logged (by job id) and reported dropped. */
@@ -134,10 +146,12 @@ export class VerifierClient {
     this.wake?.();
     this.options.credentials.close();
     for (const delivery of this.backlog.splice(0)) {
-      this.log.error("proof not delivered to the verifier before shutdown", {
-        job: delivery.body.jobId,
-        uuid: delivery.body.gpu.uuid,
-      });
+      within(delivery, () =>
+        this.log.error("proof not delivered to the verifier before shutdown", {
+          job: delivery.body.jobId,
+          uuid: delivery.body.gpu.uuid,
+        }),
+      );
       this.options.onResult("dropped");
       delivery.done({ state: "dropped", detail: "service shut down before delivery" });
     }
@@ -148,7 +162,7 @@ export class VerifierClient {
     try {
       while (!this.closed && this.backlog.length > 0) {
         const delivery = this.backlog[0] as Delivery;
-        const outcome = await this.send(delivery);
+        const outcome = await within(delivery, () => this.send(delivery));
         if (this.closed) return;
         if (outcome.retryAfterMs === undefined) {
           this.backlog.shift();
@@ -156,12 +170,14 @@ export class VerifierClient {
           delivery.done({ state: outcome.state, detail: outcome.detail });
           continue;
         }
-        this.log.warn("verifier unavailable; will retry", {
-          job: delivery.body.jobId,
-          error: outcome.detail,
-          retryInMs: outcome.retryAfterMs,
-          backlog: this.backlog.length,
-        });
+        within(delivery, () =>
+          this.log.warn("verifier unavailable; will retry", {
+            job: delivery.body.jobId,
+            error: outcome.detail,
+            retryInMs: outcome.retryAfterMs,
+            backlog: this.backlog.length,
+          }),
+        );
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           this.sleeping = setTimeout(resolve, outcome.retryAfterMs);
