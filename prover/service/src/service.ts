@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { context, type Span, SpanStatusCode } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, type Span, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../../../common/log.js";
 import type { Groth16Proof } from "../../../contracts/index.js";
 import type { EnergyMeter } from "./energy.js";
@@ -491,14 +491,18 @@ export class ProverService {
   private deadlinePassed(job: Job): void {
     job.deadlineExceededAt = Date.now();
     this.metrics.deadlineExceeded();
-    this.spans.get(job)?.addEvent("deadline exceeded");
-    this.log.warn("job waited past its deadline", {
-      job: job.id,
-      circuit: job.circuit,
-      deadlineMs: job.deadlineMs,
-      queued: this.queue.size,
-      healthyWorkers: this.workers.filter((w) => !w.quarantined).length,
-    });
+    const span = this.spans.get(job);
+    span?.addEvent("deadline exceeded");
+    // The queue's timer is not the job's: the line goes under the job's span explicitly.
+    context.with(span ? under(span) : ROOT_CONTEXT, () =>
+      this.log.warn("job waited past its deadline", {
+        job: job.id,
+        circuit: job.circuit,
+        deadlineMs: job.deadlineMs,
+        queued: this.queue.size,
+        healthyWorkers: this.workers.filter((w) => !w.quarantined).length,
+      }),
+    );
   }
 
   /** Forgets the oldest finished jobs past `keepJobs`. */
