@@ -61,15 +61,9 @@ Groth16Prover::~Groth16Prover() = default;
 void Groth16Prover::init() {
   if (backend_.kind == Backend::kCuda) gpu_ = make_cuda_circuit(zkey_, backend_.device);
   if (backend_.kind == Backend::kCudaEmulated) gpu_ = make_emulated_circuit(zkey_, *pool_);
-  domain_.reset(new NttDomain(zkey_.log_domain));
-  const size_t n = zkey_.domain_size;
-  coset_.resize(n);
-  Fr w2 = root_of_unity(zkey_.log_domain + 1);
-  Fr acc = domain_->n_inv();
-  for (size_t k = 0; k < n; ++k) {
-    coset_[k] = acc;
-    acc *= w2;
-  }
+  domain_.reset(new NttDomain(zkey_.log_domain, pool_.get()));
+  coset_.resize(zkey_.domain_size);
+  fill_powers(domain_->n_inv(), root_of_unity(zkey_.log_domain + 1), coset_.data(), coset_.size(), pool_.get());
 }
 
 Proof Groth16Prover::prove(const std::vector<Scalar>& witness, const ProveOptions& opt) const {

@@ -5,18 +5,32 @@
 
 namespace pw {
 
-NttDomain::NttDomain(int log_n) : log_n_(log_n), n_(size_t(1) << log_n) {
+void fill_powers(const Fr& start, const Fr& step, Fr* out, size_t n, ThreadPool* pool) {
+  auto slice = [&](size_t b, size_t e) {
+    const uint64_t k[4] = {b, 0, 0, 0};
+    Fr acc = start * step.pow(k);
+    for (size_t i = b; i < e; ++i) {
+      out[i] = acc;
+      acc *= step;
+    }
+  };
+  if (pool) {
+    pool->parallel_range(n, slice, 4096);
+  } else {
+    slice(0, n);
+  }
+}
+
+NttDomain::NttDomain(int log_n, ThreadPool* pool) : log_n_(log_n), n_(size_t(1) << log_n) {
   if (log_n < 0 || log_n > FrParams::TWO_ADICITY) throw std::invalid_argument("NTT size out of range");
   omega_ = root_of_unity(log_n);
-  Fr winv = omega_.inverse();
-  size_t h = n_ / 2;
+  const Fr winv = omega_.inverse();
+  const size_t h = n_ / 2;
   tw_.resize(h > 0 ? h : 1);
   itw_.resize(h > 0 ? h : 1);
   tw_[0] = itw_[0] = Fr::one();
-  for (size_t i = 1; i < h; ++i) {
-    tw_[i] = tw_[i - 1] * omega_;
-    itw_[i] = itw_[i - 1] * winv;
-  }
+  fill_powers(Fr::one(), omega_, tw_.data(), h, pool);
+  fill_powers(Fr::one(), winv, itw_.data(), h, pool);
   n_inv_ = Fr::from_u64(n_).inverse();
 }
 
