@@ -115,12 +115,16 @@ describe.skipIf(!proverBuilt)(
     ? "proofwatch-prover --version, -h and a bad flag"
     : "proofwatch-prover --version, -h and a bad flag: SKIPPED, prover/build/proofwatch-prover is missing or older than prover/src/cli/main.cpp (cmake --build prover/build)",
   () => {
-    it("--version prints package.json's version and exits 0", async () => {
-      expect(await runBinary(["--version"])).toEqual({
-        code: 0,
-        stdout: `proofwatch-prover, version ${packageVersion()}\n`,
-        stderr: "",
-      });
+    it("--version prints package.json's version, then its CUDA runtime and driver, and exits 0", async () => {
+      const { code, stdout, stderr } = await runBinary(["--version"]);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      const [first, cuda, rest] = stdout.split("\n");
+      expect(first).toBe(`proofwatch-prover, version ${packageVersion()}`);
+      // A CPU-only build says so; a CUDA build names its runtime and what the driver supports.
+      expect(cuda).toMatch(
+        /^(?:CUDA: not built \(CPU backend only\)|CUDA runtime \d+\.\d+ \(built with\), driver (?:supports CUDA \d+\.\d+|none \(.+\)))$/,
+      );
+      expect(rest).toBe("");
     });
 
     it("-h prints its usage and exits 0", async () => {

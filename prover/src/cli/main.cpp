@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "canary/command.h"
+#include "cuda/backend.h"
 #include "groth16/backend_choice.h"
 #include "groth16/dev_setup.h"
 #include "groth16/prover.h"
@@ -62,6 +63,14 @@ uint64_t parse_u64(const std::string& opt, const std::string& v) {
   return std::strtoull(v.c_str(), nullptr, 10);
 }
 
+// --version's second line: the CUDA runtime built in and what the driver supports.
+std::string cuda_version_line() {
+  const CudaVersions v = cuda_versions();
+  if (!cuda_backend_built()) return "CUDA: not built (CPU backend only)";
+  std::string line = "CUDA runtime " + cuda_version_string(v.runtime) + " (built with), driver ";
+  return line + (v.driver > 0 ? "supports CUDA " + cuda_version_string(v.driver) : "none (" + v.why + ")");
+}
+
 std::string json_timings(const Timings& t, double total) {
   std::string s = "{";
   char buf[64];
@@ -92,7 +101,7 @@ int run(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (a == "--version") {
-      std::printf("proofwatch-prover, version %s\n", PROOFWATCH_VERSION);
+      std::printf("proofwatch-prover, version %s\n%s\n", PROOFWATCH_VERSION, cuda_version_line().c_str());
       return 0;
     } else if (a == "--backend") {
       backend = value();

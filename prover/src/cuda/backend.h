@@ -35,6 +35,20 @@ class GpuCircuit {
 
 // True when this binary was built with the CUDA backend (nvcc found at configure time).
 bool cuda_backend_built();
+// The CUDA runtime this binary was built with (cudaRuntimeGetVersion) and the newest CUDA
+// the installed driver supports (cudaDriverGetVersion), as CUDA encodes them: major * 1000 +
+// minor * 10. 0 where there is none (no CUDA build, no driver); `why` then says which.
+struct CudaVersions {
+  int runtime = 0;
+  int driver = 0;
+  std::string why;
+};
+CudaVersions cuda_versions();
+// "12.4" for 12040; "" for 0.
+inline std::string cuda_version_string(int encoded) {
+  if (encoded <= 0) return "";
+  return std::to_string(encoded / 1000) + "." + std::to_string(encoded % 1000 / 10);
+}
 // Usable CUDA devices; 0 without a CUDA build, a driver or a device (never throws).
 // why, when given, receives the reason for 0.
 int cuda_device_count(std::string* why = nullptr);

@@ -48,6 +48,22 @@ class CudaCircuit : public GpuCircuit {
 
 bool cuda_backend_built() { return true; }
 
+CudaVersions cuda_versions() {
+  CudaVersions v;
+  // The runtime is linked into this binary, so this is the version it was built with.
+  if (cudaRuntimeGetVersion(&v.runtime) != cudaSuccess) v.runtime = 0;
+  // 0 with cudaSuccess when no driver is installed.
+  const cudaError_t e = cudaDriverGetVersion(&v.driver);
+  if (e != cudaSuccess) {
+    v.driver = 0;
+    v.why = std::string("cudaDriverGetVersion: ") + cudaGetErrorName(e);
+    cudaGetLastError();
+  } else if (v.driver == 0) {
+    v.why = "no CUDA driver installed";
+  }
+  return v;
+}
+
 int cuda_device_count(std::string* why) {
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);

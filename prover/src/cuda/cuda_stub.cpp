@@ -8,6 +8,10 @@ namespace pw {
 
 bool cuda_backend_built() { return false; }
 
+CudaVersions cuda_versions() {
+  return {0, 0, "CUDA backend not built (no nvcc when this prover was configured)"};
+}
+
 int cuda_device_count(std::string* why) {
   if (why) *why = "CUDA backend not built (no nvcc when this prover was configured)";
   return 0;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "cuda/backend.h"
 #include "groth16/backend_choice.h"
 #include "groth16/prover.h"
 #include "io/proof_json.h"
@@ -206,6 +207,9 @@ int run(int argc, char** argv) {
   }
   const std::string backend = prover->backend() == Backend::kCpu ? "cpu" : "cuda";
   const Zkey& z = prover->zkey();
+  // null where there is none: a CPU-only build, or no driver.
+  const CudaVersions cuda = cuda_versions();
+  auto version_or_null = [](int encoded) { return encoded > 0 ? json(cuda_version_string(encoded)) : json(); };
   emit({{"ready", true},
         {"pid", (long)getpid()},
         {"backend", backend},
@@ -213,7 +217,9 @@ int run(int argc, char** argv) {
         {"nVars", z.n_vars},
         {"nPublic", z.n_public},
         {"domainSize", z.domain_size},
-        {"loadSeconds", seconds(t0, Clock::now())}});
+        {"loadSeconds", seconds(t0, Clock::now())},
+        {"cudaRuntime", version_or_null(cuda.runtime)},
+        {"cudaDriver", version_or_null(cuda.driver)}});
 
   std::string line;
   while (std::getline(std::cin, line)) {
