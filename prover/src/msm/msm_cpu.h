@@ -210,22 +210,29 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
   size_t k = 0, nwait = 0;
   std::vector<uint32_t> pend_b(batch), wait_b(max_wait), retry_b(max_wait);
   std::vector<uint8_t> wait_n(max_wait), retry_n(max_wait);
-  std::vector<Aff> pend_p(batch), wait_p(max_wait), retry_p(max_wait);
+  // Points are queued by reference, 2 * (index into bases) + 1 when negated, rather than
+  // copied (64 or 128 bytes each).
+  std::vector<uint32_t> pend_s(batch), wait_s(max_wait), retry_s(max_wait);
   std::vector<F> dx(batch);
+  auto point = [&](uint32_t s) -> Aff {
+    const Aff& a = bases[s >> 1];
+    return (s & 1) ? Aff{a.x, -a.y} : a;
+  };
 
-  // Schedules bucket[b] += p; false when b is busy in this batch.
-  auto schedule = [&](uint32_t b, const Aff& p) -> bool {
+  // Schedules bucket[b] += point(s); false when b is busy in this batch.
+  auto schedule = [&](uint32_t b, uint32_t s) -> bool {
     if (busy[b] == epoch) return false;
     Aff& q = bucket[b];
+    const Aff& a = bases[s >> 1];
     if (q.is_inf()) {
-      q = p;
-    } else if (q.x == p.x) {
-      overflow[b].add_affine(p);
+      q = point(s);
+    } else if (q.x == a.x) {
+      overflow[b].add_affine(point(s));
     } else {
       busy[b] = epoch;
-      dx[k] = p.x - q.x;
+      dx[k] = a.x - q.x;
       pend_b[k] = b;
-      pend_p[k] = p;
+      pend_s[k] = s;
       ++k;
     }
     return true;
@@ -239,8 +246,8 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
       for (size_t i = 0; i < k; ++i) {
         const F& di = dx[i];
         Aff& q = bucket[pend_b[i]];
-        const Aff& p = pend_p[i];
-        F lambda = (p.y - q.y) * di;
+        const Aff& p = bases[pend_s[i] >> 1];
+        F lambda = ((pend_s[i] & 1) ? -p.y - q.y : p.y - q.y) * di;
         F x3 = lambda.sqr() - q.x - p.x;
         q.y = lambda * (q.x - x3) - q.y;
         q.x = x3;
@@ -251,32 +258,32 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
     const size_t n = nwait;
     for (size_t i = 0; i < n; ++i) {
       retry_b[i] = wait_b[i];
-      retry_p[i] = wait_p[i];
+      retry_s[i] = wait_s[i];
       retry_n[i] = wait_n[i];
     }
     nwait = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (schedule(retry_b[i], retry_p[i])) continue;
+      if (schedule(retry_b[i], retry_s[i])) continue;
       if (!last && retry_n[i] < kTries) {
         wait_b[nwait] = retry_b[i];
-        wait_p[nwait] = retry_p[i];
+        wait_s[nwait] = retry_s[i];
         wait_n[nwait] = (uint8_t)(retry_n[i] + 1);
         ++nwait;
       } else {
-        overflow[retry_b[i]].add_affine(retry_p[i]);
+        overflow[retry_b[i]].add_affine(point(retry_s[i]));
       }
     }
   };
 
-  auto add = [&](uint32_t b, const Aff& p) {
-    if (!schedule(b, p)) {
+  auto add = [&](uint32_t b, uint32_t s) {
+    if (!schedule(b, s)) {
       if (nwait < max_wait) {
         wait_b[nwait] = b;
-        wait_p[nwait] = p;
+        wait_s[nwait] = s;
         wait_n[nwait] = 1;
         ++nwait;
       } else {
-        overflow[b].add_affine(p);
+        overflow[b].add_affine(point(s));
       }
     }
     if (k == batch) flush(false);
@@ -284,16 +291,13 @@ void windows_batch_affine(const int32_t* rows, size_t stride, int nwin, const ui
 
   const int top = top_bits >= 0 ? nwin - 1 : nwin;
   for (size_t j = 0; j < m; ++j) {
-    const Aff& base = bases[gen[j]];
+    const uint32_t src = gen[j] << 1;
     for (int t = 0; t < nwin; ++t) {
       const int32_t d = rows[(size_t)t * stride + j];
+      if (d == 0) continue;
       uint32_t offset = (uint32_t)t * (uint32_t)nb;
       if (t == top) offset += ((uint32_t)j & lane_mask) << top_bits;
-      if (d > 0) {
-        add(offset + (uint32_t)(d - 1), base);
-      } else if (d < 0) {
-        add(offset + (uint32_t)(-d - 1), base.neg());
-      }
+      add(offset + (uint32_t)(d > 0 ? d - 1 : -d - 1), src | (uint32_t)(d < 0));
     }
   }
   flush(false);
