@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
+import { ProverDaemon } from "../../prover/service/src/daemon.js";
 import { defaultDaemonBinary } from "../../prover/service/src/index.js";
 import { ensureCircuit, proverPath } from "./fixtures.js";
 
@@ -53,6 +54,25 @@ describe.skipIf(!built)(
       const ready = await readyLine(fixture.zkey);
       const [, runtime = null, driver = null] = CUDA_LINE.exec(lines[1] ?? "") ?? [];
       expect(ready).toMatchObject({ ready: true, cudaRuntime: runtime, cudaDriver: driver });
+    });
+
+    it("the prover service reads them from the ready line", async () => {
+      const fixture = await ensureCircuit("multiplier");
+      const daemon = await ProverDaemon.start({
+        binary: defaultDaemonBinary(),
+        zkey: fixture.zkey,
+        backend: "auto",
+        device: 0,
+        threads: 1,
+        trustZkey: false,
+        startTimeoutMs: 30_000,
+      });
+      try {
+        const [, runtime = null, driver = null] = CUDA_LINE.exec(lines[1] ?? "") ?? [];
+        expect(daemon.cuda).toEqual({ runtime, driver });
+      } finally {
+        await daemon.close();
+      }
     });
   },
 );

@@ -63,6 +63,8 @@ export class ProverDaemon {
     private readonly child: ChildProcessWithoutNullStreams,
     readonly backend: string,
     readonly loadSeconds: number,
+    /** From its ready line; null where it has none (a CPU-only build, no driver, older builds). */
+    readonly cuda: { runtime: string | null; driver: string | null },
   ) {
     this.exited = new Promise((resolve) => child.once("close", () => resolve()));
   }
@@ -132,7 +134,10 @@ export class ProverDaemon {
         }
         if (!ready.ready) return fail(new DaemonStartError(ready.error, ready.code));
         clearTimeout(timer);
-        daemon = new ProverDaemon(child, ready.backend, ready.loadSeconds);
+        daemon = new ProverDaemon(child, ready.backend, ready.loadSeconds, {
+          runtime: ready.cudaRuntime ?? null,
+          driver: ready.cudaDriver ?? null,
+        });
         daemon.stderr = stderr;
         child.stderr.off("data", keepStderr);
         child.stderr.on("data", (chunk: Buffer) => {

@@ -72,6 +72,9 @@ export const DaemonReady = z.union([
     backend: z.string(),
     nPublic: z.number(),
     loadSeconds: z.number(),
+    /** The CUDA runtime the daemon was built with and what the driver supports ("12.4"). */
+    cudaRuntime: z.string().nullish(),
+    cudaDriver: z.string().nullish(),
   }),
   z.looseObject({ ready: z.literal(false), code: z.number(), error: z.string() }),
 ]);

@@ -116,6 +116,8 @@ export class Worker {
         pid: daemon.pid,
         backend: daemon.backend,
         loadSeconds: daemon.loadSeconds,
+        cudaRuntime: daemon.cuda.runtime ?? "none",
+        cudaDriver: daemon.cuda.driver ?? "none",
       });
       this.daemons.set(job.circuit, daemon);
       await this.evict();
