@@ -278,4 +278,7 @@ export const energy = {
   joulesPerProofOverRange: `${byCircuitAndModel(increaseOverRange(ENERGY))}\n/\n${byCircuitAndModel(increaseOverRange(PROVED))}`,
   proofsPerKwhOverRange: `${JOULES_PER_KWH} * ${byCircuitAndModel(increaseOverRange(PROVED))}\n/\n${byCircuitAndModel(increaseOverRange(ENERGY))}`,
   joulesPerProof: `${byCircuitAndModel(rate(ENERGY))}\n/\n${byCircuitAndModel(rate(PROVED))}`,
+  joulesPerProofPerGpu: withGpuLabels(
+    `sum by (uuid, circuit) (${rate(ENERGY)})\n/\nsum by (uuid, circuit) (${rate(PROVED)})`,
+  ),
 } as const;

@@ -3,7 +3,7 @@
 // (witness_to_device).
 import type { Row } from "../dashboard.js";
 import { timeseries } from "../panels.js";
-import { LEGEND, prover } from "../queries.js";
+import { energy, LEGEND, prover } from "../queries.js";
 
 export function proverRow(): Row {
   return {
@@ -38,6 +38,13 @@ export function proverRow(): Row {
         max: 1,
         decimals: 0,
         queries: [{ expr: prover.jobsInFlightPerGpu, legend: LEGEND.gpu }],
+      }),
+      timeseries({
+        title: "Energy per proof",
+        description:
+          "GPU energy per proved job on the GPU, by circuit (proofwatch_prover_energy_joules_total over proofs proved): NVML's energy counter read at each job's start and end. One GPU needing more than its peers for the same circuit is worth a look at its clocks and power.",
+        unit: "joule",
+        queries: [{ expr: energy.joulesPerProofPerGpu, legend: LEGEND.gpuAnd("circuit") }],
       }),
     ],
   };
