@@ -25,7 +25,19 @@ if [ ! -x node_modules/.bin/tsc ]; then
   npm ci --ignore-scripts --no-audit --no-fund "${npm_flags[@]}"
 fi
 npm pack --pack-destination "$work" "${npm_flags[@]}" >/dev/null
-npm install --global --prefix "$prefix" --no-audit --no-fund "${npm_flags[@]}" "$work"/proofwatch-*.tgz
+tarball=$(realpath "$work"/proofwatch-*.tgz)
+# npm releases with an install-script policy (`allow-scripts`) warn about, or with
+# strict-allow-scripts refuse, a global install's scripts not listed: the package's own (named
+# by its path, as it comes from a file) builds the addons and the prover, better-sqlite3's
+# fetches or builds SQLite, protobufjs's checks its version.
+install_flags=()
+if [ "$(npm config get strict-allow-scripts)" != undefined ]; then
+  install_flags+=("--allow-scripts=$tarball,better-sqlite3,protobufjs")
+  # npm 11.19's check reads the global folder before the install makes it.
+  mkdir -p "$prefix/lib/node_modules"
+fi
+npm install --global --prefix "$prefix" --no-audit --no-fund "${install_flags[@]}" \
+  "${npm_flags[@]}" "$tarball"
 
 # What runs is the addons, fake-nvml, nvml_probe and the two prover binaries; the object files
 # and CMake's state beside them are a few tens of MB the image need not carry.
