@@ -1,8 +1,10 @@
 // `proofwatch demo`: the whole suite on one machine without GPUs (suite.ts), playing a story
 // in about two minutes. fake-nvml shows 4 GPUs; GPU 2's memory degrades (ECC errors, then an
-// XID 48: demo/scenario.json) and GPU 1 starts making invalid proofs (the prover's fault
-// injection). Prometheus fires the shipped alerts, Alertmanager sends them to the quarantine
-// webhook, the prover moves the work of both to the healthy GPUs, and output.ts shows it.
+// XID 48: demo/scenario.json), GPU 1 starts making invalid proofs (the prover's fault
+// injection) and GPU 3 fails the prover's known-answer canary at start (a memory fault on the
+// emulator), so it never makes a proof. Prometheus fires the shipped alerts, Alertmanager
+// sends them to the quarantine webhook, the prover moves the work to the healthy GPU, and
+// output.ts shows it.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -35,7 +37,9 @@ Starts the whole suite on loopback: fake-nvml with 4 GPUs, the exporter, the pro
 Prometheus and Alertmanager with the shipped rules and routes when they are installed. A job
 feeder keeps the prover busy. GPU 2's memory degrades (ECC errors from about 35 s, XID 48 at
 45 s) and GPU 1 starts making invalid proofs at 20 s: both end quarantined and their work
-moves to the others. On a terminal a live table shows each GPU; elsewhere (a pipe, a file)
+moves to the others. GPU 3 fails the known-answer canary the prover runs before giving a GPU
+work (a memory fault injected on the emulator): it never proves, and its alert quarantines
+it about 2 minutes in. On a terminal a live table shows each GPU; elsewhere (a pipe, a file)
 one line per change: a quarantine, an alert, a verdict. Ctrl-C stops everything; the
 services' logs are kept, and their folder printed at exit.
 
@@ -57,6 +61,8 @@ const log = createLogger("demo");
 
 /** The GPU whose proofs go bad (the prover's fault injection); GPU 2's hardware fails. */
 const INVALID_PROOF_GPU = 1;
+/** The GPU whose canary fails at start (demo/scenario.json names its uuid). */
+const CANARY_FAILING_GPU = { index: 3, uuid: "GPU-5eed0003-0000-4000-8000-000000000003" };
 
 function portOptions() {
   return Object.fromEntries(
@@ -133,6 +139,9 @@ export async function runDemo(argv: string[]): Promise<void> {
       ports,
       scrapeInterval: values.interval,
       evaluationInterval: values.interval,
+      canaryFailing: [CANARY_FAILING_GPU.uuid],
+      // Three GPUs end out of service here (the canary's, the invalid proofs', the ECC's).
+      maxShare: 0.75,
       onProgress: (line) => process.stdout.write(`${line}…\n`),
     });
     suite = await Promise.race([starting, stopping.then(() => undefined)]);
@@ -176,6 +185,21 @@ export async function runDemo(argv: string[]): Promise<void> {
           .catch((error: unknown) => log.warn("fault injection failed", { error: String(error) }));
       }, invalidAtMs),
     );
+
+    // The canary's story is told once the prover has held the GPU back.
+    const canaryTold = setInterval(() => {
+      workers(running)
+        .then((list) => {
+          const worker = list.find((w) => w.uuid === CANARY_FAILING_GPU.uuid);
+          if (worker?.canary !== "failed") return;
+          clearInterval(canaryTold);
+          output.tell(
+            `GPU ${worker.index} failed its known-answer canary (memory): the prover gives it no work, so it makes no proof`,
+          );
+        })
+        .catch((error: unknown) => log.warn("canary check failed", { error: String(error) }));
+    }, 2000);
+    timers.push(canaryTold);
 
     const watcher = new FleetWatcher(running);
     const refresh = async () => output.show(await watcher.read());

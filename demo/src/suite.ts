@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { packageRoot } from "../../common/package-root.js";
 import type { QuarantineList } from "../../contracts/index.js";
 import { fakeNvmlLibraryPath } from "../../native/index.js";
+import { canarySupported, defaultCanaryBinary } from "../../prover/service/src/canary.js";
+import { defaultDaemonBinary } from "../../prover/service/src/index.js";
 import {
   ALERTMANAGER_BINARY,
   type RunningAlertmanager,
@@ -62,6 +64,10 @@ export interface SuiteOptions {
   /** Hosts to give a prover identity of their own (bound to that host alone) besides the
    * suite's prover; their tokens are in `credentials.otherProvers`. No prover runs for them. */
   otherProverHosts?: string[];
+  /** The prover's known-answer canary, on the grid emulator (there is no GPU here), with a
+   * memory fault injected into the canary of these GPUs (uuids): they take no work. Left off,
+   * and listed in `missing`, when the prover binary predates the canary command. */
+  canaryFailing?: string[];
   /** Progress lines while starting. */
   onProgress?: (line: string) => void;
 }
@@ -222,6 +228,12 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
       ]),
     ]);
 
+    const canary = options.canaryFailing ? await canaryFlags(options.canaryFailing) : [];
+    if (options.canaryFailing && canary.length === 0) {
+      missing.push(
+        `the GPU canary (${defaultCanaryBinary(defaultDaemonBinary())} has no canary command: npm run build)`,
+      );
+    }
     progress("starting the prover service");
     // The prover reads the quarantine list at start, so it comes after the webhook.
     const starting: Array<Promise<void>> = [
@@ -250,6 +262,7 @@ export async function startSuite(options: SuiteOptions): Promise<Suite> {
           "--threads",
           "1",
           "--allow-fault-injection",
+          ...canary,
         ],
         nvmlEnv,
       ),
@@ -333,6 +346,8 @@ export interface Worker {
   proved: number;
   failed: number;
   fault: unknown;
+  /** Why the prover's canary holds the GPU back (`failed`: it gets no work); null: it passed. */
+  canary?: "pending" | "running" | "failed" | null;
 }
 
 export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
@@ -360,4 +375,16 @@ export async function injectInvalidProofs(
 
 export async function quarantineList(suite: Pick<Suite, "urls">): Promise<QuarantineList> {
   return getJson<QuarantineList>(`${suite.urls.quarantine}/v1/quarantine`);
+}
+
+/** The prover's canary flags for the suite: on the emulator, a small memory pass, and a
+ * memory fault for each failing GPU; none when the prover cannot run the canary. */
+async function canaryFlags(failing: string[]): Promise<string[]> {
+  if (!(await canarySupported(defaultCanaryBinary(defaultDaemonBinary())))) return [];
+  return [
+    "--canary-emulated",
+    "--canary-memory-share",
+    "0.02",
+    ...failing.flatMap((uuid) => ["--canary-fault", `${uuid}=memory`]),
+  ];
 }

@@ -9,6 +9,8 @@ import type { QuarantineList } from "../../contracts/index.js";
 import { ALERTMANAGER_BINARY } from "../../demo/src/alertmanager.js";
 import { PROMETHEUS_BINARY } from "../../demo/src/prometheus.js";
 import type { Worker } from "../../demo/src/suite.js";
+import { canarySupported, defaultCanaryBinary } from "../../prover/service/src/canary.js";
+import { defaultDaemonBinary } from "../../prover/service/src/index.js";
 import { type CliProcess, spawnCli } from "../helpers/cli.js";
 import { alive, descendants, until } from "./helpers.js";
 
@@ -116,6 +118,18 @@ describe("proofwatch demo", () => {
       expect(list.gpus.map((gpu) => gpu.reason).sort()).toEqual(
         expect.arrayContaining(["ProofwatchGpuInvalidProofs"]),
       );
+      // The third story: GPU 3 failed the prover's canary at start and never proved (its
+      // alert quarantines it only after its 2-minute `for:`). A prover built before the
+      // canary runs without it, and the demo says so.
+      if (await canarySupported(defaultCanaryBinary(defaultDaemonBinary()))) {
+        const gpu3 = prover.workers.find((w) => w.index === 3);
+        expect(gpu3).toMatchObject({ canary: "failed", proved: 0, failed: 0 });
+        expect(demo.output()).toMatch(
+          /^ +\d+ s {2}GPU 3 failed its known-answer canary \(memory\)/m,
+        );
+      } else {
+        expect(demo.output()).toContain("without the GPU canary");
+      }
       // Its output, not a terminal here, tells it one line a change (demo/src/output.ts).
       await until(
         () =>
