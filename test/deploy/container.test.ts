@@ -9,11 +9,23 @@
 // (moby's fileutils). It is not a direct dependency: aws-cdk-lib bundles it (for its Docker
 // assets) and comes with @aws-cdk/lambda-layer-kubectl-v33, so it is loaded from there.
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { packageRoot } from "../../common/package-root.js";
+import { helmBinary } from "./helm-binary.js";
 
 const root = packageRoot();
 
@@ -219,4 +231,62 @@ describe.each(dockerfiles)("deploy/container/%s", (name) => {
       expect(smoke?.args).toContain("--cuda");
     });
   }
+});
+
+describe("the Helm chart's images", () => {
+  /** Each container's image, by workload name, as `helm template` renders them. */
+  function images(set: string[]): Map<string, string> {
+    const scratch = mkdtempSync(join(tmpdir(), "proofwatch-helm-images-"));
+    try {
+      const args = ["template", "fleet", join(root, "deploy/helm/proofwatch"), "-n", "pw"];
+      for (const value of set) args.push("--set", value);
+      const result = spawnSync(helmBinary(), args, {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          HELM_CONFIG_HOME: scratch,
+          HELM_CACHE_HOME: scratch,
+          HELM_DATA_HOME: scratch,
+        },
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const found = new Map<string, string>();
+      for (const doc of parseAllDocuments(result.stdout)) {
+        const object = doc.toJS() as {
+          metadata?: { name: string };
+          spec?: { template?: { spec?: { containers?: { image: string }[] } } };
+        } | null;
+        for (const container of object?.spec?.template?.spec?.containers ?? []) {
+          found.set(object?.metadata?.name ?? "", container.image);
+        }
+      }
+      return found;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  const withProver = ["prover.enabled=true", "prover.nodes[0].name=gpu-node-01"];
+
+  it("runs the provers on the CUDA variant and every other service on the plain image", () => {
+    const chart = readFileSync(join(root, "deploy/helm/proofwatch/Chart.yaml"), "utf8");
+    const appVersion = chart.match(/^appVersion:\s*"?([^"\n]+)"?$/m)?.[1];
+    const found = images(withProver);
+    expect(found.get("fleet-proofwatch-prover-gpu-node-01")).toBe(
+      `ghcr.io/proofwatch/proofwatch:${appVersion}-cuda`,
+    );
+    const others = [...found].filter(([name]) => !name.includes("-prover-"));
+    expect(others.length).toBeGreaterThanOrEqual(3);
+    for (const [, image] of others)
+      expect(image).toBe(`ghcr.io/proofwatch/proofwatch:${appVersion}`);
+  });
+
+  it("follows image.tag, and takes a prover image given in full", () => {
+    const tagged = images([...withProver, "image.tag=0.2.0"]);
+    expect(tagged.get("fleet-proofwatch-prover-gpu-node-01")).toBe(
+      "ghcr.io/proofwatch/proofwatch:0.2.0-cuda",
+    );
+    const given = images([...withProver, "prover.image=registry.example/pw-cuda:7"]);
+    expect(given.get("fleet-proofwatch-prover-gpu-node-01")).toBe("registry.example/pw-cuda:7");
+  });
 });
