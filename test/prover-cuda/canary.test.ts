@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { CanaryReport } from "../../contracts/index.js";
 import { runProver } from "../prover/fixtures.js";
-import { describeWithProver } from "../prover/prover-run.js";
+import { describeWithCanary } from "./canary-support.js";
 
 const EMU = ["canary", "--backend", "cuda-emu", "--threads", "2", "--json"];
 const TIMEOUT = 120_000;
@@ -18,7 +18,7 @@ async function canary(args: readonly string[]) {
   return { ...run, report: run.stdout ? CanaryReport.parse(JSON.parse(run.stdout)) : null };
 }
 
-describeWithProver("proofwatch-prover canary", () => {
+describeWithCanary("proofwatch-prover canary", () => {
   it(
     "passes a clean run, covering every MSM window size and reduction shape, both curves, NTTs and memory",
     async () => {

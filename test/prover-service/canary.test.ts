@@ -8,6 +8,7 @@ import { parseExposition, sampleValue } from "../../demo/src/exposition.js";
 import { parseProverArgs } from "../../prover/service/src/cli.js";
 import type { RunningProverService } from "../../prover/service/src/index.js";
 import { proverPath } from "../prover/fixtures.js";
+import { describeWithCanary } from "../prover-cuda/canary-support.js";
 import {
   finished,
   fixture,
@@ -35,7 +36,7 @@ async function canaryState(base: string, uuid: string) {
   return (await workers(base)).find((w) => w.uuid === uuid)?.canary;
 }
 
-describe("a GPU whose canary fails", () => {
+describeWithCanary("a GPU whose canary fails", () => {
   const HEALTHY = gpuUuid(0);
   const SICK = gpuUuid(1);
   let ws: Workspace;
@@ -103,7 +104,7 @@ describe("a GPU whose canary fails", () => {
   });
 });
 
-describe("a GPU released from quarantine", () => {
+describeWithCanary("a GPU released from quarantine", () => {
   const GPU = gpuUuid(0);
   let ws: Workspace;
   let prover: RunningProverService;
@@ -156,7 +157,7 @@ describe("a GPU released from quarantine", () => {
   );
 });
 
-describe("the between-jobs canary", () => {
+describeWithCanary("the between-jobs canary", () => {
   const GPU = gpuUuid(0);
   let ws: Workspace;
   let prover: RunningProverService;
