@@ -67,6 +67,19 @@ d="$fixtures/circuits/mimc_4k"
   2>"$out/device999.txt"
 log "--device 999: exit $? $(cat "$out/device999.txt")"
 
+# The known-answer canary (GPU.md "Canary"): every check passes, twice (the second run has
+# the CUDA context's start-up behind it), each check's seconds in the report; no device, 8.
+for run in 1 2; do
+  "$build/proofwatch-prover" canary --device "$device" --json >"$out/canary-$run.json" 2>"$out/canary-$run.err"
+  rc=$?
+  log "canary run $run: exit $rc $(cut -c1-2000 "$out/canary-$run.json")"
+  [ $rc -eq 0 ] || { log "FAIL: canary run $run (exit $rc): $(cat "$out/canary-$run.err")"; fail=1; }
+done
+"$build/proofwatch-prover" canary --device 999 2>"$out/canary-999.txt"
+rc=$?
+log "canary --device 999: exit $rc $(cat "$out/canary-999.txt")"
+[ $rc -eq 8 ] || { log "FAIL: canary --device 999 should exit 8"; fail=1; }
+
 # Proves bench folder $1's circuit with --backend $2 into oom-$2-*; sets rc, logs stderr.
 oom_prove() {
   "$build/proofwatch-prover" --backend "$2" --device "$device" --seed 1 "$1/c.zkey" "$1/c.wtns" \
