@@ -25,8 +25,10 @@ function isPlainSafe(text: string): boolean {
 
 function scalar(text: string): string {
   if (isPlainSafe(text)) return text;
-  // Single quotes need no escaping but of the quote itself: PromQL and Go templates keep their
-  // backslashes as written.
+  // Double quotes where nothing needs escaping (the style the repository's YAML formatter
+  // keeps); otherwise single quotes, which need no escaping but of the quote itself, so PromQL
+  // and Go templates keep their backslashes as written.
+  if (!/["\\\n]/.test(text)) return JSON.stringify(text);
   if (!text.includes("\n")) return `'${text.replaceAll("'", "''")}'`;
   return JSON.stringify(text);
 }
