@@ -106,11 +106,20 @@ function parseOptions() {
   };
 }
 
-/** Runs a program, resolving with its output and wall time; rejects on a non-zero exit. */
-function run(file, args, cwd) {
+/**
+ * Runs a program, resolving with its output and wall time; rejects on a non-zero exit.
+ * With cpu, it runs under bash, whose `times` reports the CPU seconds (user + system) its
+ * child used: on a machine shared with other work they vary less than wall time.
+ */
+function run(file, args, cwd, { cpu = false } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = cpu
+      ? spawn("bash", ["-c", '"$0" "$@"; s=$?; times >&2; exit $s', file, ...args], {
+          cwd,
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+      : spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -122,7 +131,8 @@ function run(file, args, cwd) {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code === 0) resolve({ stdout, stderr, seconds });
+      if (code === 0)
+        resolve({ stdout, stderr, seconds, cpuSeconds: cpu ? childCpu(stderr) : null });
       else {
         reject(
           new Error(`${file} ${args.join(" ")} exited with ${code ?? signal}\n${stdout}${stderr}`),
@@ -130,6 +140,14 @@ function run(file, args, cwd) {
       }
     });
   });
+}
+
+/** The children's user and system seconds from the last line of bash's `times` (0m1.234s 0m0.056s). */
+function childCpu(stderr) {
+  const last = stderr.trim().split("\n").at(-1) ?? "";
+  const parts = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (parts.length !== 2) throw new Error(`cannot read the CPU time from bash's times: ${last}`);
+  return parts[0] + parts[1];
 }
 
 // snarkjs runs in a child process: its worker threads would otherwise keep this one alive.
@@ -265,6 +283,9 @@ async function againstRapidsnark(options, dir, description, start) {
   const ours = [];
   const theirs = [];
   const ratios = [];
+  const oursCpu = [];
+  const theirsCpu = [];
+  const cpuRatios = [];
   const checks = [];
   let timings;
   for (let i = 0; i < options.reps; i++) {
@@ -274,12 +295,14 @@ async function againstRapidsnark(options, dir, description, start) {
         options.rapidsnark,
         ["dev.zkey", "witness.wtns", `rs-proof-${i}.json`, `rs-public-${i}.json`],
         dir,
+        { cpu: true },
       );
     const runOurs = () =>
       run(
         options.prover,
         oursArgs(options, `pw-proof-${i}.json`, `pw-public-${i}.json`, "timings.json"),
         dir,
+        { cpu: true },
       );
     let r;
     let o;
@@ -293,9 +316,12 @@ async function againstRapidsnark(options, dir, description, start) {
     theirs.push(r.seconds);
     ours.push(o.seconds);
     ratios.push(o.seconds / r.seconds);
+    theirsCpu.push(r.cpuSeconds);
+    oursCpu.push(o.cpuSeconds);
+    cpuRatios.push(o.cpuSeconds / r.cpuSeconds);
     timings = JSON.parse(await readFile(join(dir, "timings.json"), "utf8"));
     console.log(
-      `  pair ${String(i + 1).padEnd(2)}       rapidsnark ${seconds(r.seconds)}   proofwatch ${seconds(o.seconds)}   ratio ${(o.seconds / r.seconds).toFixed(3)}   load ${loadText(loadavg())}`,
+      `  pair ${String(i + 1).padEnd(2)}       rapidsnark ${seconds(r.seconds)}   proofwatch ${seconds(o.seconds)}   ratio ${(o.seconds / r.seconds).toFixed(3)}   CPU ${seconds(r.cpuSeconds)} / ${seconds(o.cpuSeconds)} = ${(o.cpuSeconds / r.cpuSeconds).toFixed(3)}   load ${loadText(loadavg())}`,
     );
   }
   for (let i = 0; i < options.reps; i++) {
@@ -322,6 +348,10 @@ async function againstRapidsnark(options, dir, description, start) {
   console.log(
     `  ratio         ${ratio.toFixed(3)} median of ${options.reps} pairs (proofwatch / rapidsnark; ${ratioOfMedians.toFixed(3)} as median over median), target <= ${target}: ${met ? "met" : "MISSED"}`,
   );
+  const cpuRatio = median(cpuRatios);
+  console.log(
+    `  CPU ratio     ${cpuRatio.toFixed(3)} median of the pairs' CPU seconds (user + system) ratios; rapidsnark ${seconds(median(theirsCpu))}, proofwatch ${seconds(median(oursCpu))} median (the target is on wall time)`,
+  );
   const end = machine();
   console.log(
     `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
@@ -347,6 +377,10 @@ async function againstRapidsnark(options, dir, description, start) {
       pairRatios: ratios,
       ratio,
       ratioOfMedians,
+      rapidsnarkCpuSeconds: theirsCpu,
+      proofwatchCpuSeconds: oursCpu,
+      pairCpuRatios: cpuRatios,
+      cpuRatio,
       target,
       targetMet: met,
       verified: checks,
