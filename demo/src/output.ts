@@ -26,7 +26,11 @@ function rowChanges(before: GpuRow | undefined, after: GpuRow): string[] {
   if (!before) {
     const state = [
       after.up ? "up" : "LOST",
-      after.quarantined ? `quarantined (${after.quarantined})` : "in service",
+      after.quarantined
+        ? `quarantined (${after.quarantined})`
+        : after.canaryHold === "failed"
+          ? "canary failed, no work"
+          : "in service",
       ...(after.lastVerdict !== undefined ? [`last verdict ${after.lastVerdict}`] : []),
       ...(after.alerts.length > 0 ? [`firing ${after.alerts.join(", ")}`] : []),
     ];
@@ -50,6 +54,12 @@ function rowChanges(before: GpuRow | undefined, after: GpuRow): string[] {
         ? `${gpu} is quarantined (${after.quarantined})`
         : `${gpu} is released from quarantine`,
     );
+  }
+  if (before.canaryHold !== "failed" && after.canaryHold === "failed") {
+    lines.push(`${gpu} failed its known-answer canary and gets no work`);
+  }
+  if (before.canaryHold === "failed" && after.canaryHold === undefined) {
+    lines.push(`${gpu} passed its known-answer canary`);
   }
   if (before.drained !== after.drained) {
     lines.push(

@@ -14,6 +14,8 @@ function health(row: GpuRow): string {
 
 function quarantine(row: GpuRow): string {
   if (row.quarantined) return `QUARANTINED (${row.quarantined})${row.drained ? ", drained" : ""}`;
+  if (row.canaryHold === "failed") return "CANARY FAILED, no work";
+  if (row.canaryHold) return `canary ${row.canaryHold}`;
   return row.drained ? "drained" : "in service";
 }
 

@@ -24,6 +24,8 @@ export interface GpuRow {
   quarantined?: string;
   /** The prover service gives the GPU no more work. */
   drained: boolean;
+  /** Why the prover's known-answer canary keeps the GPU from work; absent once it passed. */
+  canaryHold?: "pending" | "running" | "failed";
 }
 
 export interface FleetView {
@@ -134,6 +136,7 @@ export class FleetWatcher {
         const verdict = await this.lastVerdict(gpu.uuid).catch(() => undefined);
         if (verdict !== undefined) row.lastVerdict = verdict;
         if (listed) row.quarantined = listed.reason;
+        if (worker?.canary) row.canaryHold = worker.canary;
         return row;
       }),
     );

@@ -112,6 +112,25 @@ describe("the demo's output", () => {
     expect(last.trimEnd().split("\n").slice(-EXPECTED.length)).toEqual(EXPECTED);
   });
 
+  it("tells a GPU held back by its canary, in the lines and in the table", () => {
+    const pending: FleetView = { rows: [gpu(3, { canaryHold: "pending" })], hostAlerts: [] };
+    const failed: FleetView = { rows: [gpu(3, { canaryHold: "failed" })], hostAlerts: [] };
+    expect(changes(undefined, failed)).toEqual([
+      "GPU 3 (GPU-30000000…) up, canary failed, no work",
+    ]);
+    expect(changes(pending, failed)).toEqual([
+      "GPU 3 failed its known-answer canary and gets no work",
+    ]);
+    expect(changes(failed, failed)).toEqual([]);
+    expect(changes(failed, { rows: [gpu(3)], hostAlerts: [] })).toEqual([
+      "GPU 3 passed its known-answer canary",
+    ]);
+    const out = stream(true);
+    new DemoOutput(out, [], T0).show(failed, T0);
+    expect(out.text).toContain("CANARY FAILED, no work");
+    expect(out.text).not.toContain("in service");
+  });
+
   it("tells a GPU lost and back, alerts resolved, a release and a GPU gone", () => {
     const before: FleetView = {
       rows: [gpu(0, { quarantined: "ProofwatchGpuXid", drained: true, alerts: ["A"] }), gpu(1)],
