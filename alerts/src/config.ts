@@ -103,6 +103,7 @@ const forSchema = z
     ProofwatchVerifierDown: positiveDuration,
     ProofwatchQuarantineShareHigh: positiveDuration,
     ProofwatchQuarantineOutboxStuck: positiveDuration,
+    ProofwatchQuarantineGpuNotEnforced: positiveDuration,
     ProofwatchQuarantineDown: positiveDuration,
   })
   .strict();
@@ -237,6 +238,7 @@ export const defaultConfig: AlertsConfig = {
     ProofwatchVerifierDown: "5m",
     ProofwatchQuarantineShareHigh: "5m",
     ProofwatchQuarantineOutboxStuck: "10m",
+    ProofwatchQuarantineGpuNotEnforced: "15m",
     ProofwatchQuarantineDown: "5m",
   },
 };

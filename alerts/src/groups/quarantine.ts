@@ -70,6 +70,29 @@ export function quarantineGroup(c: AlertsConfig): RuleGroup {
       },
       {
         comment: [
+          "In a cluster that serves DRA device taints, a quarantined GPU that no DeviceTaintRule",
+          "covers (no ResourceSlice of gpu.nvidia.com lists it) can still be given to new pods.",
+          "Device-plugin clusters (enforced = 0) are left out: there the node annotation is the",
+          "documented mechanism, logged at start (docs/quarantine.md).",
+        ],
+        alert: "ProofwatchQuarantineGpuNotEnforced",
+        expr: [
+          "proofwatch_quarantine_gpus_not_enforced > 0",
+          "and on (job, instance) proofwatch_quarantine_gpu_quarantine_enforced == 1",
+        ].join("\n"),
+        for: "ProofwatchQuarantineGpuNotEnforced",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "Quarantined GPUs are not kept from new pods: no device taint covers them.",
+          description: [
+            "The quarantine service on {{ $labels.instance }} has had {{ $value }} quarantined",
+            `GPUs that no DeviceTaintRule covers for ${forWords(c, "ProofwatchQuarantineGpuNotEnforced")}; Kubernetes may still`,
+            "schedule pods onto them.",
+          ],
+        },
+      },
+      {
+        comment: [
           "Job naming as for the exporter (alerts/README.md): a job whose name contains",
           "`proofwatch` and then `quarantine`, or any target that exposed the service's metrics in",
           "the last day.",
