@@ -78,6 +78,7 @@ const forSchema = z
     ProofwatchExporterNvmlDown: positiveDuration,
     ProofwatchExporterCollectorFailing: positiveDuration,
     ProofwatchGpuCollectionFailing: positiveDuration,
+    ProofwatchExporterPodAttributionStale: positiveDuration,
     ProofwatchGpuCorrectedEccErrorRateHigh: positiveDuration,
     ProofwatchGpuRowRemapPending: positiveDuration,
     ProofwatchGpuPageRetirementPending: positiveDuration,
@@ -136,6 +137,8 @@ const thresholdsSchema = z
     verifierWorkerFailures: z.number().int().positive(),
     /** ProofwatchQuarantineShareHigh: share of known GPUs out of service. */
     quarantineShare: ratio,
+    /** ProofwatchExporterPodAttributionStale: age of the last good kubelet List, in seconds. */
+    podAttributionMaxAgeSeconds: z.number().gt(0),
     /** ProofwatchNodePowerOverBudget: the budget of a node's GPUs together, unless listed below. */
     nodePowerBudgetWatts: z.number().gt(0),
     /** ProofwatchNodePowerOverBudget: budgets of particular nodes, by host (`instance` less its port). */
@@ -202,6 +205,8 @@ export const defaultConfig: AlertsConfig = {
     verifierQueueRatio: 0.8,
     verifierWorkerFailures: 3,
     quarantineShare: 0.2,
+    // Ten List intervals at the default --kubelet.pod-resources-interval (30s).
+    podAttributionMaxAgeSeconds: 300,
     nodePowerBudgetWatts: 5000,
     nodePowerBudgetWattsByHost: {},
     gpuClocksHeldShare: 0.75,
@@ -213,6 +218,7 @@ export const defaultConfig: AlertsConfig = {
     ProofwatchExporterNvmlDown: "5m",
     ProofwatchExporterCollectorFailing: "15m",
     ProofwatchGpuCollectionFailing: "15m",
+    ProofwatchExporterPodAttributionStale: "10m",
     ProofwatchGpuCorrectedEccErrorRateHigh: "30m",
     ProofwatchGpuRowRemapPending: "5m",
     ProofwatchGpuPageRetirementPending: "5m",

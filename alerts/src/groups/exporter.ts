@@ -3,6 +3,7 @@ import { scrapeDown } from "../promql.js";
 import type { RuleGroup } from "../rule.js";
 
 export function exporterGroup(c: AlertsConfig): RuleGroup {
+  const t = c.thresholds;
   return {
     file: "exporter.rules.yml",
     name: "proofwatch-exporter",
@@ -74,6 +75,26 @@ export function exporterGroup(c: AlertsConfig): RuleGroup {
           description: [
             "GPU {{ $labels.gpu }} ({{ $labels.uuid }}) on {{ $labels.instance }} has reported",
             `proofwatch_gpu_collection_success {{ $value }} for ${forWords(c, "ProofwatchGpuCollectionFailing")} although it answers NVML.`,
+          ],
+        },
+      },
+      {
+        comment: [
+          "Pod attribution (--kubelet.pod-resources-socket): the exporter keeps serving its last",
+          "good List while the kubelet does not answer, so proofwatch_gpu_pod_info may name pods",
+          "that have left. The series exists only where the flag is set; 0 means never answered.",
+        ],
+        alert: "ProofwatchExporterPodAttributionStale",
+        expr: `time() - proofwatch_exporter_pod_resources_last_success_timestamp_seconds > ${t.podAttributionMaxAgeSeconds}`,
+        for: "ProofwatchExporterPodAttributionStale",
+        labels: { severity: "warning" },
+        annotations: {
+          summary:
+            "The exporter's pod-to-GPU mapping is stale: the kubelet's pod-resources API does not answer.",
+          description: [
+            "The exporter on {{ $labels.instance }} last read the kubelet's pod-resources API",
+            "{{ $value | humanizeDuration }} ago; proofwatch_gpu_pod_info may name pods that have",
+            "left or miss new ones.",
           ],
         },
       },
