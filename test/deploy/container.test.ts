@@ -6,8 +6,7 @@
 // which runs deploy/container/build.sh in a copy of the checkout.
 //
 // .dockerignore is read with @balena/dockerignore, a port of Docker's own matcher
-// (moby's fileutils). It is not a direct dependency: aws-cdk-lib bundles it (for its Docker
-// assets) and comes with @aws-cdk/lambda-layer-kubectl-v33, so it is loaded from there.
+// (moby's fileutils).
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -22,6 +21,7 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Ignore } from "@balena/dockerignore";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { packageRoot } from "../../common/package-root.js";
@@ -29,12 +29,9 @@ import { helmBinary } from "./helm-binary.js";
 
 const root = packageRoot();
 
-interface DockerIgnore {
-  add(patterns: string[]): DockerIgnore;
-  ignores(path: string): boolean;
-}
-const requireFromCdk = createRequire(join(root, "node_modules/aws-cdk-lib/package.json"));
-const dockerignore = requireFromCdk("@balena/dockerignore") as () => DockerIgnore;
+// Its types declare an ES default export, but the module is CommonJS (`module.exports =`), so
+// under NodeNext it is required rather than imported.
+const dockerignore = createRequire(import.meta.url)("@balena/dockerignore") as () => Ignore;
 
 const ignoreLines = readFileSync(join(root, ".dockerignore"), "utf8").split("\n");
 const ignored = dockerignore().add(ignoreLines);
