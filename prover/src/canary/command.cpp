@@ -9,6 +9,7 @@
 #include "canary/canary.h"
 #include "canary/command.h"
 #include "cuda/backend.h"
+#include "util/cli_args.h"
 #include "util/error.h"
 
 namespace pw {
@@ -35,17 +36,6 @@ const char* kUsage =
     "\n"
     "exit codes: 0 every check passed, 1 a check failed (the report and stderr name it) or an\n"
     "            internal error, 2 usage, 8 no usable CUDA device\n";
-
-[[noreturn]] void fail(int code, const std::string& msg) {
-  std::fprintf(stderr, "proofwatch-prover: %s\n", msg.c_str());
-  std::exit(code);
-}
-
-uint64_t parse_u64(const std::string& opt, const std::string& v) {
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
-    fail(kExitUsage, opt + " expects a non-negative integer, got '" + v + "'");
-  return std::strtoull(v.c_str(), nullptr, 10);
-}
 
 double parse_share(const std::string& v) {
   char* end = nullptr;

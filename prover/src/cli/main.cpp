@@ -15,6 +15,7 @@
 #include "groth16/dev_setup.h"
 #include "groth16/prover.h"
 #include "io/proof_json.h"
+#include "util/cli_args.h"
 #include "util/error.h"
 
 using namespace pw;
@@ -51,17 +52,6 @@ const char* kUsage =
     "\n"
     "exit codes: 0 ok, 1 internal, 2 usage, 3 bad zkey, 4 bad witness, 5 witness/zkey mismatch,\n"
     "            6 cannot write output, 7 bad r1cs, 8 backend not available\n";
-
-[[noreturn]] void fail(int code, const std::string& msg) {
-  std::fprintf(stderr, "proofwatch-prover: %s\n", msg.c_str());
-  std::exit(code);
-}
-
-uint64_t parse_u64(const std::string& opt, const std::string& v) {
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
-    fail(kExitUsage, opt + " expects a non-negative integer, got '" + v + "'");
-  return std::strtoull(v.c_str(), nullptr, 10);
-}
 
 // --version's second line: the CUDA runtime built in and what the driver supports.
 std::string cuda_version_line() {
