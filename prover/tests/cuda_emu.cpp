@@ -38,6 +38,7 @@
 #include "bn254/ff/decimal.h"
 #include "msm/msm_cpu.h"
 #include "ntt/ntt_cpu.h"
+#include "canary/inputs.h"
 #include "util/error.h"
 #include "util/splitmix.h"
 
@@ -46,20 +47,11 @@ using namespace pw::gpu;
 
 namespace {
 
-Scalar random_scalar(uint64_t& st) {
-  for (;;) {
-    Scalar k;
-    for (auto& x : k.l) x = splitmix64(st);
-    k.l[3] &= 0x3fffffffffffffffULL;
-    if (Fr::is_canonical(k.l)) return k;
-  }
-}
-
 Scalar small(uint64_t v) { return Scalar{{v, 0, 0, 0}}; }
 
 std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st) {
+  if (shape == "mixed") return mixed_scalars(n, st);
   std::vector<Scalar> s(n);
-  const Scalar rm1{{FrParams::M0 - 1, FrParams::M1, FrParams::M2, FrParams::M3}};
   const Scalar same = random_scalar(st);
   for (size_t i = 0; i < n; ++i) {
     if (shape == "bits") {
@@ -72,15 +64,6 @@ std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st)
       s[i] = same;
     } else if (shape == "full" || shape == "infinity") {
       s[i] = random_scalar(st);
-    } else if (shape == "mixed") {
-      switch (i % 8) {
-        case 0: s[i] = small(0); break;
-        case 1: s[i] = small(1); break;
-        case 2: s[i] = rm1; break;
-        case 3: s[i] = small(splitmix64(st) & 0xffff); break;
-        case 4: s[i] = same; break;
-        default: s[i] = random_scalar(st);
-      }
     } else {
       throw std::runtime_error("unknown shape '" + shape + "'");
     }
@@ -88,28 +71,11 @@ std::vector<Scalar> scalars_of(const std::string& shape, size_t n, uint64_t& st)
   return s;
 }
 
-// Random points: per chunk of 256, a random multiple of G then steps of a random Q
-// (distinct with overwhelming probability; cheap enough for 2^22 of them).
+// Random points (canary/inputs.h); the "infinity" shape puts every 7th at infinity.
 template <class C>
 std::vector<typename C::Aff> random_bases(size_t n, uint64_t& st, ThreadPool& pool, bool some_infinity) {
-  using Aff = typename C::Aff;
-  using Acc = typename C::Acc;
-  const size_t chunk = 256, nchunks = (n + chunk - 1) / chunk;
-  std::vector<Scalar> k(nchunks);
-  for (auto& x : k) x = random_scalar(st);
-  const Scalar q = random_scalar(st);
   if (!on_curve<C>(C::generator())) throw std::runtime_error("the curve's generator is not on the curve");
-  const Acc g = Acc::from_affine(C::generator());
-  const Aff step = scalar_mul(g, q.l).to_affine();
-  std::vector<Aff> p(n);
-  pool.parallel_for(nchunks, [&](size_t c) {
-    Acc acc = scalar_mul(g, k[c].l);
-    for (size_t i = c * chunk; i < n && i < (c + 1) * chunk; ++i) {
-      p[i] = (some_infinity && i % 7 == 3) ? Aff::infinity() : acc.to_affine();
-      acc.add_affine(step);
-    }
-  });
-  return p;
+  return some_infinity ? seeded_bases<C>(n, st, pool, 7, 3) : seeded_bases<C>(n, st, pool);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
