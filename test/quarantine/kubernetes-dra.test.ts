@@ -1,5 +1,5 @@
 // Per-GPU quarantine through DRA device taints: the `kubernetes` action, through the real
-// @kubernetes/client-node, against an API server stand-in (dra-api.ts; no API server can run
+// @kubernetes/client-node, against an API server stand-in (kube-api.ts; no API server can run
 // here) that serves resource.k8s.io discovery, ResourceSlices as NVIDIA's DRA driver for
 // GPUs publishes them, and DeviceTaintRules; and against one that does not serve them.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import {
   type Json,
   ruleProblems,
   type ServedVersion,
-} from "./dra-api.js";
+} from "./kube-api.js";
 import {
   alert,
   events,

@@ -1,5 +1,6 @@
 // A stand-in for the Kubernetes API server (no API server can run here): the nodes API the
-// `kubernetes` action patches, and resource.k8s.io as a cluster with Dynamic Resource
+// `kubernetes` action patches (what test/quarantine/kubernetes.test.ts drives, with no
+// resource.k8s.io: a device-plugin cluster), and resource.k8s.io as a cluster with Dynamic Resource
 // Allocation serves it — the group's discovery documents, ResourceSlices (read-only, as a
 // DRA driver publishes them) and DeviceTaintRules. It answers as the API server does
 // (Status bodies, 404/409/422, resourceVersion preconditions, field and label selectors it
@@ -109,6 +110,8 @@ export class FakeResourceApi {
   readonly rules = new Map<string, JsonObject>();
   /** `verb resource` pairs RBAC refuses (403), as a ClusterRole without them would. */
   readonly forbidden = new Set<string>();
+  /** Bump a node's resourceVersion behind the client's back once, as another writer would. */
+  raceOnce = false;
   private version = 100;
   private server: Server | undefined;
   url = "";
@@ -116,12 +119,12 @@ export class FakeResourceApi {
   /** `served` null: the API server has no resource.k8s.io group at all. */
   constructor(private readonly served: ServedVersion[] | null) {}
 
-  addNode(name: string): void {
+  addNode(name: string, spec: JsonObject = {}, annotations: Record<string, string> = {}): void {
     this.nodes.set(name, {
       apiVersion: "v1",
       kind: "Node",
-      metadata: { name, resourceVersion: this.nextVersion(), labels: {}, annotations: {} },
-      spec: {},
+      metadata: { name, resourceVersion: this.nextVersion(), labels: {}, annotations },
+      spec,
       status: {},
     });
   }
@@ -161,7 +164,18 @@ export class FakeResourceApi {
   }
 
   node(name: string) {
-    return this.nodes.get(name) as { metadata: { annotations?: Record<string, string> } };
+    return this.nodes.get(name) as {
+      metadata: { annotations?: Record<string, string> };
+      spec: {
+        unschedulable?: boolean;
+        taints?: Array<{ key: string; effect: string; value?: string }>;
+      };
+    };
+  }
+
+  /** Requests that patch nodes. */
+  patches(): ApiRequest[] {
+    return this.requests.filter((r) => r.method === "PATCH");
   }
 
   private nextVersion(): string {
@@ -406,6 +420,10 @@ export class FakeResourceApi {
     const type = (request.headers["content-type"] ?? "").split(";")[0];
     if (type !== "application/merge-patch+json") {
       return status(415, "UnsupportedMediaType", `unsupported patch type ${type}`);
+    }
+    if (this.raceOnce) {
+      this.raceOnce = false;
+      (node.metadata as JsonObject).resourceVersion = this.nextVersion();
     }
     const precondition = (request.body as { metadata?: { resourceVersion?: string } })?.metadata
       ?.resourceVersion;
