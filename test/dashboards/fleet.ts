@@ -24,7 +24,7 @@ import { ScenarioFile, startTestExporter, type TestExporter } from "../exporter/
 import { KubeletStandIn } from "../exporter/kubelet-stand-in.js";
 import { makeTempDir } from "../helpers/tmpdir.js";
 import { ensureCircuit, proverPath } from "../prover/fixtures.js";
-import { finished, submitJob, until } from "../prover-service/helpers.js";
+import { finished, submitJob, until, workers } from "../prover-service/helpers.js";
 import {
   alert,
   payload,
@@ -270,7 +270,8 @@ async function startProver(dir: string): Promise<RunningProver> {
   // The known-answer canary on the grid emulator (the GPUs are fake-nvml's), failing on the
   // last GPU, which then takes no job: the canary panels have a pass and a failure to show.
   // A prover built before the canary command leaves them without data.
-  if (await canarySupported(proverPath)) {
+  const withCanary = await canarySupported(proverPath);
+  if (withCanary) {
     args.push("--canary-emulated", "--canary-binary", proverPath, "--canary-memory-share", "0");
     args.push("--canary-fault", `${uuidOf(GPUS - 1)}=ntt`);
   }
@@ -296,6 +297,21 @@ async function startProver(dir: string): Promise<RunningProver> {
       "the prover to listen",
       30_000,
     );
+    // Each GPU takes work once its canary passed: wait for all of them to be decided, or on a
+    // loaded machine the first GPU through could prove every job before the others pass.
+    if (withCanary) {
+      await until(
+        async () => {
+          const list = await workers(url);
+          const decided = list.every((w) =>
+            w.uuid === uuidOf(GPUS - 1) ? w.canary === "failed" : w.canary === null,
+          );
+          return list.length === GPUS && decided ? true : undefined;
+        },
+        "every GPU's canary to pass, and the last one's to fail",
+        60_000,
+      );
+    }
     // Two proofs per GPU (idle workers take jobs least recently used first, so every GPU
     // whose canary passed proves) and one job with a bad witness, which fails on three GPUs: phase times, proofs
     // and failures for every GPU the dashboards select.

@@ -13,14 +13,6 @@ import { parseServiceArgs } from "../../quarantine/src/cli.js";
 import type { QuarantineOptions, RunningQuarantine } from "../../quarantine/src/index.js";
 import { familyTypes, promtoolCheckMetrics, undocumentedMetrics } from "../helpers/prometheus.js";
 import {
-  API_TOKEN,
-  type ApiRequest,
-  FakeResourceApi,
-  type Json,
-  ruleProblems,
-  type ServedVersion,
-} from "./kube-api.js";
-import {
   alert,
   events,
   metric,
@@ -31,6 +23,14 @@ import {
   type Workspace,
   workspace,
 } from "./helpers.js";
+import {
+  API_TOKEN,
+  type ApiRequest,
+  FakeResourceApi,
+  type Json,
+  ruleProblems,
+  type ServedVersion,
+} from "./kube-api.js";
 
 const DRIVER = "gpu.nvidia.com";
 const MANAGED = "app.kubernetes.io/managed-by";

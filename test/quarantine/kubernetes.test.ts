@@ -12,8 +12,8 @@ import {
   TAINT_KEY,
 } from "../../quarantine/src/actions/kubernetes.js";
 import type { RunningQuarantine } from "../../quarantine/src/index.js";
-import { API_TOKEN, FakeResourceApi } from "./kube-api.js";
 import { alert, events, payload, post, start, type Workspace, workspace } from "./helpers.js";
+import { API_TOKEN, FakeResourceApi } from "./kube-api.js";
 
 describe("kubernetes action", () => {
   let ws: Workspace;
