@@ -4,7 +4,7 @@ import { parseDuration } from "../../common/duration.js";
 import { parseListenAddress } from "../../common/listen.js";
 import { WEB_FLAGS, WEB_USAGE, webFlags } from "../../common/web/index.js";
 import { COLLECTORS, type ExporterOptions, startExporter } from "./index.js";
-import { DEFAULT_POD_RESOURCES_SOCKET } from "./pod-resources/index.js";
+import { DEFAULT_POD_RESOURCES_SOCKET } from "./pod-resources/socket.js";
 
 export const USAGE = `Usage: proofwatch exporter [options]
 

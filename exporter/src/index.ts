@@ -11,7 +11,7 @@ import { packageVersion } from "../../common/package-root.js";
 import { type WebFlags, WebSecurity } from "../../common/web/index.js";
 import { COLLECTORS } from "./collectors/index.js";
 import { GpuSource } from "./gpu-source.js";
-import { type PodResourcesOptions, startPodResources } from "./pod-resources/index.js";
+import type { PodResourcesOptions } from "./pod-resources/index.js";
 import { Scraper } from "./scrape.js";
 import { ScrapeFamilies } from "./scrape-families.js";
 import { createLifetimeMetrics, createScrapeHealthMetrics } from "./self-metrics.js";
@@ -60,9 +60,10 @@ export async function startExporter(options: ExporterOptions): Promise<RunningEx
   source.start();
 
   const lifetime = createLifetimeMetrics(lifetimeRegistry, packageVersion());
+  // Loaded only when on: gRPC and its proto loader add about 12 MiB to the exporter's memory.
   const podResources =
     options.podResources &&
-    startPodResources(options.podResources, {
+    (await import("./pod-resources/index.js")).startPodResources(options.podResources, {
       registry: lifetimeRegistry,
       families,
       uuidOfIndex: (index) => source.uuidOf(index),

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { packageRoot } from "../../../common/package-root.js";
 import { describeIssues } from "../../../common/schema.js";
 
-export const DEFAULT_POD_RESOURCES_SOCKET = "/var/lib/kubelet/pod-resources/kubelet.sock";
+export { DEFAULT_POD_RESOURCES_SOCKET } from "./socket.js";
 
 export function podResourcesProtoPath(): string {
   return join(packageRoot(), "exporter/proto/kubelet/podresources/v1/api.proto");
