@@ -142,6 +142,37 @@ interface Rule {
   };
 }
 
+interface StandInCluster {
+  ws: Workspace;
+  api: FakeResourceApi;
+  service: RunningQuarantine;
+}
+
+/**
+ * The stand-in serving `served`, given its nodes, slices and refusals by `prepare`, and a
+ * quarantine service whose `kubernetes` action (default settings) acts on it.
+ */
+async function startCluster(
+  served: ServedVersion[] | null,
+  prepare: (api: FakeResourceApi) => void,
+): Promise<StandInCluster> {
+  const ws = workspace();
+  const api = new FakeResourceApi(served);
+  await api.start();
+  prepare(api);
+  const service = await start(ws, {
+    fleetSize: 16,
+    actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
+  });
+  return { ws, api, service };
+}
+
+async function stopCluster(cluster: Partial<StandInCluster>): Promise<void> {
+  await cluster.service?.close();
+  await cluster.api?.stop();
+  cluster.ws?.remove();
+}
+
 describe("kubernetes action with DRA device taints (API server stand-in)", () => {
   let ws: Workspace;
   let api: FakeResourceApi;
@@ -374,21 +405,15 @@ describe.each([
   let service: RunningQuarantine;
 
   beforeAll(async () => {
-    ws = workspace();
-    api = new FakeResourceApi(served);
-    await api.start();
-    api.addNode("gpu-node-a");
-    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0), gpuDevice("gpu-1", UUID_A1)]);
-    service = await start(ws, {
-      fleetSize: 16,
-      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
-    });
+    ({ ws, api, service } = await startCluster(served, (api) => {
+      api.addNode("gpu-node-a");
+      api.addSlice(DRIVER, "gpu-node-a", [
+        gpuDevice("gpu-0", UUID_A0),
+        gpuDevice("gpu-1", UUID_A1),
+      ]);
+    }));
   });
-  afterAll(async () => {
-    await service?.close();
-    await api?.stop();
-    ws?.remove();
-  });
+  afterAll(() => stopCluster({ ws, api, service }));
 
   it("creates the rule in the newest version that serves it, and deletes it on release", async () => {
     await post(`${service.url}/v1/alertmanager`, payload([gpuAlert(UUID_A1, "gpu-node-a", "1")]));
@@ -416,24 +441,15 @@ describe("kubernetes action on a GPU also published for VFIO passthrough (API se
   let service: RunningQuarantine;
 
   beforeAll(async () => {
-    ws = workspace();
-    api = new FakeResourceApi(WITH_TAINTS);
-    await api.start();
-    api.addNode("gpu-node-a");
-    // deviceinfo.go's VfioDeviceInfo: the same UUID, type "vfio", its own device name.
-    const vfio = gpuDevice("gpu-vfio-0", UUID_A0);
-    (vfio.attributes as { [key: string]: Json }).type = { string: "vfio" };
-    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0), vfio]);
-    service = await start(ws, {
-      fleetSize: 16,
-      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
-    });
+    ({ ws, api, service } = await startCluster(WITH_TAINTS, (api) => {
+      api.addNode("gpu-node-a");
+      // deviceinfo.go's VfioDeviceInfo: the same UUID, type "vfio", its own device name.
+      const vfio = gpuDevice("gpu-vfio-0", UUID_A0);
+      (vfio.attributes as { [key: string]: Json }).type = { string: "vfio" };
+      api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0), vfio]);
+    }));
   });
-  afterAll(async () => {
-    await service?.close();
-    await api?.stop();
-    ws?.remove();
-  });
+  afterAll(() => stopCluster({ ws, api, service }));
 
   it("taints both devices, under names of their own", async () => {
     await post(`${service.url}/v1/alertmanager`, payload([gpuAlert(UUID_A0, "gpu-node-a")]));
@@ -457,31 +473,22 @@ describe("kubernetes action whose ClusterRole lacks the device taint verbs (API 
   let service: RunningQuarantine;
 
   beforeAll(async () => {
-    ws = workspace();
-    api = new FakeResourceApi(WITH_TAINTS);
-    // The ClusterRole of earlier releases: nodes only.
-    for (const denied of [
-      "list resourceslices",
-      "list devicetaintrules",
-      "create devicetaintrules",
-      "update devicetaintrules",
-      "delete devicetaintrules",
-    ]) {
-      api.forbidden.add(denied);
-    }
-    await api.start();
-    api.addNode("gpu-node-a");
-    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0)]);
-    service = await start(ws, {
-      fleetSize: 16,
-      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
-    });
+    ({ ws, api, service } = await startCluster(WITH_TAINTS, (api) => {
+      // The ClusterRole of earlier releases: nodes only.
+      for (const denied of [
+        "list resourceslices",
+        "list devicetaintrules",
+        "create devicetaintrules",
+        "update devicetaintrules",
+        "delete devicetaintrules",
+      ]) {
+        api.forbidden.add(denied);
+      }
+      api.addNode("gpu-node-a");
+      api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0)]);
+    }));
   });
-  afterAll(async () => {
-    await service?.close();
-    await api?.stop();
-    ws?.remove();
-  });
+  afterAll(() => stopCluster({ ws, api, service }));
 
   it("still annotates the node, and audits the refusal once instead of retrying it forever", async () => {
     const response = await post(
@@ -549,21 +556,12 @@ describe("kubernetes action on a cluster that serves no DeviceTaintRule (API ser
   let service: RunningQuarantine;
 
   beforeAll(async () => {
-    ws = workspace();
-    api = new FakeResourceApi(WITHOUT_TAINTS);
-    await api.start();
-    api.addNode("gpu-node-a");
-    api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0)]);
-    service = await start(ws, {
-      fleetSize: 16,
-      actions: { kubernetes: { kubeconfig: writeKubeconfig(ws, api.url), nodeName: "host" } },
-    });
+    ({ ws, api, service } = await startCluster(WITHOUT_TAINTS, (api) => {
+      api.addNode("gpu-node-a");
+      api.addSlice(DRIVER, "gpu-node-a", [gpuDevice("gpu-0", UUID_A0)]);
+    }));
   });
-  afterAll(async () => {
-    await service?.close();
-    await api?.stop();
-    ws?.remove();
-  });
+  afterAll(() => stopCluster({ ws, api, service }));
 
   it("falls back to the node annotation, and the metrics say per-GPU quarantine is not enforced", async () => {
     const response = await post(
