@@ -233,6 +233,26 @@ function machine() {
   return { cpus: list.length, model: list[0]?.model ?? "unknown", loadavg: loadavg() };
 }
 
+/** The lines both comparisons end with; returns the machine as it stands at the end. */
+function printClosing(start) {
+  const end = machine();
+  console.log(
+    `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
+  );
+  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - start.t0) / 1e9)}`);
+  return end;
+}
+
+/** The machine in the --json record: its CPUs and the load average at the start and the end. */
+function machineRecord(start, end) {
+  return {
+    cpus: start.cpus,
+    model: start.model,
+    loadavgStart: start.loadavg,
+    loadavgEnd: end.loadavg,
+  };
+}
+
 function loadText(l) {
   return l.map((v) => v.toFixed(2)).join(" ");
 }
@@ -352,11 +372,7 @@ async function againstRapidsnark(options, dir, description, start) {
   console.log(
     `  CPU ratio     ${cpuRatio.toFixed(3)} median of the pairs' CPU seconds (user + system) ratios; rapidsnark ${seconds(median(theirsCpu))}, proofwatch ${seconds(median(oursCpu))} median (the target is on wall time)`,
   );
-  const end = machine();
-  console.log(
-    `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
-  );
-  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - start.t0) / 1e9)}`);
+  const end = printClosing(start);
 
   if (options.json) {
     const result = {
@@ -366,12 +382,7 @@ async function againstRapidsnark(options, dir, description, start) {
       rapidsnark: options.rapidsnark,
       backend: options.backend,
       reps: options.reps,
-      machine: {
-        cpus: start.cpus,
-        model: start.model,
-        loadavgStart: start.loadavg,
-        loadavgEnd: end.loadavg,
-      },
+      machine: machineRecord(start, end),
       rapidsnarkSeconds: theirs,
       proofwatchSeconds: ours,
       pairRatios: ratios,
@@ -437,11 +448,7 @@ async function againstSnarkjs(options, dir, description, start) {
   console.log(
     `  speedup       ${speedup.toFixed(2)}x median, ${bestSpeedup.toFixed(2)}x best, snarkjs/proofwatch (target >= ${TARGET_SPEEDUP}x on the median: ${speedup >= TARGET_SPEEDUP ? "met" : "MISSED"})`,
   );
-  const end = machine();
-  console.log(
-    `  load average  ${loadText(start.loadavg)} at the start, ${loadText(end.loadavg)} at the end`,
-  );
-  console.log(`  total bench   ${seconds(Number(process.hrtime.bigint() - start.t0) / 1e9)}`);
+  const end = printClosing(start);
 
   if (options.json) {
     const result = {
@@ -450,12 +457,7 @@ async function againstSnarkjs(options, dir, description, start) {
       baseline: "snarkjs",
       backend: options.backend,
       reps: options.reps,
-      machine: {
-        cpus: start.cpus,
-        model: start.model,
-        loadavgStart: start.loadavg,
-        loadavgEnd: end.loadavg,
-      },
+      machine: machineRecord(start, end),
       snarkjsSeconds: theirs,
       proofwatchSeconds: ours,
       snarkjsMedian,
